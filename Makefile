@@ -1,0 +1,43 @@
+# A thin wrapper over Meson for the commands a newcomer types.
+#   make            build (installs missing Debian packages first)
+#   make demo       build, then run a short demo on a throwaway queue
+#   make test       the whole test suite: unit tests and end-to-end tests
+#   make test-asan  the same suite under AddressSanitizer and UndefinedBehaviorSanitizer
+#   make install    install queuectl and its man page (PREFIX=/usr/local)
+
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+PREFIX ?= /usr/local
+MESON_TEST = meson test -C $(1) --print-errorlogs --num-processes 2
+
+.PHONY: all deps test-deps demo test test-asan install clean
+
+all: deps
+	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) --prefix=$(PREFIX)
+	ninja -C $(BUILD)
+
+deps:
+	@scripts/deps.sh build
+
+test-deps:
+	@scripts/deps.sh test
+
+demo: all
+	@scripts/demo.sh $(BUILD)/queuectl
+
+test: test-deps all
+	@scripts/run-tests.sh $(BUILD)
+
+test-asan: test-deps
+	@test -f $(ASAN_BUILD)/build.ninja || \
+		meson setup $(ASAN_BUILD) -Db_sanitize=address,undefined -Db_lundef=false
+	ninja -C $(ASAN_BUILD)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		scripts/run-tests.sh $(ASAN_BUILD)
+
+install: all
+	meson install -C $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,185 @@
+/*
+ * cmd.c - the command table, dispatch, and what all commands share: option parsing with our
+ * error messages, help generated from the entries, opening the store, printing.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "util.h"
+
+extern const struct cmd_entry cmd_enqueue, cmd_worker, cmd_status, cmd_list, cmd_info,
+	cmd_logs, cmd_dlq, cmd_config, cmd_delete, cmd_purge;
+
+/* In the order --help lists them: the everyday ones first. */
+const struct cmd_entry *const cmd_table[] = {
+	&cmd_enqueue, &cmd_worker, &cmd_status, &cmd_list,   &cmd_info,
+	&cmd_logs,    &cmd_dlq,	   &cmd_config, &cmd_delete, &cmd_purge,
+	NULL,
+};
+
+const struct cmd_entry *cmd_find(const struct cmd_entry *const *table, const char *name)
+{
+	for (; *table; table++)
+		if (!strcmp((*table)->name, name))
+			return *table;
+	return NULL;
+}
+
+int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table, const char *parent,
+		 int argc, char **argv)
+{
+	const struct cmd_entry *e;
+	struct buf names = BUF_INIT;
+	int rc;
+
+	if (argc < 1 || !(e = cmd_find(table, argv[0]))) {
+		for (int i = 0; table[i]; i++)
+			buf_addf(&names, "%s%s", i ? ", " : "", table[i]->name);
+		if (argc < 1)
+			rc = error_set(&ctx->err, QE_INPUT, "%s: missing subcommand (one of: %s)",
+				       parent, names.data);
+		else
+			rc = error_set(&ctx->err, QE_INPUT, "%s%sunknown command '%.64s' (one of: %s)",
+				       parent ? parent : "", parent ? ": " : "", argv[0],
+				       names.data);
+		buf_release(&names);
+		return rc;
+	}
+	if (e->sub) {
+		/* "dlq --help" and "dlq help" describe the group. */
+		if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+				 !strcmp(argv[1], "help")))
+			return cmd_help(e, parent);
+		return cmd_dispatch(ctx, e->sub, e->name, argc - 1, argv + 1);
+	}
+	optind = 0; /* a full reset of getopt for the command's own options */
+	return e->run(ctx, argc, argv);
+}
+
+int cmd_help(const struct cmd_entry *e, const char *parent)
+{
+	printf("usage: queuectl %s%s%s %s\n\n%s\n", parent ? parent : "", parent ? " " : "",
+	       e->name, e->usage, e->summary);
+	if (e->sub) {
+		printf("\nsubcommands:\n");
+		for (int i = 0; e->sub[i]; i++)
+			printf("  %s %-28s %s\n", e->name, e->sub[i]->name, e->sub[i]->summary);
+	}
+	if (e->help)
+		printf("\n%s", e->help);
+	return 0;
+}
+
+void cmd_list_commands(void)
+{
+	printf("usage: queuectl [--db PATH] <command> [options] [arguments]\n\n"
+	       "A persistent background job queue for shell commands.\n\ncommands:\n");
+	for (int i = 0; cmd_table[i]; i++) {
+		const struct cmd_entry *e = cmd_table[i];
+
+		if (!e->sub) {
+			printf("  %-12s %s\n", e->name, e->summary);
+			continue;
+		}
+		for (int j = 0; e->sub[j]; j++) {
+			char *name = xasprintf("%s %s", e->name, e->sub[j]->name);
+
+			printf("  %-12s %s\n", name, e->sub[j]->summary);
+			free(name);
+		}
+	}
+	printf("\nglobal options:\n"
+	       "  --db PATH    the database (default $QUEUECTL_DB, else "
+	       "$QUEUECTL_HOME/queuectl.db,\n"
+	       "               $QUEUECTL_HOME defaulting to ~/.local/share/queuectl)\n"
+	       "  --help       this list; 'queuectl help COMMAND' describes one command\n"
+	       "  --version    print the version\n");
+}
+
+int cmd_usage_error(struct cmd_ctx *ctx, const struct cmd_entry *e, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return error_set(&ctx->err, QE_INPUT, "%s: %s (see 'queuectl help %s')", e->name, msg,
+			 e->name);
+}
+
+int cmd_getopt(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv,
+	       const char *optstring, const struct option *longopts, int *rc)
+{
+	static const struct option help_only[] = { { "help", no_argument, NULL, 'h' },
+						   { NULL, 0, NULL, 0 } };
+	char *spec = xasprintf("+:%sh", optstring);
+	int c;
+
+	opterr = 0;
+	c = getopt_long(argc, argv, spec, longopts ? longopts : help_only, NULL);
+	free(spec);
+	switch (c) {
+	case 'h':
+		*rc = cmd_help(e, NULL);
+		return CMD_EXIT;
+	case ':':
+		*rc = cmd_usage_error(ctx, e, "option '%s' needs a value", argv[optind - 1]);
+		return CMD_EXIT;
+	case '?':
+		if (optopt)
+			*rc = cmd_usage_error(ctx, e, "unknown option '-%c'", optopt);
+		else
+			*rc = cmd_usage_error(ctx, e, "unknown option '%s'", argv[optind - 1]);
+		return CMD_EXIT;
+	}
+	return c;
+}
+
+struct queue *cmd_queue(struct cmd_ctx *ctx)
+{
+	if (!ctx->opened) {
+		if (queue_open(&ctx->q, ctx->db, &ctx->err))
+			return NULL;
+		ctx->opened = true;
+	}
+	return &ctx->q;
+}
+
+int cmd_resolve(struct cmd_ctx *ctx, const char *prefix, char **id)
+{
+	struct queue *q = cmd_queue(ctx);
+
+	if (!q)
+		return ctx->err.code;
+	if (*prefix == '\0')
+		return error_set(&ctx->err, QE_INPUT, "empty job id");
+	return store_resolve(q->store, prefix, id, &ctx->err);
+}
+
+void cmd_print_json(json_t *v)
+{
+	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	putchar('\n');
+	json_decref(v);
+}
+
+char *cmd_cell(const char *s, size_t width)
+{
+	struct buf b = BUF_INIT;
+
+	for (const char *p = s; *p && b.len < width; p++)
+		buf_add(&b, (*p == '\n' || *p == '\t' || *p == '\r') ? " " : p, 1);
+	if (strlen(s) > width && width > 3) {
+		b.len = width - 3;
+		/* Do not cut a UTF-8 sequence in half. */
+		while (b.len > 0 && ((unsigned char)b.data[b.len] & 0xc0) == 0x80)
+			b.len--;
+		b.data[b.len] = '\0';
+		buf_adds(&b, "...");
+	}
+	return buf_detach(&b);
+}

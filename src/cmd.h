@@ -1,0 +1,74 @@
+/*
+ * cmd.h - commands as data: each command file exports one struct cmd_entry, and the table in
+ * cmd.c lists them.  Usage, help and "unknown command" all come from these entries.
+ */
+#ifndef QUEUECTL_CMD_H
+#define QUEUECTL_CMD_H
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "error.h"
+#include "queue.h"
+
+/* What every command gets: where the store is, the store once opened, and the error. */
+struct cmd_ctx {
+	const char *db; /* database path or URL */
+	struct queue q;
+	bool opened;
+	struct error err;
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *usage;   /* arguments after the name: "[--json] <id>" */
+	const char *summary; /* one line for the command list */
+	const char *help;    /* the options and what they do, one per line; may be NULL */
+	/* argv[0] is the command's name; returns 0 or a QE_* code with ctx->err filled. */
+	int (*run)(struct cmd_ctx *ctx, int argc, char **argv);
+	/* A command with subcommands ("dlq list") has this NULL-terminated table instead. */
+	const struct cmd_entry *const *sub;
+};
+
+extern const struct cmd_entry *const cmd_table[];
+
+/* Find a command (or subcommand in table) by name; NULL if none. */
+const struct cmd_entry *cmd_find(const struct cmd_entry *const *table, const char *name);
+/* Run argv[0] from table: the top level and commands with subcommands both use this. */
+int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table, const char *parent,
+		 int argc, char **argv);
+
+/* Print "usage: queuectl <name> <usage>" and the help to stdout; returns 0. */
+int cmd_help(const struct cmd_entry *e, const char *parent);
+/* Print the list of commands (queuectl --help). */
+void cmd_list_commands(void);
+
+/*
+ * getopt_long for a command, with --help handled and errors worded for us: returns the
+ * option character, -1 when the options end, or CMD_EXIT with *rc set (0 after --help, or
+ * QE_INPUT for an unknown option or a missing value).  optstring should not need ':' or '+';
+ * options always come before the arguments ("enqueue --id x ls -l" runs "ls -l").
+ */
+#define CMD_EXIT 256
+int cmd_getopt(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv,
+	       const char *optstring, const struct option *longopts, int *rc);
+
+/* QE_INPUT "<cmd>: <message> (see 'queuectl help <cmd>')". */
+int cmd_usage_error(struct cmd_ctx *ctx, const struct cmd_entry *e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Open the store on first use and return the queue over it; NULL with ctx->err set. */
+struct queue *cmd_queue(struct cmd_ctx *ctx);
+/* Resolve an id or unique id prefix; *id is malloc'd. */
+int cmd_resolve(struct cmd_ctx *ctx, const char *prefix, char **id);
+
+/* List jobs as list and dlq list print them (cmd/list.c). */
+int cmd_list_jobs(struct cmd_ctx *ctx, const struct store_filter *f, bool json, bool dlq);
+
+/* Print JSON to stdout, indented, with a final newline; takes the reference. */
+void cmd_print_json(json_t *v);
+/* Shorten a command for a table cell: one line, at most width bytes (caller frees). */
+char *cmd_cell(const char *s, size_t width);
+
+#endif

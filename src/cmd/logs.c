@@ -1,0 +1,146 @@
+/*
+ * logs.c - print the output of a job's latest attempt, and follow it while it runs.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+#include "../cmd.h"
+#include "../util.h"
+
+extern const struct cmd_entry cmd_logs;
+
+/* Copy what fd has from *off to its end onto stdout. */
+static void copy_new(int fd, off_t *off)
+{
+	char buf[65536];
+	ssize_t n;
+
+	while ((n = pread(fd, buf, sizeof buf, *off)) > 0) {
+		fwrite(buf, 1, (size_t)n, stdout);
+		*off += n;
+	}
+	fflush(stdout);
+}
+
+/*
+ * Follow: wait for the job's next attempt if it has none running, then print that attempt's
+ * log as it grows, until the attempt ends.  inotify on the job's log directory says when the
+ * file grows or is closed; the store says when the attempt is over.  A one-second poll
+ * timeout is only the fallback for an attempt that ends without a close (a crashed worker).
+ */
+static int follow(struct cmd_ctx *ctx, struct queue *q, const char *id, struct job *job)
+{
+	char *dir = xasprintf("%s/logs/%s", store_files_dir(q->store), id), *path = NULL;
+	int run = job->state == JOB_PROCESSING ? job->runs : job->runs + 1;
+	int ino = -1, fd = -1, rc = 0;
+	off_t off = 0;
+
+	if ((rc = mkdir_p(dir, 0700, &ctx->err)))
+		goto out;
+	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (ino < 0 || inotify_add_watch(ino, dir, IN_MODIFY | IN_CREATE | IN_CLOSE_WRITE) < 0) {
+		rc = error_set(&ctx->err, QE_FAIL, "cannot watch '%s': %s", dir, strerror(errno));
+		goto out;
+	}
+	path = queue_log_path(q, id, run);
+	for (;;) {
+		struct pollfd pfd = { ino, POLLIN, 0 };
+		char buf[4096];
+		bool over;
+
+		if (fd < 0)
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0)
+			copy_new(fd, &off);
+		job_release(job);
+		if ((rc = store_get(q->store, id, job, &ctx->err)))
+			goto out;
+		/* Over once the job has moved past the run we follow, or can never reach it. */
+		over = job->runs > run || (job->runs == run && job->state != JOB_PROCESSING) ||
+		       job->state == JOB_COMPLETED || job->state == JOB_DEAD;
+		if (over) {
+			if (fd < 0)
+				fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd >= 0)
+				copy_new(fd, &off);
+			break;
+		}
+		if (poll(&pfd, 1, 1000) > 0)
+			while (read(ino, buf, sizeof buf) > 0)
+				;
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ino >= 0)
+		close(ino);
+	free(path);
+	free(dir);
+	return rc;
+}
+
+/* logs [--follow] <id> */
+static int logs_run(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "follow", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool follow_it = false;
+	struct queue *q;
+	struct job job;
+	char *id = NULL, *path;
+	int c, fd, rc = 0;
+
+	while ((c = cmd_getopt(ctx, &cmd_logs, argc, argv, "f", opts, &rc)) != -1) {
+		if (c == CMD_EXIT)
+			return rc;
+		follow_it = true;
+	}
+	if (argc - optind != 1)
+		return cmd_usage_error(ctx, &cmd_logs, argc == optind ? "missing job id"
+								     : "give one job id");
+	if (cmd_resolve(ctx, argv[optind], &id))
+		return ctx->err.code;
+	q = cmd_queue(ctx);
+	if (store_get(q->store, id, &job, &ctx->err)) {
+		free(id);
+		return ctx->err.code;
+	}
+	if (follow_it) {
+		rc = follow(ctx, q, id, &job);
+	} else if (job.runs == 0) {
+		fprintf(stderr, "job %s has not run yet\n", id);
+	} else {
+		/* The log file has the whole output; the store keeps its tail should it be gone. */
+		path = queue_log_path(q, id, job.runs);
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+			off_t off = 0;
+
+			copy_new(fd, &off);
+			close(fd);
+		} else if (job.output) {
+			fwrite(job.output, 1, job.output_len, stdout);
+		}
+		free(path);
+	}
+	job_release(&job);
+	free(id);
+	return rc;
+}
+
+const struct cmd_entry cmd_logs = {
+	.name = "logs",
+	.usage = "[--follow] ID",
+	.summary = "print the output (stdout and stderr) of a job's latest attempt",
+	.help = "  --follow, -f  keep printing while the attempt runs; a job not running yet is\n"
+		"                waited for, and the command ends when its attempt does\n",
+	.run = logs_run,
+};

@@ -1,0 +1,153 @@
+/*
+ * config.c - the settings table, validation, and loading the settings from the store.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "store.h"
+#include "util.h"
+
+/*
+ * Adding a setting: add its row here and its field to struct config, then read it in
+ * config_apply.  The man page's CONFIGURATION section lists the same rows.
+ */
+const struct config_setting config_settings[] = {
+	{ "max-retries", CONFIG_INT, 0, 1000, "3",
+	  "retries after a job's first attempt; copied into each job when it is enqueued" },
+	{ "backoff-base", CONFIG_REAL, 1, 1000, "2",
+	  "a failed job waits backoff-base ^ attempts seconds before its next attempt" },
+	{ "backoff-max", CONFIG_DURATION, 0, DURATION_MAX, "3600",
+	  "the longest retry delay, in seconds (or a duration like 1h)" },
+	{ "job-timeout", CONFIG_DURATION, 0, DURATION_MAX, "0",
+	  "timeout copied into each job when it is enqueued, in seconds; 0 means none" },
+	{ "lease", CONFIG_DURATION, 2, 86400, "30",
+	  "how long a claimed job stays claimed after its worker's last heartbeat" },
+};
+const int config_nsettings = sizeof config_settings / sizeof config_settings[0];
+
+const struct config_setting *config_find(const char *name)
+{
+	char canon[64];
+	size_t n = strlen(name);
+
+	if (n >= sizeof canon)
+		return NULL;
+	for (size_t i = 0; i <= n; i++)
+		canon[i] = name[i] == '_' ? '-' : name[i];
+	for (int i = 0; i < config_nsettings; i++)
+		if (!strcmp(canon, config_settings[i].name))
+			return &config_settings[i];
+	return NULL;
+}
+
+int config_unknown(const char *name, struct error *err)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	for (int i = 0; i < config_nsettings; i++)
+		buf_addf(&b, "%s%s", i ? ", " : "", config_settings[i].name);
+	rc = error_set(err, QE_INPUT, "unknown config key '%.64s' (valid: %s)", name, b.data);
+	buf_release(&b);
+	return rc;
+}
+
+int config_normalize(const struct config_setting *s, const char *value, char **out,
+		     struct error *err)
+{
+	long long n;
+	int64_t secs;
+	double d;
+	char *end;
+
+	switch (s->type) {
+	case CONFIG_INT:
+		if (parse_int(value, (long long)s->min, (long long)s->max, s->name, &n, err))
+			return err->code;
+		*out = xasprintf("%lld", n);
+		return 0;
+	case CONFIG_REAL:
+		errno = 0;
+		d = strtod(value, &end);
+		if (*value == '\0' || *end != '\0' || errno || !isfinite(d) ||
+		    !((*value >= '0' && *value <= '9') || *value == '.'))
+			return error_set(err, QE_INPUT, "invalid %s '%s': not a number", s->name,
+					 value);
+		if (d < s->min || d > s->max)
+			return error_set(err, QE_INPUT, "invalid %s '%s': must be between %g and %g",
+					 s->name, value, s->min, s->max);
+		*out = xasprintf("%.17g", d);
+		/* Keep "2" as "2", not "2.0000000000000000": shortest text that reads back. */
+		for (int prec = 1; prec <= 17; prec++) {
+			char *t = xasprintf("%.*g", prec, d);
+
+			if (strtod(t, NULL) == d) {
+				free(*out);
+				*out = t;
+				break;
+			}
+			free(t);
+		}
+		return 0;
+	case CONFIG_DURATION:
+		if (duration_parse(value, &secs, err))
+			return error_prefix(err, "%s: ", s->name);
+		if (secs < s->min || secs > s->max)
+			return error_set(err, QE_INPUT,
+					 "invalid %s '%s': must be between %.0f and %.0f seconds",
+					 s->name, value, s->min, s->max);
+		*out = xasprintf("%lld", (long long)secs);
+		return 0;
+	}
+	return error_set(err, QE_FAIL, "setting '%s' has no type", s->name);
+}
+
+/* Store one canonical value into its field of cfg. */
+static void config_apply(struct config *cfg, const struct config_setting *s, const char *v)
+{
+	if (!strcmp(s->name, "max-retries"))
+		cfg->max_retries = atoi(v);
+	else if (!strcmp(s->name, "backoff-base"))
+		cfg->backoff_base = strtod(v, NULL);
+	else if (!strcmp(s->name, "backoff-max"))
+		cfg->backoff_max = strtoll(v, NULL, 10);
+	else if (!strcmp(s->name, "job-timeout"))
+		cfg->job_timeout = strtoll(v, NULL, 10);
+	else if (!strcmp(s->name, "lease"))
+		cfg->lease = strtoll(v, NULL, 10);
+}
+
+struct load_ctx {
+	struct config *cfg;
+};
+
+static int load_one(void *ctx, const char *key, const char *value)
+{
+	struct load_ctx *lc = ctx;
+	const struct config_setting *s = config_find(key);
+	struct error ignored;
+	char *canon;
+
+	/*
+	 * A value that no longer validates (a key from a newer version, a hand-edited row)
+	 * keeps the default rather than failing every command.
+	 */
+	if (s && config_normalize(s, value, &canon, &ignored) == 0) {
+		config_apply(lc->cfg, s, canon);
+		free(canon);
+	}
+	return 0;
+}
+
+int config_load(struct store *store, struct config *cfg, struct error *err)
+{
+	struct load_ctx lc = { cfg };
+
+	for (int i = 0; i < config_nsettings; i++)
+		config_apply(cfg, &config_settings[i], config_settings[i].def);
+	return store_config_list(store, load_one, &lc, err);
+}

@@ -1,0 +1,58 @@
+/*
+ * config.h - the settings table and the values read from the store.
+ *
+ * One row per setting (name, type, bounds, default, help) serves config get/set/show, the
+ * validation of values and the man page.  Values live in the store, so every process that
+ * opens the same store sees the same settings.
+ */
+#ifndef QUEUECTL_CONFIG_H
+#define QUEUECTL_CONFIG_H
+
+#include <stdint.h>
+
+#include "error.h"
+
+struct store;
+
+enum config_type {
+	CONFIG_INT,	 /* a whole number */
+	CONFIG_REAL,	 /* a decimal number */
+	CONFIG_DURATION, /* seconds, or "90s", "5m", "1h30m"; stored as seconds */
+};
+
+struct config_setting {
+	const char *name; /* canonical spelling, with dashes */
+	enum config_type type;
+	double min, max;
+	const char *def; /* default, in its canonical text form */
+	const char *help;
+};
+
+extern const struct config_setting config_settings[];
+extern const int config_nsettings;
+
+/* The settings as the queue layer uses them. */
+struct config {
+	int max_retries;
+	double backoff_base;
+	int64_t backoff_max; /* seconds */
+	int64_t job_timeout; /* seconds; 0 = none */
+	int64_t lease;	     /* seconds a claim lasts without a heartbeat */
+};
+
+/* Find a setting by name, accepting "max_retries" for "max-retries"; NULL if unknown. */
+const struct config_setting *config_find(const char *name);
+/* QE_INPUT "unknown config key 'x' (valid: ...)". */
+int config_unknown(const char *name, struct error *err);
+
+/*
+ * Validate value for setting s and return its canonical text in *out (malloc'd; the caller
+ * frees it): "1h" becomes "3600".  QE_INPUT names the key, the value and the rule.
+ */
+int config_normalize(const struct config_setting *s, const char *value, char **out,
+		     struct error *err);
+
+/* The defaults, then every value stored in the store on top. */
+int config_load(struct store *store, struct config *cfg, struct error *err);
+
+#endif

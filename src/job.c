@@ -1,0 +1,353 @@
+/*
+ * job.c - job states, the transition table, JSON in and out, and the retry backoff.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "job.h"
+#include "util.h"
+
+static const char *const state_names[JOB_NSTATES] = {
+	[JOB_PENDING] = "pending",     [JOB_PROCESSING] = "processing",
+	[JOB_COMPLETED] = "completed", [JOB_FAILED] = "failed",
+	[JOB_DEAD] = "dead",
+};
+
+const char *job_state_name(enum job_state state)
+{
+	return (unsigned)state < JOB_NSTATES ? state_names[state] : "unknown";
+}
+
+int job_state_parse(const char *name, enum job_state *state, struct error *err)
+{
+	for (int i = 0; i < JOB_NSTATES; i++) {
+		if (!strcmp(name, state_names[i])) {
+			*state = (enum job_state)i;
+			return 0;
+		}
+	}
+	return error_set(err, QE_INPUT,
+			 "unknown state '%s' (valid: pending, processing, completed, failed, dead)",
+			 name);
+}
+
+bool job_transition_ok(enum job_state from, enum job_state to)
+{
+	/*
+	 * processing -> pending is a release: the worker died or was stopped hard, and the
+	 * attempt does not count.  dead -> pending is "dlq retry".  completed is final.
+	 */
+	static const bool ok[JOB_NSTATES][JOB_NSTATES] = {
+		[JOB_PENDING] = { [JOB_PROCESSING] = true },
+		[JOB_PROCESSING] = { [JOB_PENDING] = true, [JOB_COMPLETED] = true,
+				     [JOB_FAILED] = true, [JOB_DEAD] = true },
+		[JOB_FAILED] = { [JOB_PROCESSING] = true },
+		[JOB_DEAD] = { [JOB_PENDING] = true },
+	};
+
+	return (unsigned)from < JOB_NSTATES && (unsigned)to < JOB_NSTATES && ok[from][to];
+}
+
+void job_init(struct job *job)
+{
+	memset(job, 0, sizeof *job);
+}
+
+void job_release(struct job *job)
+{
+	free(job->id);
+	free(job->command);
+	free(job->queue);
+	free(job->last_error);
+	free(job->worker_id);
+	free(job->output);
+	job_init(job);
+}
+
+void job_spec_init(struct job_spec *spec)
+{
+	memset(spec, 0, sizeof *spec);
+	spec->max_retries = -1;
+	spec->timeout = -1;
+	spec->delay = -1;
+}
+
+void job_spec_release(struct job_spec *spec)
+{
+	free(spec->id);
+	free(spec->command);
+	free(spec->queue);
+	job_spec_init(spec);
+}
+
+int job_command_check(const char *command, size_t len, struct error *err)
+{
+	const char *p = command;
+
+	if (memchr(command, '\0', len))
+		return error_set(err, QE_INPUT, "invalid command: it contains a NUL byte");
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	if (*p == '\0')
+		return error_set(err, QE_INPUT, "invalid command: it is empty");
+	if (len > JOB_COMMAND_MAX)
+		return error_set(err, QE_INPUT,
+				 "invalid command: %zu bytes is more than the limit of %d", len,
+				 JOB_COMMAND_MAX);
+	if (!text_valid(command, len))
+		return error_set(err, QE_INPUT,
+				 "invalid command: not valid UTF-8 text (or has control characters)");
+	return 0;
+}
+
+/* The keys a job object may have; the last five are accepted so that a job in the schema's
+ * own shape ({"id","command","state":"pending","attempts":0,...}) can be enqueued as is. */
+static const char *const spec_keys[] = {
+	"id",	  "command", "queue",	   "priority",	 "max_retries", "timeout",
+	"run_at", "delay",   "created_at", "updated_at", "state",	"attempts",
+};
+#define KEYS_LIST                                                                             \
+	"id, command, queue, priority, max_retries, timeout, run_at, delay, created_at, "     \
+	"updated_at, state, attempts"
+
+static const char *json_type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: return "an object";
+	case JSON_ARRAY: return "an array";
+	case JSON_STRING: return "a string";
+	case JSON_INTEGER: return "an integer";
+	case JSON_REAL: return "a real number";
+	case JSON_TRUE:
+	case JSON_FALSE: return "a boolean";
+	case JSON_NULL: return "null";
+	}
+	return "a value";
+}
+
+static int want_type(const char *key, const json_t *v, json_type type, const char *what,
+		     struct error *err)
+{
+	if (json_typeof(v) == type)
+		return 0;
+	return error_set(err, QE_INPUT, "\"%s\" must be %s, not %s", key, what, json_type_name(v));
+}
+
+static int get_int(const char *key, const json_t *v, long long min, long long max,
+		   long long *out, struct error *err)
+{
+	if (want_type(key, v, JSON_INTEGER, "an integer", err))
+		return err->code;
+	*out = json_integer_value(v);
+	if (*out < min || *out > max)
+		return error_set(err, QE_INPUT, "\"%s\" must be between %lld and %lld, not %lld", key,
+				 min, max, *out);
+	return 0;
+}
+
+/* A duration field: whole seconds as an integer, or a string like "90s". */
+static int get_duration(const char *key, const json_t *v, int64_t *out, struct error *err)
+{
+	long long n;
+
+	if (json_is_integer(v)) {
+		if (get_int(key, v, 0, DURATION_MAX, &n, err))
+			return err->code;
+		*out = n;
+		return 0;
+	}
+	if (!json_is_string(v))
+		return error_set(err, QE_INPUT,
+				 "\"%s\" must be seconds or a duration string like \"90s\", not %s",
+				 key, json_type_name(v));
+	if (duration_parse(json_string_value(v), out, err))
+		return error_prefix(err, "\"%s\": ", key);
+	return 0;
+}
+
+static int get_time(const char *key, const json_t *v, int64_t *out, struct error *err)
+{
+	if (want_type(key, v, JSON_STRING, "an ISO-8601 timestamp string", err))
+		return err->code;
+	if (time_parse(json_string_value(v), out, err))
+		return error_prefix(err, "\"%s\": ", key);
+	return 0;
+}
+
+static int spec_field(struct job_spec *spec, const char *key, json_t *v, struct error *err)
+{
+	long long n;
+	int64_t t;
+
+	if (!strcmp(key, "command")) {
+		if (want_type(key, v, JSON_STRING, "a string", err) ||
+		    job_command_check(json_string_value(v), json_string_length(v), err))
+			return err->code;
+		spec->command = xstrdup(json_string_value(v));
+		return 0;
+	}
+	if (json_is_null(v)) /* null means "the default" for every optional field */
+		return 0;
+	if (!strcmp(key, "id")) {
+		if (want_type(key, v, JSON_STRING, "a string", err))
+			return err->code;
+		if (!id_valid(json_string_value(v)) ||
+		    strlen(json_string_value(v)) != json_string_length(v))
+			return error_set(err, QE_INPUT,
+					 "invalid id: use 1 to %d letters, digits, '.', '_', ':' "
+					 "or '-', not starting with '-' or '.'",
+					 JOB_ID_MAX);
+		spec->id = xstrdup(json_string_value(v));
+	} else if (!strcmp(key, "queue")) {
+		if (want_type(key, v, JSON_STRING, "a string", err))
+			return err->code;
+		if (!id_valid(json_string_value(v)) || json_string_length(v) > JOB_QUEUE_MAX ||
+		    strlen(json_string_value(v)) != json_string_length(v))
+			return error_set(err, QE_INPUT,
+					 "invalid queue name: use 1 to %d letters, digits, '.', "
+					 "'_', ':' or '-'",
+					 JOB_QUEUE_MAX);
+		spec->queue = xstrdup(json_string_value(v));
+	} else if (!strcmp(key, "priority")) {
+		if (get_int(key, v, -JOB_PRIORITY_MAX, JOB_PRIORITY_MAX, &n, err))
+			return err->code;
+		spec->priority = n;
+	} else if (!strcmp(key, "max_retries")) {
+		if (get_int(key, v, 0, JOB_RETRIES_MAX, &n, err))
+			return err->code;
+		spec->max_retries = (int)n;
+	} else if (!strcmp(key, "timeout")) {
+		return get_duration(key, v, &spec->timeout, err);
+	} else if (!strcmp(key, "delay")) {
+		return get_duration(key, v, &spec->delay, err);
+	} else if (!strcmp(key, "run_at")) {
+		return get_time(key, v, &spec->run_at, err);
+	} else if (!strcmp(key, "created_at")) {
+		return get_time(key, v, &spec->created_at, err);
+	} else if (!strcmp(key, "updated_at")) {
+		return get_time(key, v, &t, err); /* checked, then set by the store */
+	} else if (!strcmp(key, "state")) {
+		if (want_type(key, v, JSON_STRING, "a string", err))
+			return err->code;
+		if (strcmp(json_string_value(v), "pending"))
+			return error_set(err, QE_INPUT,
+					 "\"state\" of a new job must be \"pending\", not \"%s\"",
+					 json_string_value(v));
+	} else if (!strcmp(key, "attempts")) {
+		if (get_int(key, v, 0, 0, &n, err))
+			return err->code;
+	}
+	return 0;
+}
+
+int job_spec_parse(struct job_spec *spec, const char *text, size_t len, struct error *err)
+{
+	json_error_t jerr;
+	const char *key;
+	json_t *root, *v;
+	int rc = 0;
+
+	/* JSON_ALLOW_NUL so that a "\u0000" in a command gets our message, not jansson's. */
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &jerr);
+	if (!root)
+		return error_set(err, QE_INPUT, "invalid job JSON at line %d, column %d: %s",
+				 jerr.line, jerr.column, jerr.text);
+	if (!json_is_object(root)) {
+		rc = error_set(err, QE_INPUT, "invalid job: expected a JSON object, not %s",
+			       json_type_name(root));
+		goto out;
+	}
+	json_object_foreach(root, key, v) {
+		bool known = false;
+
+		for (size_t i = 0; i < sizeof spec_keys / sizeof spec_keys[0] && !known; i++)
+			known = !strcmp(key, spec_keys[i]);
+		if (!known) {
+			rc = error_set(err, QE_INPUT, "invalid job: unknown key \"%.64s\" (valid: %s)",
+				       key, KEYS_LIST);
+			goto out;
+		}
+		if ((rc = spec_field(spec, key, v, err))) {
+			error_prefix(err, "invalid job: ");
+			goto out;
+		}
+	}
+	if (!spec->command)
+		rc = error_set(err, QE_INPUT, "invalid job: \"command\" is missing");
+	else if (spec->run_at && spec->delay >= 0)
+		rc = error_set(err, QE_INPUT, "invalid job: give \"run_at\" or \"delay\", not both");
+out:
+	json_decref(root);
+	return rc;
+}
+
+static json_t *json_time(int64_t ms)
+{
+	char buf[TIME_BUFSZ];
+
+	return ms ? json_string(time_format(ms, false, buf)) : json_null();
+}
+
+json_t *job_to_json(const struct job *job, bool detail)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_string(job->id));
+	json_object_set_new(o, "command", json_string(job->command));
+	json_object_set_new(o, "state", json_string(job_state_name(job->state)));
+	json_object_set_new(o, "attempts", json_integer(job->attempts));
+	json_object_set_new(o, "max_retries", json_integer(job->max_retries));
+	json_object_set_new(o, "created_at", json_time(job->created_at));
+	json_object_set_new(o, "updated_at", json_time(job->updated_at));
+	json_object_set_new(o, "queue", json_string(job->queue));
+	json_object_set_new(o, "priority", json_integer(job->priority));
+	json_object_set_new(o, "run_at", json_time(job->run_at));
+	json_object_set_new(o, "timeout", json_integer(job->timeout));
+	json_object_set_new(o, "last_error",
+			    job->last_error ? json_string(job->last_error) : json_null());
+	json_object_set_new(o, "exit_code",
+			    job->has_exit_code ? json_integer(job->exit_code) : json_null());
+	if (!detail)
+		return o;
+	json_object_set_new(o, "runs", json_integer(job->runs));
+	json_object_set_new(o, "started_at", json_time(job->started_at));
+	json_object_set_new(o, "finished_at", json_time(job->finished_at));
+	json_object_set_new(o, "worker", job->worker_id ? json_string(job->worker_id) : json_null());
+	json_object_set_new(o, "lease_until", json_time(job->lease_until));
+	/* Output is bytes from a program: keep valid UTF-8 as is, replace the rest. */
+	if (!job->output) {
+		json_object_set_new(o, "output", json_null());
+	} else {
+		json_t *s = json_stringn_nocheck(job->output, job->output_len);
+
+		if (!text_valid(job->output, job->output_len)) {
+			struct buf b = BUF_INIT;
+
+			json_decref(s);
+			for (size_t i = 0; i < job->output_len; i++) {
+				unsigned char c = (unsigned char)job->output[i];
+
+				if (c >= 0x80 || (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
+					buf_adds(&b, "\xef\xbf\xbd"); /* U+FFFD */
+				else
+					buf_add(&b, &c, 1);
+			}
+			s = json_stringn(b.data ? b.data : "", b.len);
+			buf_release(&b);
+		}
+		json_object_set_new(o, "output", s);
+	}
+	return o;
+}
+
+int64_t job_retry_delay_ms(int attempts, double base, int64_t max_secs)
+{
+	double secs = 1;
+
+	/* Multiply step by step so that a large attempt count stops at the cap, never overflows. */
+	for (int i = 0; i < attempts && secs < (double)max_secs; i++)
+		secs *= base;
+	if (secs > (double)max_secs)
+		secs = (double)max_secs;
+	return (int64_t)(secs * 1000);
+}

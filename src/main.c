@@ -1,0 +1,128 @@
+/*
+ * main.c - queuectl's entry point: global options, where the database is, running the
+ * command, and turning its result into a message on stderr and an exit status.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "util.h"
+
+#ifndef QUEUECTL_VERSION
+#define QUEUECTL_VERSION "unknown"
+#endif
+
+/*
+ * The database: --db, else $QUEUECTL_DB, else queuectl.db in the data directory
+ * ($QUEUECTL_HOME, else $XDG_DATA_HOME/queuectl, else ~/.local/share/queuectl).  Its
+ * directory is created owner-only.  Never the current directory, so that a worker and an
+ * enqueue started from different places find the same queue.
+ */
+static int find_db(const char *opt, char **db, struct error *err)
+{
+	const char *env;
+	char *dir, *copy;
+	int rc;
+
+	if (opt || ((env = getenv("QUEUECTL_DB")) && *env)) {
+		*db = xstrdup(opt ? opt : env);
+		if (!strncmp(*db, "postgres://", 11) || !strncmp(*db, "postgresql://", 13))
+			return 0;
+		if (**db == '\0')
+			return error_set(err, QE_INPUT, "the database path is empty");
+		copy = xstrdup(*db);
+		dir = xstrdup(dirname(copy));
+		free(copy);
+	} else {
+		if ((env = getenv("QUEUECTL_HOME")) && *env)
+			dir = xstrdup(env);
+		else if ((env = getenv("XDG_DATA_HOME")) && *env == '/')
+			dir = xasprintf("%s/queuectl", env);
+		else if ((env = getenv("HOME")) && *env == '/')
+			dir = xasprintf("%s/.local/share/queuectl", env);
+		else
+			return error_set(err, QE_INPUT,
+					 "cannot find the data directory: set QUEUECTL_HOME or HOME");
+		*db = xasprintf("%s/queuectl.db", dir);
+	}
+	rc = mkdir_p(dir, 0700, err);
+	free(dir);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cmd_ctx ctx = { 0 };
+	const char *dbopt = NULL;
+	char *db = NULL;
+	int c, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dbopt = optarg;
+			break;
+		case 'h':
+			cmd_list_commands();
+			return EXIT_OK;
+		case 'V':
+			printf("queuectl %s\n", QUEUECTL_VERSION);
+			return EXIT_OK;
+		case ':':
+			fprintf(stderr, "queuectl: option '%s' needs a value\n", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			fprintf(stderr, "queuectl: unknown option '%s' (see 'queuectl --help')\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0) {
+		cmd_list_commands();
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[0], "help")) {
+		const struct cmd_entry *e = argc > 1 ? cmd_find(cmd_table, argv[1]) : NULL;
+
+		if (argc == 1) {
+			cmd_list_commands();
+			return EXIT_OK;
+		}
+		if (!e) {
+			fprintf(stderr, "queuectl: no command '%s' (see 'queuectl --help')\n",
+				argv[1]);
+			return EXIT_USAGE;
+		}
+		if (argc > 2 && e->sub && cmd_find(e->sub, argv[2]))
+			return cmd_help(cmd_find(e->sub, argv[2]), e->name);
+		return cmd_help(e, NULL);
+	}
+	if (!cmd_find(cmd_table, argv[0])) {
+		rc = cmd_dispatch(&ctx, cmd_table, NULL, argc, argv);
+	} else if ((rc = find_db(dbopt, &db, &ctx.err)) == 0) {
+		ctx.db = db;
+		rc = cmd_dispatch(&ctx, cmd_table, NULL, argc, argv);
+	}
+	if (fflush(stdout) != 0 && rc == 0)
+		rc = error_set(&ctx.err, QE_FAIL, "cannot write output: %s", strerror(errno));
+	if (rc < 0)
+		fprintf(stderr, "queuectl: %s\n", ctx.err.msg);
+	if (ctx.opened)
+		queue_close(&ctx.q);
+	free(db);
+	return error_exit_status(rc < 0 ? rc : 0);
+}

@@ -1,0 +1,199 @@
+/*
+ * store.c - choosing a backend for a target, and the thin wrappers over its ops table.
+ *
+ * The wrappers are the one place every store call passes through: the place for assertions
+ * about the callers' side of the contract.
+ */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+extern const struct store_ops sqlite_store_ops;
+
+int store_open(const char *target, struct store **out, struct error *err)
+{
+	if (!strncmp(target, "postgres://", 11) || !strncmp(target, "postgresql://", 13))
+		return error_set(err, QE_INPUT,
+				 "'%s': this queuectl has no PostgreSQL backend; give a file path",
+				 target);
+	return sqlite_store_ops.open(target, out, err);
+}
+
+void store_close(struct store *st)
+{
+	if (st)
+		st->ops->close(st);
+}
+
+int store_begin(struct store *st, struct error *err)
+{
+	return st->ops->begin(st, err);
+}
+
+int store_commit(struct store *st, struct error *err)
+{
+	return st->ops->commit(st, err);
+}
+
+void store_rollback(struct store *st)
+{
+	st->ops->rollback(st);
+}
+
+int store_insert(struct store *st, const struct job *job, struct error *err)
+{
+	assert(job->id && job->command && job->queue && job->state == JOB_PENDING);
+	return st->ops->insert(st, job, err);
+}
+
+int store_resolve(struct store *st, const char *prefix, char **id, struct error *err)
+{
+	return st->ops->resolve(st, prefix, id, err);
+}
+
+int store_get(struct store *st, const char *id, struct job *job, struct error *err)
+{
+	return st->ops->get(st, id, job, err);
+}
+
+int store_list(struct store *st, const struct store_filter *f, store_job_fn *fn, void *ctx,
+	       struct error *err)
+{
+	return st->ops->list(st, f, fn, ctx, err);
+}
+
+int store_counts(struct store *st, long long counts[JOB_NSTATES], struct error *err)
+{
+	return st->ops->counts(st, counts, err);
+}
+
+int store_update(struct store *st, const struct job *job, enum job_state expect,
+		 const char *expect_worker, struct error *err)
+{
+	assert(job_transition_ok(expect, job->state));
+	return st->ops->update(st, job, expect, expect_worker, err);
+}
+
+int store_remove(struct store *st, const char *id, struct error *err)
+{
+	return st->ops->remove(st, id, err);
+}
+
+int store_purge(struct store *st, enum job_state state, int64_t before, store_id_fn *fn,
+		void *ctx, struct error *err)
+{
+	assert(state == JOB_COMPLETED || state == JOB_DEAD);
+	return st->ops->purge(st, state, before, fn, ctx, err);
+}
+
+int store_config_list(struct store *st, store_kv_fn *fn, void *ctx, struct error *err)
+{
+	return st->ops->config_list(st, fn, ctx, err);
+}
+
+int store_config_set(struct store *st, const char *key, const char *value, struct error *err)
+{
+	return st->ops->config_set(st, key, value, err);
+}
+
+int store_claim(struct store *st, const struct claim_req *req, struct job *job,
+		struct error *err)
+{
+	assert(req->worker_id && req->lease_until > req->now);
+	return st->ops->claim(st, req, job, err);
+}
+
+int store_renew(struct store *st, const char *worker_id, int64_t lease_until,
+		struct error *err)
+{
+	return st->ops->renew(st, worker_id, lease_until, err);
+}
+
+int store_release(struct store *st, const char *worker_id, const char *job_id,
+		  struct error *err)
+{
+	return st->ops->release(st, worker_id, job_id, err);
+}
+
+int store_recover(struct store *st, int64_t now, int64_t stale_before, struct error *err)
+{
+	return st->ops->recover(st, now, stale_before, err);
+}
+
+int store_next_due(struct store *st, const struct claim_req *req, int64_t *when,
+		   struct error *err)
+{
+	return st->ops->next_due(st, req, when, err);
+}
+
+int store_attempt_add(struct store *st, const struct attempt *a, struct error *err)
+{
+	return st->ops->attempt_add(st, a, err);
+}
+
+int store_attempt_list(struct store *st, const char *job_id, store_attempt_fn *fn, void *ctx,
+		       struct error *err)
+{
+	return st->ops->attempt_list(st, job_id, fn, ctx, err);
+}
+
+int store_worker_add(struct store *st, const struct worker_info *w, struct error *err)
+{
+	return st->ops->worker_add(st, w, err);
+}
+
+int store_worker_beat(struct store *st, const char *id, int busy, int64_t now,
+		      struct error *err)
+{
+	return st->ops->worker_beat(st, id, busy, now, err);
+}
+
+int store_worker_remove(struct store *st, const char *id, struct error *err)
+{
+	return st->ops->worker_remove(st, id, err);
+}
+
+int store_worker_list(struct store *st, store_worker_fn *fn, void *ctx, struct error *err)
+{
+	return st->ops->worker_list(st, fn, ctx, err);
+}
+
+void store_notify(struct store *st)
+{
+	st->ops->notify(st);
+}
+
+int store_wait_fd(struct store *st, struct error *err)
+{
+	return st->ops->wait_fd(st, err);
+}
+
+void store_wait_drain(struct store *st)
+{
+	st->ops->wait_drain(st);
+}
+
+const char *store_files_dir(struct store *st)
+{
+	return st->ops->files_dir(st);
+}
+
+void attempt_release(struct attempt *a)
+{
+	free(a->job_id);
+	free(a->outcome);
+	free(a->error);
+	free(a->worker_id);
+	free(a->log_path);
+	memset(a, 0, sizeof *a);
+}
+
+void worker_info_release(struct worker_info *w)
+{
+	free(w->id);
+	free(w->host);
+	free(w->queues);
+	memset(w, 0, sizeof *w);
+}

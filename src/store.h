@@ -1,0 +1,219 @@
+/*
+ * store.h - where jobs live: an opaque store behind a table of operations, one file per
+ * backend (store/sqlite.c; a PostgreSQL backend can follow without touching the callers).
+ *
+ * The store knows SQL and nothing of the job state machine: the queue layer decides what a
+ * job becomes and asks the store to write it, guarded by what it expects the job to be, so
+ * that every change is a compare-and-set that a concurrent worker cannot break.
+ *
+ * Callers use the store_* wrappers, never the ops table.  Every function returns 0 (or a
+ * count/flag documented below) on success and a negative QE_* code with err filled in on
+ * failure.  Jobs passed to callbacks are owned by the store and valid only during the call.
+ */
+#ifndef QUEUECTL_STORE_H
+#define QUEUECTL_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "job.h"
+
+struct store;
+
+/* Which jobs list returns: state -1 and queue NULL mean any; limit 0 means no limit. */
+struct store_filter {
+	int state;
+	const char *queue;
+	long long limit;
+};
+
+/* One finished (or abandoned) attempt, kept as the job's history. */
+struct attempt {
+	char *job_id;
+	int run;     /* job.runs when it started: names its log file */
+	int attempt; /* 1-based, within the cycle */
+	int64_t started_at, finished_at;
+	char *outcome; /* the state the job went to: completed, failed, dead, pending */
+	char *error;   /* NULL on success */
+	int exit_code;
+	bool has_exit_code;
+	char *worker_id;
+	char *log_path;
+};
+void attempt_release(struct attempt *a);
+
+/* A registered worker process. */
+struct worker_info {
+	char *id;
+	char *host;
+	int pid;
+	long long pid_start; /* the process's start time, to tell a reused pid apart */
+	int slots, busy;
+	char *queues; /* comma-separated, or NULL for all */
+	int64_t started_at, heartbeat_at;
+};
+void worker_info_release(struct worker_info *w);
+
+/* What a worker asks for when it claims a job. */
+struct claim_req {
+	const char *worker_id;
+	const char *const *queues; /* NULL: any queue */
+	int nqueues;
+	int64_t now, lease_until;
+};
+
+typedef int store_job_fn(void *ctx, const struct job *job);
+typedef int store_kv_fn(void *ctx, const char *key, const char *value);
+typedef int store_attempt_fn(void *ctx, const struct attempt *a);
+typedef int store_worker_fn(void *ctx, const struct worker_info *w);
+typedef int store_id_fn(void *ctx, const char *id);
+
+struct store_ops {
+	const char *name;
+	int (*open)(const char *target, struct store **out, struct error *err);
+	void (*close)(struct store *st);
+
+	int (*begin)(struct store *st, struct error *err);
+	int (*commit)(struct store *st, struct error *err);
+	void (*rollback)(struct store *st);
+
+	int (*insert)(struct store *st, const struct job *job, struct error *err);
+	int (*resolve)(struct store *st, const char *prefix, char **id, struct error *err);
+	int (*get)(struct store *st, const char *id, struct job *job, struct error *err);
+	int (*list)(struct store *st, const struct store_filter *f, store_job_fn *fn, void *ctx,
+		    struct error *err);
+	int (*counts)(struct store *st, long long counts[JOB_NSTATES], struct error *err);
+	int (*update)(struct store *st, const struct job *job, enum job_state expect,
+		      const char *expect_worker, struct error *err);
+	int (*remove)(struct store *st, const char *id, struct error *err);
+	int (*purge)(struct store *st, enum job_state state, int64_t before, store_id_fn *fn,
+		     void *ctx, struct error *err);
+
+	int (*config_list)(struct store *st, store_kv_fn *fn, void *ctx, struct error *err);
+	int (*config_set)(struct store *st, const char *key, const char *value, struct error *err);
+
+	int (*claim)(struct store *st, const struct claim_req *req, struct job *job,
+		     struct error *err);
+	int (*renew)(struct store *st, const char *worker_id, int64_t lease_until,
+		     struct error *err);
+	int (*release)(struct store *st, const char *worker_id, const char *job_id,
+		       struct error *err);
+	int (*recover)(struct store *st, int64_t now, int64_t stale_before, struct error *err);
+	int (*next_due)(struct store *st, const struct claim_req *req, int64_t *when,
+			struct error *err);
+
+	int (*attempt_add)(struct store *st, const struct attempt *a, struct error *err);
+	int (*attempt_list)(struct store *st, const char *job_id, store_attempt_fn *fn, void *ctx,
+			    struct error *err);
+
+	int (*worker_add)(struct store *st, const struct worker_info *w, struct error *err);
+	int (*worker_beat)(struct store *st, const char *id, int busy, int64_t now,
+			   struct error *err);
+	int (*worker_remove)(struct store *st, const char *id, struct error *err);
+	int (*worker_list)(struct store *st, store_worker_fn *fn, void *ctx, struct error *err);
+
+	int (*notify)(struct store *st);
+	int (*wait_fd)(struct store *st, struct error *err);
+	void (*wait_drain)(struct store *st);
+
+	const char *(*files_dir)(struct store *st);
+};
+
+/* Every backend's private struct embeds this as its first member. */
+struct store {
+	const struct store_ops *ops;
+	char *target; /* the path or URL it was opened with */
+};
+
+/*
+ * Open the store named by target (a file path for SQLite; later a postgres:// URL), creating
+ * and migrating it as needed.  *out is freed by store_close.
+ */
+int store_open(const char *target, struct store **out, struct error *err);
+void store_close(struct store *st);
+
+/* A write transaction: begin takes the write lock at once, so nothing in it can deadlock. */
+int store_begin(struct store *st, struct error *err);
+int store_commit(struct store *st, struct error *err);
+void store_rollback(struct store *st);
+
+/* Insert a new job; QE_CONFLICT if its id is taken. */
+int store_insert(struct store *st, const struct job *job, struct error *err);
+/*
+ * Find the one job whose id is prefix or starts with it; *id is malloc'd.  QE_NOTFOUND if
+ * none, QE_INPUT if the prefix is ambiguous.
+ */
+int store_resolve(struct store *st, const char *prefix, char **id, struct error *err);
+/* Load a job by exact id (job_release frees it); QE_NOTFOUND if there is none. */
+int store_get(struct store *st, const char *id, struct job *job, struct error *err);
+/* Stream jobs in creation order; a nonzero return from fn stops and is returned. */
+int store_list(struct store *st, const struct store_filter *f, store_job_fn *fn, void *ctx,
+	       struct error *err);
+/* The number of jobs in each state, in constant time. */
+int store_counts(struct store *st, long long counts[JOB_NSTATES], struct error *err);
+/*
+ * Write every mutable field of job (state, attempts, run_at, times, error, owner, output)
+ * if the stored job is still in state expect and, when expect_worker is set, owned by that
+ * worker.  Returns 1 if written, 0 if the guard failed.
+ */
+int store_update(struct store *st, const struct job *job, enum job_state expect,
+		 const char *expect_worker, struct error *err);
+/* Delete a job and its history; QE_NOTFOUND, or QE_CONFLICT if it is processing. */
+int store_remove(struct store *st, const char *id, struct error *err);
+/* Delete the jobs in state whose updated_at is before "before"; fn sees each id; returns the count. */
+int store_purge(struct store *st, enum job_state state, int64_t before, store_id_fn *fn,
+		void *ctx, struct error *err);
+
+int store_config_list(struct store *st, store_kv_fn *fn, void *ctx, struct error *err);
+int store_config_set(struct store *st, const char *key, const char *value, struct error *err);
+
+/*
+ * Atomically take the next due job for req->worker_id: the best of the pending jobs and the
+ * failed jobs whose run_at has come, by priority then age; it becomes processing with a
+ * lease until req->lease_until and runs incremented.  Returns 1 and fills job, or 0 if none.
+ */
+int store_claim(struct store *st, const struct claim_req *req, struct job *job,
+		struct error *err);
+/* Extend the lease of every job the worker holds; returns how many. */
+int store_renew(struct store *st, const char *worker_id, int64_t lease_until,
+		struct error *err);
+/*
+ * Return a worker's processing jobs to pending without counting an attempt: all of them, or
+ * only job_id when it is set.  Returns how many.
+ */
+int store_release(struct store *st, const char *worker_id, const char *job_id,
+		  struct error *err);
+/*
+ * Return to pending every processing job whose lease ended before now, and forget the
+ * workers whose last heartbeat is before stale_before; returns how many jobs.
+ */
+int store_recover(struct store *st, int64_t now, int64_t stale_before, struct error *err);
+/* When the next job that req could claim becomes due; returns 1 and sets *when, 0 if none. */
+int store_next_due(struct store *st, const struct claim_req *req, int64_t *when,
+		   struct error *err);
+
+int store_attempt_add(struct store *st, const struct attempt *a, struct error *err);
+/* Stream a job's attempts, oldest first. */
+int store_attempt_list(struct store *st, const char *job_id, store_attempt_fn *fn, void *ctx,
+		       struct error *err);
+
+int store_worker_add(struct store *st, const struct worker_info *w, struct error *err);
+int store_worker_beat(struct store *st, const char *id, int busy, int64_t now,
+		      struct error *err);
+int store_worker_remove(struct store *st, const char *id, struct error *err);
+int store_worker_list(struct store *st, store_worker_fn *fn, void *ctx, struct error *err);
+
+/*
+ * Wake the idle workers of this store (after enqueueing); never fails: a missed wake-up only
+ * costs a worker its fallback poll.
+ */
+void store_notify(struct store *st);
+/* A descriptor that becomes readable when store_notify is called; store_wait_drain resets it. */
+int store_wait_fd(struct store *st, struct error *err);
+void store_wait_drain(struct store *st);
+
+/* The directory for the store's own files (job logs, worker logs). */
+const char *store_files_dir(struct store *st);
+
+#endif

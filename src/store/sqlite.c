@@ -1,0 +1,1043 @@
+/*
+ * sqlite.c - the embedded SQLite store: schema and migrations, WAL, prepared statements,
+ * the atomic claim, and wake-ups through inotify on a file beside the database.
+ *
+ * Concurrency model: every process opens its own connection.  WAL lets readers run beside
+ * the one writer; writers queue on SQLite's file lock, waited for by the busy timeout.  Every
+ * change to a job is a single UPDATE guarded by the state (and owner) the caller expects, so
+ * two processes can never both move the same job: the second finds the guard false.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../store.h"
+#include "../util.h"
+
+/*
+ * The schema.  If you change it, append a migration to migrations[] below; never edit one
+ * that has shipped, since databases out there have run it.  user_version counts them.
+ *
+ * Times are integers in ms since the epoch.  seq keeps creation order (ids are random).
+ * counts is kept by triggers so that status costs the same with a million jobs as with ten.
+ */
+static const char *const migrations[] = {
+	/* 1: the first schema */
+	"CREATE TABLE jobs ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  id TEXT NOT NULL UNIQUE,"
+	"  command TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN"
+	"    ('pending','processing','completed','failed','dead')),"
+	"  queue TEXT NOT NULL,"
+	"  priority INTEGER NOT NULL,"
+	"  attempts INTEGER NOT NULL,"
+	"  max_retries INTEGER NOT NULL,"
+	"  runs INTEGER NOT NULL DEFAULT 0,"
+	"  timeout INTEGER NOT NULL,"
+	"  run_at INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  updated_at INTEGER NOT NULL,"
+	"  started_at INTEGER,"
+	"  finished_at INTEGER,"
+	"  last_error TEXT,"
+	"  exit_code INTEGER,"
+	"  worker_id TEXT,"
+	"  lease_until INTEGER,"
+	"  output BLOB"
+	");"
+	/* The claim walks this in order and stops at the first due row. */
+	"CREATE INDEX jobs_claim ON jobs (priority DESC, seq)"
+	"  WHERE state IN ('pending','failed');"
+	"CREATE INDEX jobs_due ON jobs (run_at) WHERE state IN ('pending','failed');"
+	"CREATE INDEX jobs_state ON jobs (state, seq);"
+	"CREATE INDEX jobs_lease ON jobs (lease_until) WHERE state = 'processing';"
+	"CREATE INDEX jobs_owner ON jobs (worker_id) WHERE state = 'processing';"
+	"CREATE TABLE counts (state TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;"
+	"INSERT INTO counts VALUES ('pending',0),('processing',0),('completed',0),"
+	"  ('failed',0),('dead',0);"
+	"CREATE TRIGGER jobs_count_insert AFTER INSERT ON jobs BEGIN"
+	"  UPDATE counts SET n = n + 1 WHERE state = NEW.state;"
+	"END;"
+	"CREATE TRIGGER jobs_count_update AFTER UPDATE OF state ON jobs"
+	"  WHEN OLD.state <> NEW.state BEGIN"
+	"  UPDATE counts SET n = n - 1 WHERE state = OLD.state;"
+	"  UPDATE counts SET n = n + 1 WHERE state = NEW.state;"
+	"END;"
+	"CREATE TRIGGER jobs_count_delete AFTER DELETE ON jobs BEGIN"
+	"  UPDATE counts SET n = n - 1 WHERE state = OLD.state;"
+	"  DELETE FROM attempts WHERE job_id = OLD.id;"
+	"END;"
+	"CREATE TABLE attempts ("
+	"  job_id TEXT NOT NULL,"
+	"  run INTEGER NOT NULL,"
+	"  attempt INTEGER NOT NULL,"
+	"  started_at INTEGER NOT NULL,"
+	"  finished_at INTEGER NOT NULL,"
+	"  outcome TEXT NOT NULL,"
+	"  error TEXT,"
+	"  exit_code INTEGER,"
+	"  worker_id TEXT,"
+	"  log_path TEXT,"
+	"  PRIMARY KEY (job_id, run)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE workers ("
+	"  id TEXT PRIMARY KEY,"
+	"  host TEXT NOT NULL,"
+	"  pid INTEGER NOT NULL,"
+	"  pid_start INTEGER NOT NULL,"
+	"  slots INTEGER NOT NULL,"
+	"  busy INTEGER NOT NULL,"
+	"  queues TEXT,"
+	"  started_at INTEGER NOT NULL,"
+	"  heartbeat_at INTEGER NOT NULL"
+	") WITHOUT ROWID;",
+};
+#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+#define JOB_COLS                                                                              \
+	"id, command, state, queue, priority, attempts, max_retries, runs, timeout, run_at, " \
+	"created_at, updated_at, started_at, finished_at, last_error, exit_code, worker_id, " \
+	"lease_until"
+/* The queue filter of a claim: ?4 is NULL or a JSON array of queue names. */
+#define DUE_WHERE                                                                             \
+	"state IN ('pending','failed') AND (?4 IS NULL OR queue IN "                          \
+	"(SELECT value FROM json_each(?4)))"
+
+/* Every statement, prepared once per connection on first use and kept. */
+enum stmt_id {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_INSERT,
+	S_RESOLVE,
+	S_GET,
+	S_LIST_ALL,
+	S_LIST_STATE,
+	S_COUNTS,
+	S_UPDATE,
+	S_REMOVE,
+	S_EXISTS,
+	S_PURGE,
+	S_CONFIG_LIST,
+	S_CONFIG_SET,
+	S_CLAIM,
+	S_RENEW,
+	S_RELEASE,
+	S_RECOVER,
+	S_WORKER_PRUNE,
+	S_NEXT_DUE,
+	S_ATTEMPT_ADD,
+	S_ATTEMPT_LIST,
+	S_WORKER_ADD,
+	S_WORKER_BEAT,
+	S_WORKER_REMOVE,
+	S_WORKER_LIST,
+	S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_INSERT] = "INSERT INTO jobs (id, command, state, queue, priority, attempts, "
+		     "max_retries, timeout, run_at, created_at, updated_at) "
+		     "VALUES (?1, ?2, 'pending', ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9)",
+	/* The first two ids at or after the prefix: enough to tell none, one and many. */
+	[S_RESOLVE] = "SELECT id FROM jobs WHERE id >= ?1 ORDER BY id LIMIT 2",
+	[S_GET] = "SELECT " JOB_COLS ", output FROM jobs WHERE id = ?1",
+	[S_LIST_ALL] = "SELECT " JOB_COLS " FROM jobs WHERE (?2 IS NULL OR queue = ?2) "
+		       "ORDER BY seq LIMIT ?3",
+	[S_LIST_STATE] = "SELECT " JOB_COLS " FROM jobs WHERE state = ?1 "
+			 "AND (?2 IS NULL OR queue = ?2) ORDER BY seq LIMIT ?3",
+	[S_COUNTS] = "SELECT state, n FROM counts",
+	[S_UPDATE] = "UPDATE jobs SET state = ?2, attempts = ?3, run_at = ?4, updated_at = ?5, "
+		     "started_at = ?6, finished_at = ?7, last_error = ?8, exit_code = ?9, "
+		     "worker_id = ?10, lease_until = ?11, output = ?12 "
+		     "WHERE id = ?1 AND state = ?13 AND (?14 IS NULL OR worker_id = ?14)",
+	[S_REMOVE] = "DELETE FROM jobs WHERE id = ?1 AND state <> 'processing'",
+	[S_EXISTS] = "SELECT state FROM jobs WHERE id = ?1",
+	[S_PURGE] = "DELETE FROM jobs WHERE state = ?1 AND updated_at < ?2 RETURNING id",
+	[S_CONFIG_LIST] = "SELECT key, value FROM config ORDER BY key",
+	[S_CONFIG_SET] = "INSERT OR REPLACE INTO config (key, value) VALUES (?1, ?2)",
+	/*
+	 * The claim: one UPDATE that picks the best due job and takes it.  SQLite runs a write
+	 * statement under the database's write lock, held from before the subquery reads
+	 * until the change commits, so no other process can pick the same row in between.
+	 */
+	[S_CLAIM] = "UPDATE jobs SET state = 'processing', worker_id = ?1, lease_until = ?2, "
+		    "started_at = ?3, updated_at = ?3, runs = runs + 1 "
+		    "WHERE seq = (SELECT seq FROM jobs WHERE " DUE_WHERE " AND run_at <= ?3 "
+		    "ORDER BY priority DESC, seq LIMIT 1) "
+		    "RETURNING " JOB_COLS,
+	[S_RENEW] = "UPDATE jobs SET lease_until = ?2 "
+		    "WHERE worker_id = ?1 AND state = 'processing'",
+	[S_RELEASE] = "UPDATE jobs SET state = 'pending', worker_id = NULL, lease_until = NULL, "
+		      "updated_at = ?3 "
+		      "WHERE worker_id = ?1 AND state = 'processing' AND (?2 IS NULL OR id = ?2)",
+	[S_RECOVER] = "UPDATE jobs SET state = 'pending', worker_id = NULL, lease_until = NULL, "
+		      "updated_at = ?1 WHERE state = 'processing' AND lease_until < ?1",
+	[S_WORKER_PRUNE] = "DELETE FROM workers WHERE heartbeat_at < ?1",
+	[S_NEXT_DUE] = "SELECT run_at FROM jobs WHERE " DUE_WHERE " ORDER BY run_at LIMIT 1",
+	[S_ATTEMPT_ADD] = "INSERT OR REPLACE INTO attempts (job_id, run, attempt, started_at, "
+			  "finished_at, outcome, error, exit_code, worker_id, log_path) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	[S_ATTEMPT_LIST] = "SELECT job_id, run, attempt, started_at, finished_at, outcome, "
+			   "error, exit_code, worker_id, log_path FROM attempts "
+			   "WHERE job_id = ?1 ORDER BY run",
+	[S_WORKER_ADD] = "INSERT OR REPLACE INTO workers (id, host, pid, pid_start, slots, busy, "
+			 "queues, started_at, heartbeat_at) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[S_WORKER_BEAT] = "UPDATE workers SET busy = ?2, heartbeat_at = ?3 WHERE id = ?1",
+	[S_WORKER_REMOVE] = "DELETE FROM workers WHERE id = ?1",
+	[S_WORKER_LIST] = "SELECT id, host, pid, pid_start, slots, busy, queues, started_at, "
+			  "heartbeat_at FROM workers ORDER BY started_at, id",
+};
+
+struct sqlite_store {
+	struct store base;
+	sqlite3 *db;
+	sqlite3_stmt *stmts[S_COUNT];
+	char *files_dir; /* <db>.d: logs and the wake-up file */
+	char *wake_path;
+	int wake_fd; /* inotify descriptor, -1 until a worker asks for it */
+	int busy_ms;
+};
+
+static struct sqlite_store *ss(struct store *st)
+{
+	return (struct sqlite_store *)st;
+}
+
+/* Turn an SQLite failure into a QE_* code and a message that names what failed. */
+static int db_error(struct sqlite_store *s, int rc, const char *what, struct error *err)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return error_set(err, QE_BUSY,
+				 "%s: database '%s' is locked (still busy after %d ms)", what,
+				 s->base.target, s->busy_ms);
+	case SQLITE_FULL:
+		return error_set(err, QE_FAIL, "%s: disk full writing '%s'", what, s->base.target);
+	case SQLITE_READONLY:
+		return error_set(err, QE_FAIL, "%s: database '%s' is read-only", what,
+				 s->base.target);
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return error_set(err, QE_FAIL, "%s: '%s' is not a queuectl database (%s)", what,
+				 s->base.target, sqlite3_errstr(rc));
+	case SQLITE_IOERR:
+		if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC ||
+		    rc == SQLITE_IOERR_TRUNCATE)
+			return error_set(err, QE_FAIL, "%s: cannot write '%s': %s", what,
+					 s->base.target, sqlite3_errmsg(s->db));
+		break;
+	}
+	return error_set(err, QE_FAIL, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+/* The prepared statement for id, reset and with its bindings cleared; NULL on failure. */
+static sqlite3_stmt *stmt(struct sqlite_store *s, enum stmt_id id, struct error *err)
+{
+	sqlite3_stmt *st = s->stmts[id];
+	int rc;
+
+	if (st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return st;
+	}
+	rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[id],
+				NULL);
+	if (rc != SQLITE_OK) {
+		db_error(s, rc, "prepare", err);
+		return NULL;
+	}
+	return s->stmts[id];
+}
+
+/* Run a statement that returns no rows (or whose rows are ignored); returns changes. */
+static int exec_stmt(struct sqlite_store *s, sqlite3_stmt *st, const char *what,
+		     struct error *err)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return db_error(s, rc, what, err);
+	return sqlite3_changes(s->db);
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* 0 binds NULL: every optional time and the "no exit code" marker use that. */
+static void bind_time(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static char *col_text(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? xstrdup((const char *)t) : NULL;
+}
+
+static int state_from_text(const char *name)
+{
+	enum job_state state = JOB_PENDING;
+
+	job_state_parse(name ? name : "", &state, NULL);
+	return state;
+}
+
+/* Fill job from a row of JOB_COLS (and output as column 18 when there is one). */
+static void row_to_job(sqlite3_stmt *st, struct job *job)
+{
+	job_init(job);
+	job->id = col_text(st, 0);
+	job->command = col_text(st, 1);
+	job->state = state_from_text((const char *)sqlite3_column_text(st, 2));
+	job->queue = col_text(st, 3);
+	job->priority = sqlite3_column_int64(st, 4);
+	job->attempts = sqlite3_column_int(st, 5);
+	job->max_retries = sqlite3_column_int(st, 6);
+	job->runs = sqlite3_column_int(st, 7);
+	job->timeout = sqlite3_column_int64(st, 8);
+	job->run_at = sqlite3_column_int64(st, 9);
+	job->created_at = sqlite3_column_int64(st, 10);
+	job->updated_at = sqlite3_column_int64(st, 11);
+	job->started_at = sqlite3_column_int64(st, 12);
+	job->finished_at = sqlite3_column_int64(st, 13);
+	job->last_error = col_text(st, 14);
+	job->has_exit_code = sqlite3_column_type(st, 15) != SQLITE_NULL;
+	job->exit_code = sqlite3_column_int(st, 15);
+	job->worker_id = col_text(st, 16);
+	job->lease_until = sqlite3_column_int64(st, 17);
+	if (sqlite3_column_count(st) > 18 && sqlite3_column_type(st, 18) != SQLITE_NULL) {
+		int n = sqlite3_column_bytes(st, 18);
+
+		job->output = xstrndup(sqlite3_column_blob(st, 18), (size_t)n);
+		job->output_len = (size_t)n;
+	}
+}
+
+static int run_sql(struct sqlite_store *s, const char *sql, const char *what, struct error *err)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : db_error(s, rc, what, err);
+}
+
+static int user_version(struct sqlite_store *s, int *version, struct error *err)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? 0 : db_error(s, rc, "open", err);
+}
+
+/* Bring the schema up to SCHEMA_VERSION, in one transaction so a crash leaves it whole. */
+static int migrate(struct sqlite_store *s, struct error *err)
+{
+	int version;
+
+	if (user_version(s, &version, err))
+		return err->code;
+	if (version == SCHEMA_VERSION)
+		return 0;
+	if (version > SCHEMA_VERSION)
+		return error_set(err, QE_FAIL,
+				 "database '%s' has schema version %d, newer than this queuectl's "
+				 "%d: upgrade queuectl",
+				 s->base.target, version, SCHEMA_VERSION);
+	if (run_sql(s, "PRAGMA journal_mode = WAL", "set WAL mode", err) ||
+	    run_sql(s, "BEGIN IMMEDIATE", "migrate", err))
+		return err->code;
+	/* Another process may have migrated while we waited for the lock. */
+	if (user_version(s, &version, err))
+		goto fail;
+	for (; version < SCHEMA_VERSION; version++) {
+		char *sql = xasprintf("%s; PRAGMA user_version = %d", migrations[version],
+				      version + 1);
+		int rc = run_sql(s, sql, "migrate", err);
+
+		free(sql);
+		if (rc)
+			goto fail;
+	}
+	if (run_sql(s, "COMMIT", "migrate", err))
+		goto fail;
+	return 0;
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return err->code;
+}
+
+static void sqlite_close(struct store *st)
+{
+	struct sqlite_store *s = ss(st);
+
+	for (int i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(s->stmts[i]);
+	sqlite3_close(s->db);
+	if (s->wake_fd >= 0)
+		close(s->wake_fd);
+	free(s->files_dir);
+	free(s->wake_path);
+	free(s->base.target);
+	free(s);
+}
+
+extern const struct store_ops sqlite_store_ops;
+
+static int sqlite_open(const char *target, struct store **out, struct error *err)
+{
+	struct sqlite_store *s = xcalloc(1, sizeof *s);
+	const char *env = getenv("QUEUECTL_BUSY_TIMEOUT");
+	int fd, rc;
+
+	s->base.ops = &sqlite_store_ops;
+	s->base.target = xstrdup(target);
+	s->files_dir = xasprintf("%s.d", target);
+	s->wake_path = xasprintf("%s/wake", s->files_dir);
+	s->wake_fd = -1;
+	s->busy_ms = env && *env ? atoi(env) : 10000;
+	*out = NULL;
+
+	/*
+	 * Create the file ourselves so that it is owner-only from the first byte; SQLite gives
+	 * its -wal and -shm files the same mode.
+	 */
+	fd = open(target, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		rc = error_set(err, QE_FAIL, "cannot open database '%s': %s", target,
+			       strerror(errno));
+		goto fail;
+	}
+	close(fd);
+	rc = sqlite3_open_v2(target, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		rc = s->db ? db_error(s, rc, "open", err)
+			   : error_set(err, QE_FAIL, "cannot open database '%s'", target);
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, s->busy_ms);
+	/*
+	 * synchronous=NORMAL in WAL mode: a commit survives a crash of queuectl; a power loss
+	 * may lose the last commits but never corrupts the database.
+	 */
+	if ((rc = migrate(s, err)) || (rc = run_sql(s, "PRAGMA synchronous = NORMAL", "open", err)))
+		goto fail;
+	*out = &s->base;
+	return 0;
+fail:
+	sqlite_close(&s->base);
+	return rc;
+}
+
+static int sqlite_begin(struct store *st, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_BEGIN, err);
+
+	return q && exec_stmt(s, q, "begin", err) >= 0 ? 0 : err->code;
+}
+
+static int sqlite_commit(struct store *st, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_COMMIT, err);
+
+	return q && exec_stmt(s, q, "commit", err) >= 0 ? 0 : err->code;
+}
+
+static void sqlite_rollback(struct store *st)
+{
+	struct sqlite_store *s = ss(st);
+
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int sqlite_insert(struct store *st, const struct job *job, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_INSERT, err);
+	int rc;
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, job->id);
+	bind_text(q, 2, job->command);
+	bind_text(q, 3, job->queue);
+	sqlite3_bind_int64(q, 4, job->priority);
+	sqlite3_bind_int(q, 5, job->max_retries);
+	sqlite3_bind_int64(q, 6, job->timeout);
+	sqlite3_bind_int64(q, 7, job->run_at);
+	sqlite3_bind_int64(q, 8, job->created_at);
+	sqlite3_bind_int64(q, 9, job->updated_at);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+		return error_set(err, QE_CONFLICT, "a job with id '%s' already exists", job->id);
+	return db_error(s, rc, "enqueue", err);
+}
+
+static int sqlite_resolve(struct store *st, const char *prefix, char **id, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_RESOLVE, err);
+	char *found[2] = { NULL, NULL };
+	size_t plen = strlen(prefix);
+	int n = 0, rc;
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, prefix);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(q, 0);
+
+		if (v && !strncmp(v, prefix, plen))
+			found[n++] = xstrdup(v);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		free(found[0]);
+		free(found[1]);
+		return db_error(s, rc, "find job", err);
+	}
+	/* An exact match wins over longer ids that it is a prefix of; it sorts first. */
+	if (n == 2 && strcmp(found[0], prefix)) {
+		rc = error_set(err, QE_INPUT, "job id prefix '%s' is ambiguous: '%s', '%s', ...",
+			       prefix, found[0], found[1]);
+		free(found[0]);
+		free(found[1]);
+		return rc;
+	}
+	free(found[1]);
+	if (n == 0)
+		return error_set(err, QE_NOTFOUND, "no job '%s'", prefix);
+	*id = found[0];
+	return 0;
+}
+
+static int sqlite_get(struct store *st, const char *id, struct job *job, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_GET, err);
+	int rc;
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, id);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		row_to_job(q, job);
+		sqlite3_reset(q);
+		return 0;
+	}
+	sqlite3_reset(q);
+	if (rc == SQLITE_DONE)
+		return error_set(err, QE_NOTFOUND, "no job '%s'", id);
+	return db_error(s, rc, "read job", err);
+}
+
+static int sqlite_list(struct store *st, const struct store_filter *f, store_job_fn *fn,
+		       void *ctx, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, f->state >= 0 ? S_LIST_STATE : S_LIST_ALL, err);
+	int rc, stop = 0;
+
+	if (!q)
+		return err->code;
+	if (f->state >= 0)
+		bind_text(q, 1, job_state_name((enum job_state)f->state));
+	bind_text(q, 2, f->queue);
+	sqlite3_bind_int64(q, 3, f->limit > 0 ? f->limit : -1);
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct job job;
+
+		row_to_job(q, &job);
+		stop = fn(ctx, &job);
+		job_release(&job);
+	}
+	sqlite3_reset(q);
+	if (stop)
+		return stop;
+	return rc == SQLITE_DONE ? 0 : db_error(s, rc, "list jobs", err);
+}
+
+static int sqlite_counts(struct store *st, long long counts[JOB_NSTATES], struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_COUNTS, err);
+	int rc;
+
+	if (!q)
+		return err->code;
+	for (int i = 0; i < JOB_NSTATES; i++)
+		counts[i] = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		counts[state_from_text((const char *)sqlite3_column_text(q, 0))] =
+			sqlite3_column_int64(q, 1);
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : db_error(s, rc, "count jobs", err);
+}
+
+static int sqlite_update(struct store *st, const struct job *job, enum job_state expect,
+			 const char *expect_worker, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_UPDATE, err);
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, job->id);
+	bind_text(q, 2, job_state_name(job->state));
+	sqlite3_bind_int(q, 3, job->attempts);
+	sqlite3_bind_int64(q, 4, job->run_at);
+	sqlite3_bind_int64(q, 5, job->updated_at);
+	bind_time(q, 6, job->started_at);
+	bind_time(q, 7, job->finished_at);
+	bind_text(q, 8, job->last_error);
+	if (job->has_exit_code)
+		sqlite3_bind_int(q, 9, job->exit_code);
+	bind_text(q, 10, job->worker_id);
+	bind_time(q, 11, job->lease_until);
+	if (job->output)
+		sqlite3_bind_blob(q, 12, job->output, (int)job->output_len, SQLITE_STATIC);
+	bind_text(q, 13, job_state_name(expect));
+	bind_text(q, 14, expect_worker);
+	return exec_stmt(s, q, "update job", err);
+}
+
+static int sqlite_remove(struct store *st, const char *id, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_REMOVE, err);
+	int n, rc;
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, id);
+	if ((n = exec_stmt(s, q, "delete job", err)) != 0)
+		return n < 0 ? n : 0;
+	if (!(q = stmt(s, S_EXISTS, err)))
+		return err->code;
+	bind_text(q, 1, id);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	if (rc == SQLITE_ROW)
+		return error_set(err, QE_CONFLICT, "job '%s' is processing: it cannot be deleted",
+				 id);
+	if (rc == SQLITE_DONE)
+		return error_set(err, QE_NOTFOUND, "no job '%s'", id);
+	return db_error(s, rc, "delete job", err);
+}
+
+static int sqlite_purge(struct store *st, enum job_state state, int64_t before,
+			store_id_fn *fn, void *ctx, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_PURGE, err);
+	int n = 0, rc;
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, job_state_name(state));
+	sqlite3_bind_int64(q, 2, before);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (fn)
+			fn(ctx, (const char *)sqlite3_column_text(q, 0));
+		n++;
+	}
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? n : db_error(s, rc, "purge", err);
+}
+
+static int sqlite_config_list(struct store *st, store_kv_fn *fn, void *ctx, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_CONFIG_LIST, err);
+	int rc, stop = 0;
+
+	if (!q)
+		return err->code;
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW)
+		stop = fn(ctx, (const char *)sqlite3_column_text(q, 0),
+			  (const char *)sqlite3_column_text(q, 1));
+	sqlite3_reset(q);
+	if (stop)
+		return stop;
+	return rc == SQLITE_DONE ? 0 : db_error(s, rc, "read config", err);
+}
+
+static int sqlite_config_set(struct store *st, const char *key, const char *value,
+			     struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_CONFIG_SET, err);
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, key);
+	bind_text(q, 2, value);
+	return exec_stmt(s, q, "set config", err) < 0 ? err->code : 0;
+}
+
+/* Bind the queue filter as the JSON array that DUE_WHERE reads; *json is freed by the caller. */
+static void bind_queues(sqlite3_stmt *q, const struct claim_req *req, char **json)
+{
+	json_t *a;
+
+	*json = NULL;
+	if (!req->queues)
+		return;
+	a = json_array();
+	for (int i = 0; i < req->nqueues; i++)
+		json_array_append_new(a, json_string(req->queues[i]));
+	*json = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	bind_text(q, 4, *json);
+}
+
+static int sqlite_claim(struct store *st, const struct claim_req *req, struct job *job,
+			struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_CLAIM, err);
+	char *queues;
+	int rc;
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, req->worker_id);
+	sqlite3_bind_int64(q, 2, req->lease_until);
+	sqlite3_bind_int64(q, 3, req->now);
+	bind_queues(q, req, &queues);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		row_to_job(q, job);
+	/* The reset ends the statement and with it the autocommit write transaction. */
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		int rc2 = sqlite3_reset(q);
+
+		if (rc2 != SQLITE_OK) {
+			if (rc == SQLITE_ROW)
+				job_release(job);
+			rc = rc2;
+		}
+	} else {
+		sqlite3_reset(q);
+	}
+	free(queues);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_error(s, rc, "claim", err);
+}
+
+static int sqlite_renew(struct store *st, const char *worker_id, int64_t lease_until,
+			struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_RENEW, err);
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, worker_id);
+	sqlite3_bind_int64(q, 2, lease_until);
+	return exec_stmt(s, q, "renew lease", err);
+}
+
+static int sqlite_release(struct store *st, const char *worker_id, const char *job_id,
+			  struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_RELEASE, err);
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, worker_id);
+	bind_text(q, 2, job_id);
+	sqlite3_bind_int64(q, 3, time_now_ms());
+	return exec_stmt(s, q, "release jobs", err);
+}
+
+static int sqlite_recover(struct store *st, int64_t now, int64_t stale_before,
+			  struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_RECOVER, err);
+	int n;
+
+	if (!q)
+		return err->code;
+	sqlite3_bind_int64(q, 1, now);
+	if ((n = exec_stmt(s, q, "recover jobs", err)) < 0)
+		return n;
+	if (!(q = stmt(s, S_WORKER_PRUNE, err)))
+		return err->code;
+	sqlite3_bind_int64(q, 1, stale_before);
+	if (exec_stmt(s, q, "forget stale workers", err) < 0)
+		return err->code;
+	return n;
+}
+
+static int sqlite_next_due(struct store *st, const struct claim_req *req, int64_t *when,
+			   struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_NEXT_DUE, err);
+	char *queues;
+	int rc;
+
+	if (!q)
+		return err->code;
+	bind_queues(q, req, &queues);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*when = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	free(queues);
+	if (rc == SQLITE_ROW)
+		return 1;
+	return rc == SQLITE_DONE ? 0 : db_error(s, rc, "find next job", err);
+}
+
+static int sqlite_attempt_add(struct store *st, const struct attempt *a, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_ATTEMPT_ADD, err);
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, a->job_id);
+	sqlite3_bind_int(q, 2, a->run);
+	sqlite3_bind_int(q, 3, a->attempt);
+	sqlite3_bind_int64(q, 4, a->started_at);
+	sqlite3_bind_int64(q, 5, a->finished_at);
+	bind_text(q, 6, a->outcome);
+	bind_text(q, 7, a->error);
+	if (a->has_exit_code)
+		sqlite3_bind_int(q, 8, a->exit_code);
+	bind_text(q, 9, a->worker_id);
+	bind_text(q, 10, a->log_path);
+	return exec_stmt(s, q, "record attempt", err) < 0 ? err->code : 0;
+}
+
+static int sqlite_attempt_list(struct store *st, const char *job_id, store_attempt_fn *fn,
+			       void *ctx, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_ATTEMPT_LIST, err);
+	int rc, stop = 0;
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, job_id);
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct attempt a = {
+			.job_id = col_text(q, 0),
+			.run = sqlite3_column_int(q, 1),
+			.attempt = sqlite3_column_int(q, 2),
+			.started_at = sqlite3_column_int64(q, 3),
+			.finished_at = sqlite3_column_int64(q, 4),
+			.outcome = col_text(q, 5),
+			.error = col_text(q, 6),
+			.has_exit_code = sqlite3_column_type(q, 7) != SQLITE_NULL,
+			.exit_code = sqlite3_column_int(q, 7),
+			.worker_id = col_text(q, 8),
+			.log_path = col_text(q, 9),
+		};
+
+		stop = fn(ctx, &a);
+		attempt_release(&a);
+	}
+	sqlite3_reset(q);
+	if (stop)
+		return stop;
+	return rc == SQLITE_DONE ? 0 : db_error(s, rc, "read attempts", err);
+}
+
+static int sqlite_worker_add(struct store *st, const struct worker_info *w, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_WORKER_ADD, err);
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, w->id);
+	bind_text(q, 2, w->host);
+	sqlite3_bind_int(q, 3, w->pid);
+	sqlite3_bind_int64(q, 4, w->pid_start);
+	sqlite3_bind_int(q, 5, w->slots);
+	sqlite3_bind_int(q, 6, w->busy);
+	bind_text(q, 7, w->queues);
+	sqlite3_bind_int64(q, 8, w->started_at);
+	sqlite3_bind_int64(q, 9, w->heartbeat_at);
+	return exec_stmt(s, q, "register worker", err) < 0 ? err->code : 0;
+}
+
+static int sqlite_worker_beat(struct store *st, const char *id, int busy, int64_t now,
+			      struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_WORKER_BEAT, err);
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, id);
+	sqlite3_bind_int(q, 2, busy);
+	sqlite3_bind_int64(q, 3, now);
+	return exec_stmt(s, q, "heartbeat", err);
+}
+
+static int sqlite_worker_remove(struct store *st, const char *id, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_WORKER_REMOVE, err);
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, id);
+	return exec_stmt(s, q, "unregister worker", err) < 0 ? err->code : 0;
+}
+
+static int sqlite_worker_list(struct store *st, store_worker_fn *fn, void *ctx,
+			      struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_WORKER_LIST, err);
+	int rc, stop = 0;
+
+	if (!q)
+		return err->code;
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct worker_info w = {
+			.id = col_text(q, 0),
+			.host = col_text(q, 1),
+			.pid = sqlite3_column_int(q, 2),
+			.pid_start = sqlite3_column_int64(q, 3),
+			.slots = sqlite3_column_int(q, 4),
+			.busy = sqlite3_column_int(q, 5),
+			.queues = col_text(q, 6),
+			.started_at = sqlite3_column_int64(q, 7),
+			.heartbeat_at = sqlite3_column_int64(q, 8),
+		};
+
+		stop = fn(ctx, &w);
+		worker_info_release(&w);
+	}
+	sqlite3_reset(q);
+	if (stop)
+		return stop;
+	return rc == SQLITE_DONE ? 0 : db_error(s, rc, "list workers", err);
+}
+
+/*
+ * Wake-ups: workers watch <db>.d/wake with inotify; an enqueue touches its timestamps.  One
+ * syscall for the enqueuer, and it costs nothing at all when no worker has created the file.
+ */
+static int sqlite_notify(struct store *st)
+{
+	return utimensat(AT_FDCWD, ss(st)->wake_path, NULL, 0);
+}
+
+static int sqlite_wait_fd(struct store *st, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	int fd;
+
+	if (s->wake_fd >= 0)
+		return s->wake_fd;
+	if (mkdir_p(s->files_dir, 0700, err))
+		return err->code;
+	fd = open(s->wake_path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return error_set(err, QE_FAIL, "cannot create '%s': %s", s->wake_path,
+				 strerror(errno));
+	close(fd);
+	s->wake_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (s->wake_fd < 0 || inotify_add_watch(s->wake_fd, s->wake_path, IN_ATTRIB) < 0)
+		return error_set(err, QE_FAIL, "cannot watch '%s': %s", s->wake_path,
+				 strerror(errno));
+	return s->wake_fd;
+}
+
+static void sqlite_wait_drain(struct store *st)
+{
+	struct sqlite_store *s = ss(st);
+	char buf[4096];
+
+	while (s->wake_fd >= 0 && read(s->wake_fd, buf, sizeof buf) > 0)
+		;
+}
+
+static const char *sqlite_files_dir(struct store *st)
+{
+	return ss(st)->files_dir;
+}
+
+const struct store_ops sqlite_store_ops = {
+	.name = "sqlite",
+	.open = sqlite_open,
+	.close = sqlite_close,
+	.begin = sqlite_begin,
+	.commit = sqlite_commit,
+	.rollback = sqlite_rollback,
+	.insert = sqlite_insert,
+	.resolve = sqlite_resolve,
+	.get = sqlite_get,
+	.list = sqlite_list,
+	.counts = sqlite_counts,
+	.update = sqlite_update,
+	.remove = sqlite_remove,
+	.purge = sqlite_purge,
+	.config_list = sqlite_config_list,
+	.config_set = sqlite_config_set,
+	.claim = sqlite_claim,
+	.renew = sqlite_renew,
+	.release = sqlite_release,
+	.recover = sqlite_recover,
+	.next_due = sqlite_next_due,
+	.attempt_add = sqlite_attempt_add,
+	.attempt_list = sqlite_attempt_list,
+	.worker_add = sqlite_worker_add,
+	.worker_beat = sqlite_worker_beat,
+	.worker_remove = sqlite_worker_remove,
+	.worker_list = sqlite_worker_list,
+	.notify = sqlite_notify,
+	.wait_fd = sqlite_wait_fd,
+	.wait_drain = sqlite_wait_drain,
+	.files_dir = sqlite_files_dir,
+};

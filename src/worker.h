@@ -1,0 +1,40 @@
+/*
+ * worker.h - the worker: an event loop that claims jobs, runs them with posix_spawn, keeps
+ * their leases alive, enforces timeouts, records results, and stops gracefully.
+ */
+#ifndef QUEUECTL_WORKER_H
+#define QUEUECTL_WORKER_H
+
+#include <stdint.h>
+
+#include "queue.h"
+
+struct worker_opts {
+	int slots;		   /* jobs run at once, >= 1 */
+	const char *const *queues; /* NULL: every queue */
+	int nqueues;
+	const char *queues_text; /* as given, for status */
+	int ready_fd;		 /* -1, or a descriptor to write one byte to once serving */
+	int64_t grace_ms;	 /* after SIGTERM to a job's process group, until SIGKILL */
+};
+
+/*
+ * Serve jobs until SIGINT, SIGTERM or SIGHUP, then finish the running jobs and return 0.
+ * A second signal stops the running jobs (SIGTERM to each process group, SIGKILL after
+ * grace_ms) and returns them to pending without counting an attempt.  Progress goes to
+ * stderr, one line per event.
+ */
+int worker_run(struct queue *q, const struct worker_opts *opts, struct error *err);
+
+/*
+ * Ask every live worker of this store on this host to stop gracefully (SIGTERM), then wait
+ * up to timeout_ms (< 0: forever) for them to exit.  *stopped is how many exited; returns
+ * QE_FAIL if some are still running when the time is up.
+ */
+int worker_stop_all(struct queue *q, int64_t timeout_ms, int *stopped, int *signalled,
+		    struct error *err);
+
+/* This machine's name, as workers record it. */
+const char *worker_hostname(void);
+
+#endif
