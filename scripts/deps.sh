@@ -6,7 +6,7 @@
 set -eu
 
 pkgs="gcc pkg-config meson ninja-build libsqlite3-dev libjansson-dev"
-[ "${1:-build}" = test ] && pkgs="$pkgs libcmocka-dev sqlite3"
+[ "${1:-build}" = test ] && pkgs="$pkgs libcmocka-dev sqlite3 jq"
 
 missing=
 for p in $pkgs; do
