@@ -187,6 +187,9 @@ static void tick(struct worker *w)
 	    (w->busy && store_renew(w->q->store, w->info.id, now + w->lease_ms, &err) < 0))
 		say("heartbeat failed (will retry): %s", err.msg);
 	recover(w);
+	/* The fallback for a missed wake-up (or a job enqueued on another machine). */
+	if (w->next_claim < 0)
+		w->next_claim = 0;
 	w->next_tick = time_mono_ms() + w->lease_ms / 3;
 }
 

@@ -169,13 +169,17 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_CONFIG_LIST] = "SELECT key, value FROM config ORDER BY key",
 	[S_CONFIG_SET] = "INSERT OR REPLACE INTO config (key, value) VALUES (?1, ?2)",
 	/*
+	 * INDEXED BY: without statistics the planner prefers jobs_state and sorts every due
+	 * job; the claim index yields them in claim order, so the first due row ends the scan.
+	 *
 	 * The claim: one UPDATE that picks the best due job and takes it.  SQLite runs a write
 	 * statement under the database's write lock, held from before the subquery reads
 	 * until the change commits, so no other process can pick the same row in between.
 	 */
 	[S_CLAIM] = "UPDATE jobs SET state = 'processing', worker_id = ?1, lease_until = ?2, "
 		    "started_at = ?3, updated_at = ?3, runs = runs + 1 "
-		    "WHERE seq = (SELECT seq FROM jobs WHERE " DUE_WHERE " AND run_at <= ?3 "
+		    "WHERE seq = (SELECT seq FROM jobs INDEXED BY jobs_claim "
+		    "WHERE " DUE_WHERE " AND run_at <= ?3 "
 		    "ORDER BY priority DESC, seq LIMIT 1) "
 		    "RETURNING " JOB_COLS,
 	[S_RENEW] = "UPDATE jobs SET lease_until = ?2 "
@@ -186,7 +190,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_RECOVER] = "UPDATE jobs SET state = 'pending', worker_id = NULL, lease_until = NULL, "
 		      "updated_at = ?1 WHERE state = 'processing' AND lease_until < ?1",
 	[S_WORKER_PRUNE] = "DELETE FROM workers WHERE heartbeat_at < ?1",
-	[S_NEXT_DUE] = "SELECT run_at FROM jobs WHERE " DUE_WHERE " ORDER BY run_at LIMIT 1",
+	[S_NEXT_DUE] = "SELECT run_at FROM jobs INDEXED BY jobs_due WHERE " DUE_WHERE
+		       " ORDER BY run_at LIMIT 1",
 	[S_ATTEMPT_ADD] = "INSERT OR REPLACE INTO attempts (job_id, run, attempt, started_at, "
 			  "finished_at, outcome, error, exit_code, worker_id, log_path) "
 			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
