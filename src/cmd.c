@@ -52,17 +52,25 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table, cons
 		/* "dlq --help" and "dlq help" describe the group. */
 		if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 				 !strcmp(argv[1], "help")))
-			return cmd_help(e, parent);
+			return cmd_help(e);
 		return cmd_dispatch(ctx, e->sub, e->name, argc - 1, argv + 1);
 	}
 	optind = 0; /* a full reset of getopt for the command's own options */
 	return e->run(ctx, argc, argv);
 }
 
-int cmd_help(const struct cmd_entry *e, const char *parent)
+/* "dlq retry" for a subcommand, "list" for a command; the caller frees it. */
+static char *full_name(const struct cmd_entry *e)
 {
-	printf("usage: queuectl %s%s%s %s\n\n%s\n", parent ? parent : "", parent ? " " : "",
-	       e->name, e->usage, e->summary);
+	return e->parent ? xasprintf("%s %s", e->parent, e->name) : xstrdup(e->name);
+}
+
+int cmd_help(const struct cmd_entry *e)
+{
+	char *name = full_name(e);
+
+	printf("usage: queuectl %s %s\n\n%s\n", name, e->usage, e->summary);
+	free(name);
 	if (e->sub) {
 		printf("\nsubcommands:\n");
 		for (int i = 0; e->sub[i]; i++)
@@ -101,14 +109,16 @@ void cmd_list_commands(void)
 
 int cmd_usage_error(struct cmd_ctx *ctx, const struct cmd_entry *e, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], *name = full_name(e);
 	va_list ap;
+	int rc;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	return error_set(&ctx->err, QE_INPUT, "%s: %s (see 'queuectl help %s')", e->name, msg,
-			 e->name);
+	rc = error_set(&ctx->err, QE_INPUT, "%s: %s (see 'queuectl help %s')", name, msg, name);
+	free(name);
+	return rc;
 }
 
 int cmd_getopt(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv,
@@ -124,7 +134,7 @@ int cmd_getopt(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **
 	free(spec);
 	switch (c) {
 	case 'h':
-		*rc = cmd_help(e, NULL);
+		*rc = cmd_help(e);
 		return CMD_EXIT;
 	case ':':
 		*rc = cmd_usage_error(ctx, e, "option '%s' needs a value", argv[optind - 1]);
@@ -158,6 +168,14 @@ int cmd_resolve(struct cmd_ctx *ctx, const char *prefix, char **id)
 	if (*prefix == '\0')
 		return error_set(&ctx->err, QE_INPUT, "empty job id");
 	return store_resolve(q->store, prefix, id, &ctx->err);
+}
+
+bool cmd_ids_has(const struct buf *b, const char *id)
+{
+	for (size_t off = 0; off < b->len; off += strlen(b->data + off) + 1)
+		if (!strcmp(b->data + off, id))
+			return true;
+	return false;
 }
 
 void cmd_print_json(json_t *v)

@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "queue.h"
+#include "util.h"
 
 /* What every command gets: where the store is, the store once opened, and the error. */
 struct cmd_ctx {
@@ -22,6 +23,7 @@ struct cmd_ctx {
 
 struct cmd_entry {
 	const char *name;
+	const char *parent;  /* the group of a subcommand ("dlq" for "dlq retry"), or NULL */
 	const char *usage;   /* arguments after the name: "[--json] <id>" */
 	const char *summary; /* one line for the command list */
 	const char *help;    /* the options and what they do, one per line; may be NULL */
@@ -39,8 +41,8 @@ const struct cmd_entry *cmd_find(const struct cmd_entry *const *table, const cha
 int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table, const char *parent,
 		 int argc, char **argv);
 
-/* Print "usage: queuectl <name> <usage>" and the help to stdout; returns 0. */
-int cmd_help(const struct cmd_entry *e, const char *parent);
+/* Print "usage: queuectl [<group>] <name> <usage>" and the help to stdout; returns 0. */
+int cmd_help(const struct cmd_entry *e);
 /* Print the list of commands (queuectl --help). */
 void cmd_list_commands(void);
 
@@ -54,7 +56,7 @@ void cmd_list_commands(void);
 int cmd_getopt(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv,
 	       const char *optstring, const struct option *longopts, int *rc);
 
-/* QE_INPUT "<cmd>: <message> (see 'queuectl help <cmd>')". */
+/* QE_INPUT "<group> <cmd>: <message> (see 'queuectl help <group> <cmd>')". */
 int cmd_usage_error(struct cmd_ctx *ctx, const struct cmd_entry *e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -65,6 +67,9 @@ int cmd_resolve(struct cmd_ctx *ctx, const char *prefix, char **id);
 
 /* List jobs as list and dlq list print them (cmd/list.c). */
 int cmd_list_jobs(struct cmd_ctx *ctx, const struct store_filter *f, bool json, bool dlq);
+
+/* Whether id is among the NUL-separated ids in b (commands that take several ids). */
+bool cmd_ids_has(const struct buf *b, const char *id);
 
 /* Print JSON to stdout, indented, with a final newline; takes the reference. */
 void cmd_print_json(json_t *v);

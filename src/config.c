@@ -74,16 +74,18 @@ int config_normalize(const struct config_setting *s, const char *value, char **o
 		errno = 0;
 		d = strtod(value, &end);
 		if (*value == '\0' || *end != '\0' || errno || !isfinite(d) ||
-		    !((*value >= '0' && *value <= '9') || *value == '.'))
+		    strspn(value, "0123456789.eE+-") != strlen(value) || /* no hex, inf, nan */
+		    !strchr("0123456789.", *value))
 			return error_set(err, QE_INPUT, "invalid %s '%s': not a number", s->name,
 					 value);
 		if (d < s->min || d > s->max)
 			return error_set(err, QE_INPUT, "invalid %s '%s': must be between %g and %g",
 					 s->name, value, s->min, s->max);
+		/* The shortest plain decimal that reads back: "2", "1.5", never "1e+01". */
 		*out = xasprintf("%.17g", d);
-		/* Keep "2" as "2", not "2.0000000000000000": shortest text that reads back. */
 		for (int prec = 1; prec <= 17; prec++) {
-			char *t = xasprintf("%.*g", prec, d);
+			char *t = d == (long long)d ? xasprintf("%.0f", d)
+						    : xasprintf("%.*f", prec, d);
 
 			if (strtod(t, NULL) == d) {
 				free(*out);

@@ -314,28 +314,15 @@ json_t *job_to_json(const struct job *job, bool detail)
 	json_object_set_new(o, "finished_at", json_time(job->finished_at));
 	json_object_set_new(o, "worker", job->worker_id ? json_string(job->worker_id) : json_null());
 	json_object_set_new(o, "lease_until", json_time(job->lease_until));
-	/* Output is bytes from a program: keep valid UTF-8 as is, replace the rest. */
+	/* Output is bytes from a program: valid UTF-8 is kept, invalid bytes become U+FFFD. */
 	if (!job->output) {
 		json_object_set_new(o, "output", json_null());
 	} else {
-		json_t *s = json_stringn_nocheck(job->output, job->output_len);
+		struct buf b = BUF_INIT;
 
-		if (!text_valid(job->output, job->output_len)) {
-			struct buf b = BUF_INIT;
-
-			json_decref(s);
-			for (size_t i = 0; i < job->output_len; i++) {
-				unsigned char c = (unsigned char)job->output[i];
-
-				if (c >= 0x80 || (c < 0x20 && c != '\n' && c != '\t') || c == 0x7f)
-					buf_adds(&b, "\xef\xbf\xbd"); /* U+FFFD */
-				else
-					buf_add(&b, &c, 1);
-			}
-			s = json_stringn(b.data ? b.data : "", b.len);
-			buf_release(&b);
-		}
-		json_object_set_new(o, "output", s);
+		utf8_sanitize(&b, job->output, job->output_len);
+		json_object_set_new(o, "output", json_stringn(b.data ? b.data : "", b.len));
+		buf_release(&b);
 	}
 	return o;
 }

@@ -56,6 +56,8 @@ struct job {
 	bool has_exit_code;
 	char *worker_id;   /* owner while processing */
 	int64_t lease_until; /* ms; the owner must renew it before then */
+	int pid;	     /* the process (and group) running it, while processing */
+	long long pid_start; /* that process's start time, to tell a reused pid apart */
 	char *output;	     /* tail of the latest attempt's output; NULL = none */
 	size_t output_len;
 };

@@ -108,8 +108,8 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		if (argc > 2 && e->sub && cmd_find(e->sub, argv[2]))
-			return cmd_help(cmd_find(e->sub, argv[2]), e->name);
-		return cmd_help(e, NULL);
+			return cmd_help(cmd_find(e->sub, argv[2]));
+		return cmd_help(e);
 	}
 	if (!cmd_find(cmd_table, argv[0])) {
 		rc = cmd_dispatch(&ctx, cmd_table, NULL, argc, argv);

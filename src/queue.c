@@ -106,14 +106,15 @@ char *queue_log_path(struct queue *q, const char *id, int run)
 
 int queue_delete(struct queue *q, const char *id, struct error *err)
 {
-	char *dir;
+	return store_remove(q->store, id, err);
+}
 
-	if (store_remove(q->store, id, err))
-		return err->code;
-	dir = job_log_dir(q, id);
+void queue_remove_logs(struct queue *q, const char *id)
+{
+	char *dir = job_log_dir(q, id);
+
 	remove_tree(dir);
 	free(dir);
-	return 0;
 }
 
 static int collect_id(void *ctx, const char *id)
@@ -141,12 +142,8 @@ int queue_purge(struct queue *q, enum job_state state, int64_t before, struct er
 		return err->code;
 	}
 	/* Logs go only once the rows are gone for good: a failed purge leaves both. */
-	for (size_t off = 0; off < ids.len; off += strlen(ids.data + off) + 1) {
-		char *dir = job_log_dir(q, ids.data + off);
-
-		remove_tree(dir);
-		free(dir);
-	}
+	for (size_t off = 0; off < ids.len; off += strlen(ids.data + off) + 1)
+		queue_remove_logs(q, ids.data + off);
 	buf_release(&ids);
 	return n;
 }
@@ -209,7 +206,7 @@ int queue_finish(struct queue *q, const struct job *job, const struct job_result
 	upd.output_len = res->output_len;
 	if (res->ok) {
 		upd.state = JOB_COMPLETED;
-		/* A job that succeeds after failures keeps last_error as a record; clear it. */
+		/* Success clears the error of an earlier attempt: the history keeps it. */
 		upd.last_error = NULL;
 	} else if (upd.attempts <= job->max_retries) {
 		upd.state = JOB_FAILED;

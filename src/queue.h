@@ -40,8 +40,12 @@ void queue_notify(struct queue *q);
 
 /* dead -> pending with attempts reset (a new cycle); QE_CONFLICT if the job is not dead. */
 int queue_dlq_retry(struct queue *q, const char *id, int64_t now, struct error *err);
-/* Delete a job that is not processing, with its logs. */
+/*
+ * Delete a job that is not processing, with its history.  Its logs are not touched: call
+ * queue_remove_logs once the deletion is committed, so a rolled-back delete keeps them.
+ */
 int queue_delete(struct queue *q, const char *id, struct error *err);
+void queue_remove_logs(struct queue *q, const char *id);
 /* Delete the jobs in state (completed or dead) last updated before "before"; returns how many. */
 int queue_purge(struct queue *q, enum job_state state, int64_t before, struct error *err);
 /* Validate and store a setting; *canon (malloc'd) is the value as stored. */

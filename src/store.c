@@ -105,6 +105,12 @@ int store_claim(struct store *st, const struct claim_req *req, struct job *job,
 	return st->ops->claim(st, req, job, err);
 }
 
+int store_started(struct store *st, const char *job_id, const char *worker_id, int pid,
+		  long long pid_start, struct error *err)
+{
+	return st->ops->started(st, job_id, worker_id, pid, pid_start, err);
+}
+
 int store_renew(struct store *st, const char *worker_id, int64_t lease_until,
 		struct error *err)
 {
@@ -144,10 +150,9 @@ int store_worker_add(struct store *st, const struct worker_info *w, struct error
 	return st->ops->worker_add(st, w, err);
 }
 
-int store_worker_beat(struct store *st, const char *id, int busy, int64_t now,
-		      struct error *err)
+int store_worker_beat(struct store *st, const char *id, int64_t now, struct error *err)
 {
-	return st->ops->worker_beat(st, id, busy, now, err);
+	return st->ops->worker_beat(st, id, now, err);
 }
 
 int store_worker_remove(struct store *st, const char *id, struct error *err)

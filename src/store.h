@@ -21,10 +21,11 @@
 
 struct store;
 
-/* Which jobs list returns: state -1 and queue NULL mean any; limit 0 means no limit. */
+/* Which jobs list returns: state -1, queue and worker NULL mean any; limit 0, no limit. */
 struct store_filter {
 	int state;
 	const char *queue;
+	const char *worker; /* the owner of processing jobs */
 	long long limit;
 };
 
@@ -95,6 +96,8 @@ struct store_ops {
 
 	int (*claim)(struct store *st, const struct claim_req *req, struct job *job,
 		     struct error *err);
+	int (*started)(struct store *st, const char *job_id, const char *worker_id, int pid,
+		       long long pid_start, struct error *err);
 	int (*renew)(struct store *st, const char *worker_id, int64_t lease_until,
 		     struct error *err);
 	int (*release)(struct store *st, const char *worker_id, const char *job_id,
@@ -108,8 +111,7 @@ struct store_ops {
 			    struct error *err);
 
 	int (*worker_add)(struct store *st, const struct worker_info *w, struct error *err);
-	int (*worker_beat)(struct store *st, const char *id, int busy, int64_t now,
-			   struct error *err);
+	int (*worker_beat)(struct store *st, const char *id, int64_t now, struct error *err);
 	int (*worker_remove)(struct store *st, const char *id, struct error *err);
 	int (*worker_list)(struct store *st, store_worker_fn *fn, void *ctx, struct error *err);
 
@@ -175,6 +177,13 @@ int store_config_set(struct store *st, const char *key, const char *value, struc
  */
 int store_claim(struct store *st, const struct claim_req *req, struct job *job,
 		struct error *err);
+/*
+ * Record the process (group leader) running a claimed job and its start time, so that a
+ * job orphaned by a dead worker can be stopped before it is run again.  Returns 1 if the
+ * worker still owned the job.
+ */
+int store_started(struct store *st, const char *job_id, const char *worker_id, int pid,
+		  long long pid_start, struct error *err);
 /* Extend the lease of every job the worker holds; returns how many. */
 int store_renew(struct store *st, const char *worker_id, int64_t lease_until,
 		struct error *err);
@@ -199,8 +208,8 @@ int store_attempt_list(struct store *st, const char *job_id, store_attempt_fn *f
 		       struct error *err);
 
 int store_worker_add(struct store *st, const struct worker_info *w, struct error *err);
-int store_worker_beat(struct store *st, const char *id, int busy, int64_t now,
-		      struct error *err);
+/* busy in worker_info is computed when listing: the number of jobs the worker holds. */
+int store_worker_beat(struct store *st, const char *id, int64_t now, struct error *err);
 int store_worker_remove(struct store *st, const char *id, struct error *err);
 int store_worker_list(struct store *st, store_worker_fn *fn, void *ctx, struct error *err);
 

@@ -241,7 +241,7 @@ int duration_parse(const char *s, int64_t *secs, struct error *err)
 
 	if (*p == '\0')
 		return error_set(err, QE_INPUT, "invalid duration '': empty");
-	while (*p) {
+	for (bool first = true; *p; first = false) {
 		int64_t n = 0, unit;
 
 		if (*p < '0' || *p > '9')
@@ -254,7 +254,7 @@ int duration_parse(const char *s, int64_t *secs, struct error *err)
 		switch (*p) {
 		case '\0':
 			/* A bare number is seconds, but only on its own: "1h30" is a typo. */
-			if (p - s != (ptrdiff_t)strlen(s) || total != 0)
+			if (!first)
 				goto bad;
 			unit = 1;
 			break;
@@ -358,46 +358,69 @@ bool id_valid(const char *s)
 	return n >= 1 && n <= JOB_ID_MAX;
 }
 
+/* The length of the valid UTF-8 sequence at p (1 to 4), or 0 if p starts an invalid one. */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+	unsigned c = *p, need;
+	uint32_t cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 1;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 2;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 3;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if ((size_t)(end - p) <= need)
+		return 0;
+	for (unsigned i = 1; i <= need; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and code points past U+10FFFF. */
+	if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return need + 1;
+}
+
 bool text_valid(const char *s, size_t len)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
 	while (p < end) {
-		unsigned c = *p, need;
-		uint32_t cp;
+		size_t n = utf8_len(p, end);
 
-		if (c < 0x80) {
-			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
-				return false;
-			p++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
+		if (n == 0 || (*p < 0x20 && *p != '\t' && *p != '\n' && *p != '\r') || *p == 0x7f)
 			return false;
-		}
-		if ((size_t)(end - p) <= need)
-			return false;
-		for (unsigned i = 1; i <= need; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return false;
-			cp = (cp << 6) | (p[i] & 0x3f);
-		}
-		/* Overlong forms, surrogates and code points past U+10FFFF. */
-		if ((need == 2 && cp < 0x800) || (need == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		p += need + 1;
+		p += n;
 	}
 	return true;
+}
+
+void utf8_sanitize(struct buf *b, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end) {
+		size_t n = utf8_len(p, end);
+
+		if (n == 0 || *p == '\0') {
+			buf_adds(b, "\xef\xbf\xbd"); /* U+FFFD REPLACEMENT CHARACTER */
+			p++;
+		} else {
+			buf_add(b, p, n);
+			p += n;
+		}
+	}
 }
 
 void shell_quote(struct buf *b, const char *word)
@@ -425,17 +448,23 @@ void shell_quote(struct buf *b, const char *word)
 int mkdir_p(const char *path, unsigned mode, struct error *err)
 {
 	char *copy = xstrdup(path);
+	struct stat st;
 	int rc = 0;
 
+	if (*path == '\0') {
+		free(copy);
+		return error_set(err, QE_FAIL, "cannot create a directory with an empty name");
+	}
 	for (char *p = copy + 1;; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;
 		char saved = *p;
 
 		*p = '\0';
-		if (mkdir(copy, mode) < 0 && errno != EEXIST) {
+		if (mkdir(copy, mode) < 0 &&
+		    (errno != EEXIST || stat(copy, &st) < 0 || !S_ISDIR(st.st_mode))) {
 			rc = error_set(err, QE_FAIL, "cannot create directory '%s': %s", copy,
-				       strerror(errno));
+				       errno == EEXIST ? "a file is in the way" : strerror(errno));
 			break;
 		}
 		*p = saved;

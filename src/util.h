@@ -73,8 +73,14 @@ void id_generate(char out[JOB_ID_GEN_LEN + 1]);
 #define JOB_ID_MAX 128
 bool id_valid(const char *s);
 
-/* Whether s is valid UTF-8 with no NUL and no other C0 control byte but tab and newline. */
+/* Whether s is valid UTF-8 with no NUL and no C0 control byte but tab, CR and newline. */
 bool text_valid(const char *s, size_t len);
+
+/*
+ * Append s to b with every byte that does not start a valid UTF-8 sequence, and NUL, replaced
+ * by U+FFFD, so that program output can go into JSON; valid text is kept as it is.
+ */
+void utf8_sanitize(struct buf *b, const char *s, size_t len);
 
 /* Append word to b quoted for /bin/sh, quoting only when the word needs it. */
 void shell_quote(struct buf *b, const char *word);

@@ -30,6 +30,9 @@
 
 extern char **environ;
 
+/* The value 'worker stop' attaches to its SIGTERM, so that a repeated stop stays graceful. */
+#define STOP_GRACEFUL 0x7175 /* "qu" */
+
 /* A job whose result could not be recorded (database busy) is retried this often. */
 #define RETRY_MS 500
 
@@ -132,6 +135,29 @@ struct reap_ctx {
 	int workers, jobs;
 };
 
+/*
+ * A dead worker's job may still be running: its process group outlived the worker.  Stop
+ * it before the job is handed out again, or it would run twice at once.  The group is the
+ * recorded pid's; if that pid is now another process (other start time), the group is not
+ * ours to kill.  If no process has the pid any more, a group with that id can only be the
+ * job's leftovers, since Linux does not hand out a pid still in use as a group id.
+ */
+static int kill_orphan(void *arg, const struct job *job)
+{
+	long long start;
+
+	(void)arg;
+	if (job->pid <= 1)
+		return 0;
+	start = process_start(job->pid);
+	if (start < 0 || start == job->pid_start) {
+		if (kill(-job->pid, SIGKILL) == 0)
+			say("stopped process group %d of job %s, left by its dead worker", job->pid,
+			    job->id);
+	}
+	return 0;
+}
+
 /* A worker of this host whose process is gone: give its jobs back now, not at lease expiry. */
 static int reap_dead(void *arg, const struct worker_info *info)
 {
@@ -139,9 +165,15 @@ static int reap_dead(void *arg, const struct worker_info *info)
 	struct error err;
 	int n;
 
+	struct store_filter f = { .state = JOB_PROCESSING, .worker = info->id };
+
 	if (!strcmp(info->id, rc->w->info.id) || strcmp(info->host, worker_hostname()) ||
 	    worker_alive(info))
 		return 0;
+	if (store_list(rc->w->q->store, &f, kill_orphan, NULL, &err) < 0) {
+		say("cannot list the jobs of dead worker %d: %s", info->pid, err.msg);
+		return 0;
+	}
 	n = store_release(rc->w->q->store, info->id, NULL, &err);
 	if (n < 0 || store_worker_remove(rc->w->q->store, info->id, &err)) {
 		say("cannot recover the jobs of dead worker %d: %s", info->pid, err.msg);
@@ -180,10 +212,15 @@ static void recover(struct worker *w)
 
 static void tick(struct worker *w)
 {
+	const struct config *cfg;
 	int64_t now = time_now_ms();
 	struct error err;
 
-	if (store_worker_beat(w->q->store, w->info.id, w->busy, now, &err) < 0 ||
+	/* Settings changed with 'config set' reach a running worker here. */
+	w->q->cfg_loaded = false;
+	if (queue_config(w->q, &cfg, &err) == 0)
+		w->lease_ms = cfg->lease * 1000;
+	if (store_worker_beat(w->q->store, w->info.id, now, &err) < 0 ||
 	    (w->busy && store_renew(w->q->store, w->info.id, now + w->lease_ms, &err) < 0))
 		say("heartbeat failed (will retry): %s", err.msg);
 	recover(w);
@@ -269,6 +306,10 @@ static int spawn(struct worker *w, struct slot *s, struct error *err)
 				 strerror(rc));
 	s->started_at = time_now_ms();
 	s->deadline = s->job.timeout ? time_mono_ms() + s->job.timeout * 1000 : 0;
+	/* Not fatal: without it, only a crash of this worker would leave the job unstopped. */
+	if (store_started(w->q->store, s->job.id, w->info.id, (int)s->pid, process_start(s->pid),
+			  err) < 0)
+		say("cannot record the process of job %s: %s", s->job.id, err->msg);
 	return 0;
 }
 
@@ -536,6 +577,9 @@ static void on_signal(struct worker *w)
 	while (read(w->sigfd, &si, sizeof si) == sizeof si) {
 		if (si.ssi_signo == SIGCHLD)
 			continue; /* reaped below, whatever woke us */
+		/* 'worker stop' asks for a graceful stop only: asking twice changes nothing. */
+		if (si.ssi_code == SI_QUEUE && si.ssi_int == STOP_GRACEFUL && w->stopping)
+			continue;
 		w->stopping++;
 		if (w->stopping == 1) {
 			say("received SIG%s: finishing %d running job%s, then exiting (again to stop "
@@ -674,7 +718,11 @@ static int signal_worker(void *arg, const struct worker_info *info)
 	fd = (int)syscall(SYS_pidfd_open, info->pid, 0);
 	if (fd < 0)
 		return 0;
-	if (!worker_alive(info) || syscall(SYS_pidfd_send_signal, fd, SIGTERM, NULL, 0) < 0) {
+	siginfo_t si = { .si_signo = SIGTERM, .si_code = SI_QUEUE, .si_pid = getpid(),
+			 .si_uid = getuid() };
+
+	si.si_value.sival_int = STOP_GRACEFUL;
+	if (!worker_alive(info) || syscall(SYS_pidfd_send_signal, fd, SIGTERM, &si, 0) < 0) {
 		close(fd);
 		return 0;
 	}

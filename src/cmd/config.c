@@ -82,6 +82,7 @@ static int config_get_run(struct cmd_ctx *ctx, int argc, char **argv)
 /* config set KEY VALUE */
 static int config_set_run(struct cmd_ctx *ctx, int argc, char **argv)
 {
+	const struct config_setting *s;
 	struct queue *q;
 	char *canon;
 	int rc = no_options(ctx, &cmd_config_set, argc, argv, 2);
@@ -89,8 +90,11 @@ static int config_set_run(struct cmd_ctx *ctx, int argc, char **argv)
 	if (rc)
 		return rc == CMD_EXIT ? 0 : rc;
 	/* Validate before opening the store, so a typo never creates one. */
-	if (!config_find(argv[optind]))
+	if (!(s = config_find(argv[optind])))
 		return config_unknown(argv[optind], &ctx->err);
+	if (config_normalize(s, argv[optind + 1], &canon, &ctx->err))
+		return ctx->err.code;
+	free(canon);
 	if (!(q = cmd_queue(ctx)) ||
 	    queue_config_set(q, argv[optind], argv[optind + 1], &canon, &ctx->err))
 		return ctx->err.code;
@@ -148,6 +152,7 @@ static int config_show_run(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_config_get = {
 	.name = "get",
+	.parent = "config",
 	.usage = "KEY",
 	.summary = "print one setting's value",
 	.run = config_get_run,
@@ -155,6 +160,7 @@ const struct cmd_entry cmd_config_get = {
 
 const struct cmd_entry cmd_config_set = {
 	.name = "set",
+	.parent = "config",
 	.usage = "KEY VALUE",
 	.summary = "change a setting (durations take 90s, 5m, 1h forms)",
 	.help = "Keys also take the underscore spelling (max_retries).  A new value applies\n"
@@ -164,6 +170,7 @@ const struct cmd_entry cmd_config_set = {
 
 const struct cmd_entry cmd_config_show = {
 	.name = "show",
+	.parent = "config",
 	.usage = "[--json]",
 	.summary = "print every setting with its value",
 	.help = "  --json  print one JSON object of key: value\n",

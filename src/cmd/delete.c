@@ -3,44 +3,52 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "../cmd.h"
+#include "../util.h"
 
 extern const struct cmd_entry cmd_delete;
 
 /*
  * delete <id>...
- * Each id is resolved first, so a typo in the third id deletes nothing.
+ * All in one transaction: a typo in the third id deletes nothing, and the logs go only once
+ * the rows are gone for good.  Naming a job twice (or by two prefixes) deletes it once.
  */
 static int delete_run(struct cmd_ctx *ctx, int argc, char **argv)
 {
+	struct buf ids = BUF_INIT;
 	struct queue *q;
-	char **ids;
-	int c, n, rc = 0;
+	int c, rc = 0;
 
 	while ((c = cmd_getopt(ctx, &cmd_delete, argc, argv, "", NULL, &rc)) != -1)
 		return rc;
 	if (optind == argc)
 		return cmd_usage_error(ctx, &cmd_delete, "missing job id");
-	n = argc - optind;
-	ids = calloc((size_t)n, sizeof *ids);
-	if (!(q = cmd_queue(ctx)) || store_begin(q->store, &ctx->err)) {
-		free(ids);
+	if (!(q = cmd_queue(ctx)) || store_begin(q->store, &ctx->err))
 		return ctx->err.code;
+	for (int i = optind; i < argc && rc == 0; i++) {
+		char *id;
+
+		if ((rc = cmd_resolve(ctx, argv[i], &id)))
+			break;
+		if (!cmd_ids_has(&ids, id)) {
+			buf_add(&ids, id, strlen(id) + 1);
+			rc = queue_delete(q, id, &ctx->err);
+		}
+		free(id);
 	}
-	for (int i = 0; i < n && rc == 0; i++)
-		if ((rc = cmd_resolve(ctx, argv[optind + i], &ids[i])) == 0)
-			rc = queue_delete(q, ids[i], &ctx->err);
 	if (rc == 0)
 		rc = store_commit(q->store, &ctx->err);
-	if (rc)
+	if (rc) {
 		store_rollback(q->store);
-	for (int i = 0; i < n; i++) {
-		if (rc == 0)
-			puts(ids[i]);
-		free(ids[i]);
+	} else {
+		for (size_t off = 0; off < ids.len; off += strlen(ids.data + off) + 1) {
+			queue_remove_logs(q, ids.data + off);
+			puts(ids.data + off);
+		}
 	}
-	free(ids);
+	buf_release(&ids);
 	return rc;
 }
 

@@ -77,7 +77,8 @@ static int dlq_retry_run(struct cmd_ctx *ctx, int argc, char **argv)
 			char *id;
 
 			if ((rc = cmd_resolve(ctx, argv[i], &id)) == 0) {
-				buf_add(&ids, id, strlen(id) + 1);
+				if (!cmd_ids_has(&ids, id)) /* named twice: retried once */
+					buf_add(&ids, id, strlen(id) + 1);
 				free(id);
 			}
 		}
@@ -100,6 +101,7 @@ static int dlq_retry_run(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_dlq_list = {
 	.name = "list",
+	.parent = "dlq",
 	.usage = "[--json]",
 	.summary = "list the dead jobs (retries spent) with their last error",
 	.help = "  --json  print one JSON array of job objects\n",
@@ -108,6 +110,7 @@ const struct cmd_entry cmd_dlq_list = {
 
 const struct cmd_entry cmd_dlq_retry = {
 	.name = "retry",
+	.parent = "dlq",
 	.usage = "ID... | --all",
 	.summary = "send dead jobs back to pending with their attempts reset to 0",
 	.help = "  --all  retry every dead job\n"

@@ -107,7 +107,7 @@ static int enqueue_file(struct cmd_ctx *ctx, const char *path, const struct over
 		n++;
 	}
 	if (rc == 0 && ferror(f))
-		rc = error_set(&ctx->err, QE_FAIL, "cannot read '%s': %s", path, strerror(errno));
+		rc = error_set(&ctx->err, QE_INPUT, "cannot read '%s': %s", path, strerror(errno));
 	if (rc == 0 && n == 0)
 		rc = error_set(&ctx->err, QE_INPUT, "'%s' holds no jobs", path);
 	if (rc == 0 && store_commit(q->store, &ctx->err) == 0) {

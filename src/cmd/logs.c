@@ -37,7 +37,9 @@ static void copy_new(int fd, off_t *off)
 static int follow(struct cmd_ctx *ctx, struct queue *q, const char *id, struct job *job)
 {
 	char *dir = xasprintf("%s/logs/%s", store_files_dir(q->store), id), *path = NULL;
-	int run = job->state == JOB_PROCESSING ? job->runs : job->runs + 1;
+	/* A running or finished job: its latest run; one waiting to run: the next. */
+	int run = job->state == JOB_PENDING || job->state == JOB_FAILED ? job->runs + 1
+									 : job->runs;
 	int ino = -1, fd = -1, rc = 0;
 	off_t off = 0;
 

@@ -186,6 +186,7 @@ static int stop_run(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_worker_start = {
 	.name = "start",
+	.parent = "worker",
 	.usage = "[--count N] [--queue NAME[,NAME...]] [--detach]",
 	.summary = "run jobs until stopped (Ctrl+C or 'worker stop' finish the running jobs)",
 	.help = "  --count N     run up to N jobs at once (default 1)\n"
@@ -199,6 +200,7 @@ const struct cmd_entry cmd_worker_start = {
 
 const struct cmd_entry cmd_worker_stop = {
 	.name = "stop",
+	.parent = "worker",
 	.usage = "[--timeout DURATION]",
 	.summary = "stop every worker of this queue gracefully and wait for them to exit",
 	.help = "  --timeout DURATION  give up waiting after this long (exit 1); default: wait\n"

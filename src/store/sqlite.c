@@ -51,6 +51,8 @@ static const char *const migrations[] = {
 	"  exit_code INTEGER,"
 	"  worker_id TEXT,"
 	"  lease_until INTEGER,"
+	"  pid INTEGER,"
+	"  pid_start INTEGER,"
 	"  output BLOB"
 	");"
 	/* The claim walks this in order and stops at the first due row. */
@@ -95,7 +97,6 @@ static const char *const migrations[] = {
 	"  pid INTEGER NOT NULL,"
 	"  pid_start INTEGER NOT NULL,"
 	"  slots INTEGER NOT NULL,"
-	"  busy INTEGER NOT NULL,"
 	"  queues TEXT,"
 	"  started_at INTEGER NOT NULL,"
 	"  heartbeat_at INTEGER NOT NULL"
@@ -106,7 +107,7 @@ static const char *const migrations[] = {
 #define JOB_COLS                                                                              \
 	"id, command, state, queue, priority, attempts, max_retries, runs, timeout, run_at, " \
 	"created_at, updated_at, started_at, finished_at, last_error, exit_code, worker_id, " \
-	"lease_until"
+	"lease_until, pid, pid_start"
 /* The queue filter of a claim: ?4 is NULL or a JSON array of queue names. */
 #define DUE_WHERE                                                                             \
 	"state IN ('pending','failed') AND (?4 IS NULL OR queue IN "                          \
@@ -130,6 +131,7 @@ enum stmt_id {
 	S_CONFIG_LIST,
 	S_CONFIG_SET,
 	S_CLAIM,
+	S_STARTED,
 	S_RENEW,
 	S_RELEASE,
 	S_RECOVER,
@@ -155,9 +157,10 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_RESOLVE] = "SELECT id FROM jobs WHERE id >= ?1 ORDER BY id LIMIT 2",
 	[S_GET] = "SELECT " JOB_COLS ", output FROM jobs WHERE id = ?1",
 	[S_LIST_ALL] = "SELECT " JOB_COLS " FROM jobs WHERE (?2 IS NULL OR queue = ?2) "
-		       "ORDER BY seq LIMIT ?3",
+		       "AND (?4 IS NULL OR worker_id = ?4) ORDER BY seq LIMIT ?3",
 	[S_LIST_STATE] = "SELECT " JOB_COLS " FROM jobs WHERE state = ?1 "
-			 "AND (?2 IS NULL OR queue = ?2) ORDER BY seq LIMIT ?3",
+			 "AND (?2 IS NULL OR queue = ?2) AND (?4 IS NULL OR worker_id = ?4) "
+			 "ORDER BY seq LIMIT ?3",
 	[S_COUNTS] = "SELECT state, n FROM counts",
 	[S_UPDATE] = "UPDATE jobs SET state = ?2, attempts = ?3, run_at = ?4, updated_at = ?5, "
 		     "started_at = ?6, finished_at = ?7, last_error = ?8, exit_code = ?9, "
@@ -182,6 +185,8 @@ static const char *const stmt_sql[S_COUNT] = {
 		    "WHERE " DUE_WHERE " AND run_at <= ?3 "
 		    "ORDER BY priority DESC, seq LIMIT 1) "
 		    "RETURNING " JOB_COLS,
+	[S_STARTED] = "UPDATE jobs SET pid = ?3, pid_start = ?4 "
+		      "WHERE id = ?1 AND worker_id = ?2 AND state = 'processing'",
 	[S_RENEW] = "UPDATE jobs SET lease_until = ?2 "
 		    "WHERE worker_id = ?1 AND state = 'processing'",
 	[S_RELEASE] = "UPDATE jobs SET state = 'pending', worker_id = NULL, lease_until = NULL, "
@@ -198,13 +203,16 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ATTEMPT_LIST] = "SELECT job_id, run, attempt, started_at, finished_at, outcome, "
 			   "error, exit_code, worker_id, log_path FROM attempts "
 			   "WHERE job_id = ?1 ORDER BY run",
-	[S_WORKER_ADD] = "INSERT OR REPLACE INTO workers (id, host, pid, pid_start, slots, busy, "
+	[S_WORKER_ADD] = "INSERT OR REPLACE INTO workers (id, host, pid, pid_start, slots, "
 			 "queues, started_at, heartbeat_at) "
-			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[S_WORKER_BEAT] = "UPDATE workers SET busy = ?2, heartbeat_at = ?3 WHERE id = ?1",
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?7, ?8, ?9)",
+	[S_WORKER_BEAT] = "UPDATE workers SET heartbeat_at = ?2 WHERE id = ?1",
 	[S_WORKER_REMOVE] = "DELETE FROM workers WHERE id = ?1",
-	[S_WORKER_LIST] = "SELECT id, host, pid, pid_start, slots, busy, queues, started_at, "
-			  "heartbeat_at FROM workers ORDER BY started_at, id",
+	/* busy is counted, not stored: it is right at every moment and costs no write. */
+	[S_WORKER_LIST] = "SELECT id, host, pid, pid_start, slots, "
+			  "(SELECT count(*) FROM jobs WHERE worker_id = workers.id "
+			  "AND state = 'processing'), queues, started_at, heartbeat_at "
+			  "FROM workers ORDER BY started_at, id",
 };
 
 struct sqlite_store {
@@ -316,7 +324,7 @@ static int state_from_text(const char *name)
 	return state;
 }
 
-/* Fill job from a row of JOB_COLS (and output as column 18 when there is one). */
+/* Fill job from a row of JOB_COLS (and output as column 20 when there is one). */
 static void row_to_job(sqlite3_stmt *st, struct job *job)
 {
 	job_init(job);
@@ -339,11 +347,15 @@ static void row_to_job(sqlite3_stmt *st, struct job *job)
 	job->exit_code = sqlite3_column_int(st, 15);
 	job->worker_id = col_text(st, 16);
 	job->lease_until = sqlite3_column_int64(st, 17);
-	if (sqlite3_column_count(st) > 18 && sqlite3_column_type(st, 18) != SQLITE_NULL) {
-		int n = sqlite3_column_bytes(st, 18);
+	job->pid = sqlite3_column_int(st, 18);
+	job->pid_start = sqlite3_column_int64(st, 19);
+	if (sqlite3_column_count(st) > 20 && sqlite3_column_type(st, 20) != SQLITE_NULL) {
+		const void *blob = sqlite3_column_blob(st, 20);
+		int n = sqlite3_column_bytes(st, 20);
 
-		job->output = xstrndup(sqlite3_column_blob(st, 18), (size_t)n);
-		job->output_len = (size_t)n;
+		/* An empty blob comes back as NULL: an attempt that printed nothing. */
+		job->output = blob ? xstrndup(blob, (size_t)n) : xstrdup("");
+		job->output_len = blob ? (size_t)n : 0;
 	}
 }
 
@@ -589,6 +601,7 @@ static int sqlite_list(struct store *st, const struct store_filter *f, store_job
 		bind_text(q, 1, job_state_name((enum job_state)f->state));
 	bind_text(q, 2, f->queue);
 	sqlite3_bind_int64(q, 3, f->limit > 0 ? f->limit : -1);
+	bind_text(q, 4, f->worker);
 	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct job job;
 
@@ -771,6 +784,21 @@ static int sqlite_claim(struct store *st, const struct claim_req *req, struct jo
 	return rc == SQLITE_DONE ? 0 : db_error(s, rc, "claim", err);
 }
 
+static int sqlite_started(struct store *st, const char *job_id, const char *worker_id,
+			  int pid, long long pid_start, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_STARTED, err);
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, job_id);
+	bind_text(q, 2, worker_id);
+	sqlite3_bind_int(q, 3, pid);
+	sqlite3_bind_int64(q, 4, pid_start);
+	return exec_stmt(s, q, "record job start", err);
+}
+
 static int sqlite_renew(struct store *st, const char *worker_id, int64_t lease_until,
 			struct error *err)
 {
@@ -906,15 +934,13 @@ static int sqlite_worker_add(struct store *st, const struct worker_info *w, stru
 	sqlite3_bind_int(q, 3, w->pid);
 	sqlite3_bind_int64(q, 4, w->pid_start);
 	sqlite3_bind_int(q, 5, w->slots);
-	sqlite3_bind_int(q, 6, w->busy);
 	bind_text(q, 7, w->queues);
 	sqlite3_bind_int64(q, 8, w->started_at);
 	sqlite3_bind_int64(q, 9, w->heartbeat_at);
 	return exec_stmt(s, q, "register worker", err) < 0 ? err->code : 0;
 }
 
-static int sqlite_worker_beat(struct store *st, const char *id, int busy, int64_t now,
-			      struct error *err)
+static int sqlite_worker_beat(struct store *st, const char *id, int64_t now, struct error *err)
 {
 	struct sqlite_store *s = ss(st);
 	sqlite3_stmt *q = stmt(s, S_WORKER_BEAT, err);
@@ -922,8 +948,7 @@ static int sqlite_worker_beat(struct store *st, const char *id, int busy, int64_
 	if (!q)
 		return err->code;
 	bind_text(q, 1, id);
-	sqlite3_bind_int(q, 2, busy);
-	sqlite3_bind_int64(q, 3, now);
+	sqlite3_bind_int64(q, 2, now);
 	return exec_stmt(s, q, "heartbeat", err);
 }
 
@@ -1031,6 +1056,7 @@ const struct store_ops sqlite_store_ops = {
 	.config_list = sqlite_config_list,
 	.config_set = sqlite_config_set,
 	.claim = sqlite_claim,
+	.started = sqlite_started,
 	.renew = sqlite_renew,
 	.release = sqlite_release,
 	.recover = sqlite_recover,
