@@ -13,8 +13,15 @@
 #   assert_unchanged BEFORE    the store's digest is still BEFORE
 #   wait_for SECS CMD...       re-run CMD until it succeeds; fail after SECS seconds.  It
 #                              sleeps 0.05s between tries: a deadline, not synchronisation.
-#   job_state ID               the job's state
+#   job_state ID               the job's state; state_is ID STATE tests it (for wait_for)
+#   reject STATUS MSG CMD...   check_fail, and the store digest is still $before
+#   ms TIME                    an ISO-8601 time in ms since the epoch
+#   gone PID                   the process has exited (a zombie counts)
+#   stop_worker PID            SIGTERM, wait for the exit; its status in $rc
+#   reaped PID                 wait for PID to exit by itself; its status in $rc
 #   start_worker ARGS...       start 'worker start ARGS' in the background; its pid in $worker_pid
+#                              (the binary itself, not through q: $! must be the worker)
+# wait_for runs its command in this shell, so it may call functions: wait_for 9 is_dead d1
 #   finish                     print the summary line; call at the end of every test
 set -u
 
@@ -104,8 +111,39 @@ job_state() {
 	q info --json "$1" | jq -r .state
 }
 
+state_is() {
+	[ "$(job_state "$1")" = "$2" ]
+}
+
+reject() {
+	check_fail "$@"
+	assert_unchanged "$before"
+}
+
+ms() {
+	date -d "$1" +%s%3N
+}
+
+gone() {
+	local stat
+	stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	stat=${stat##*) }
+	[ "${stat%% *}" = Z ]
+}
+
+reaped() {
+	wait_for 20 gone "$1"
+	wait "$1"
+	rc=$?
+}
+
+stop_worker() {
+	kill -TERM "$1"
+	reaped "$1"
+}
+
 start_worker() {
-	q worker start "$@" >>"$TMP/worker.log" 2>&1 &
+	"$QUEUECTL" worker start "$@" >>"$TMP/worker.log" 2>&1 &
 	worker_pid=$!
 	worker_pids="$worker_pids $worker_pid"
 }

@@ -1,0 +1,1379 @@
+/*
+ * test_store.c - unit tests for the store contract (store.h) on the SQLite backend: schema
+ * and file mode, insert/get/resolve/list, the counts kept by triggers, guarded updates,
+ * remove and purge, config rows, the atomic claim and leases (renew, release, recover),
+ * attempts, workers, and refusing files that are not (or not yet) ours.
+ *
+ * Each test opens its own store in a fresh temporary directory; every time is explicit.
+ */
+#include <setjmp.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "job.h"
+#include "store.h"
+#include "util.h"
+
+struct fixture {
+	char *dir, *path;
+	struct store *st;
+};
+
+static int store_setup(void **state)
+{
+	struct fixture *f = xcalloc(1, sizeof *f);
+	const char *tmp = getenv("TMPDIR");
+	struct error err = { 0 };
+
+	f->dir = xasprintf("%s/queuectl-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(f->dir))
+		goto fail;
+	f->path = xasprintf("%s/q.db", f->dir);
+	if (store_open(f->path, &f->st, &err)) {
+		print_error("store_open: %s\n", err.msg);
+		remove_tree(f->dir);
+		goto fail;
+	}
+	*state = f;
+	return 0;
+fail:
+	free(f->dir);
+	free(f->path);
+	free(f);
+	return -1;
+}
+
+static int store_teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	store_close(f->st);
+	remove_tree(f->dir);
+	free(f->dir);
+	free(f->path);
+	free(f);
+	return 0;
+}
+
+/* --- helpers --- */
+
+/* Insert a pending job created (and last updated) at created. */
+static void add_job(struct store *st, const char *id, const char *queue, long long priority,
+		    int64_t run_at, int64_t created)
+{
+	struct error err = { 0 };
+	struct job job;
+
+	job_init(&job);
+	job.id = (char *)id;
+	job.command = (char *)"echo hi";
+	job.queue = (char *)queue;
+	job.state = JOB_PENDING;
+	job.priority = priority;
+	job.max_retries = 3;
+	job.timeout = 0;
+	job.run_at = run_at;
+	job.created_at = created;
+	job.updated_at = created;
+	if (store_insert(st, &job, &err))
+		fail_msg("insert '%s': %s", id, err.msg);
+}
+
+static void get_job(struct store *st, const char *id, struct job *job)
+{
+	struct error err = { 0 };
+
+	if (store_get(st, id, job, &err))
+		fail_msg("get '%s': %s", id, err.msg);
+}
+
+/* Move a job from one state to another by a guarded update, at time "at". */
+static void move(struct store *st, const char *id, enum job_state from, enum job_state to,
+		 const char *worker, int64_t at)
+{
+	struct error err = { 0 };
+	struct job job;
+	char *old_worker;
+
+	get_job(st, id, &job);
+	assert_int_equal(job.state, from);
+	old_worker = job.worker_id;
+	job.state = to;
+	job.worker_id = to == JOB_PROCESSING ? xstrdup(worker) : NULL;
+	job.lease_until = to == JOB_PROCESSING ? at + 30000 : 0;
+	job.updated_at = at;
+	if (store_update(st, &job, from, NULL, &err) != 1)
+		fail_msg("update '%s' %s -> %s failed: %s", id, job_state_name(from),
+			 job_state_name(to), err.msg);
+	free(old_worker);
+	job_release(&job);
+}
+
+static int claim(struct store *st, const char *worker, int64_t now, int64_t lease_until,
+		 const char *const *queues, int nqueues, struct job *job)
+{
+	struct error err = { 0 };
+	struct claim_req req = {
+		.worker_id = worker,
+		.queues = queues,
+		.nqueues = nqueues,
+		.now = now,
+		.lease_until = lease_until,
+	};
+	int rc = store_claim(st, &req, job, &err);
+
+	if (rc < 0)
+		fail_msg("claim: %s", err.msg);
+	return rc;
+}
+
+/* Claim and expect job id (or nothing when id is NULL). */
+static void claim_expect(struct store *st, const char *worker, int64_t now,
+			 const char *const *queues, int nqueues, const char *id)
+{
+	struct job job;
+	int rc = claim(st, worker, now, now + 30000, queues, nqueues, &job);
+
+	if (!id) {
+		if (rc != 0) {
+			print_error("claimed '%s' unexpectedly\n", job.id);
+			job_release(&job);
+			fail();
+		}
+		return;
+	}
+	assert_int_equal(rc, 1);
+	assert_string_equal(job.id, id);
+	job_release(&job);
+}
+
+static int collect_job(void *ctx, const struct job *job)
+{
+	struct buf *b = ctx;
+
+	buf_addf(b, "%s%s", b->len ? "," : "", job->id);
+	return 0;
+}
+
+/* The ids that list returns for the filter, comma-separated. */
+static void assert_list(struct store *st, int state, const char *queue, long long limit,
+			const char *want)
+{
+	struct store_filter filter = { .state = state, .queue = queue, .limit = limit };
+	struct error err = { 0 };
+	struct buf b = BUF_INIT;
+
+	assert_int_equal(store_list(st, &filter, collect_job, &b, &err), 0);
+	if (strcmp(b.data ? b.data : "", want))
+		fail_msg("list(state %d, queue %s, limit %lld) = \"%s\", want \"%s\"", state,
+			 queue ? queue : "any", limit, b.data ? b.data : "", want);
+	buf_release(&b);
+}
+
+static void assert_counts(struct store *st, long long pending, long long processing,
+			  long long completed, long long failed, long long dead)
+{
+	long long want[JOB_NSTATES] = { pending, processing, completed, failed, dead };
+	long long got[JOB_NSTATES];
+	struct error err = { 0 };
+
+	memset(got, 0x5a, sizeof got);
+	assert_int_equal(store_counts(st, got, &err), 0);
+	for (int i = 0; i < JOB_NSTATES; i++)
+		if (got[i] != want[i])
+			fail_msg("count of %s is %lld, want %lld", job_state_name((enum job_state)i),
+				 got[i], want[i]);
+}
+
+static unsigned mode_of(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0)
+		return 07777 + 1;
+	return st.st_mode & 07777;
+}
+
+/* One text value from SQL run on a separate raw connection ("" when no row). */
+static char *raw_query(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	struct buf b = BUF_INIT;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(q, 0);
+
+		buf_addf(&b, "%s%s", b.len ? "," : "", v ? v : "NULL");
+	}
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+	return buf_detach(&b);
+}
+
+static void assert_raw(const char *path, const char *sql, const char *want)
+{
+	char *got = raw_query(path, sql);
+
+	if (strcmp(got, want))
+		fail_msg("%s gave \"%s\", want \"%s\"", sql, got, want);
+	free(got);
+}
+
+static void raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* --- opening --- */
+
+static void test_open_creates_schema(void **state)
+{
+	struct fixture *f = *state;
+	char *files = xasprintf("%s.d", f->path);
+
+	assert_raw(f->path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+		   "attempts,config,counts,jobs,workers");
+	assert_raw(f->path, "SELECT state || '=' || n FROM counts ORDER BY state",
+		   "completed=0,dead=0,failed=0,pending=0,processing=0");
+	assert_raw(f->path, "SELECT user_version > 0 FROM pragma_user_version", "1");
+	assert_raw(f->path, "PRAGMA journal_mode", "wal");
+	assert_counts(f->st, 0, 0, 0, 0, 0);
+	assert_string_equal(store_files_dir(f->st), files);
+	free(files);
+}
+
+static void test_open_file_mode(void **state)
+{
+	struct fixture *f = *state;
+	char *path = xasprintf("%s/private.db", f->dir), *wal = xasprintf("%s-wal", path);
+	mode_t old = umask(0);
+	struct error err = { 0 };
+	struct store *st;
+
+	/* Owner-only even when the umask would allow more. */
+	assert_int_equal(store_open(path, &st, &err), 0);
+	add_job(st, "j1", "default", 0, 1000, 1000);
+	assert_int_equal(mode_of(path), 0600);
+	if (access(wal, F_OK) == 0)
+		assert_int_equal(mode_of(wal), 0600);
+	store_close(st);
+	umask(old);
+	assert_int_equal(mode_of(path), 0600);
+	free(path);
+	free(wal);
+}
+
+static void test_reopen(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct store *again;
+	struct job job;
+	char *version = raw_query(f->path, "PRAGMA user_version");
+
+	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	store_close(f->st);
+	f->st = NULL;
+	assert_int_equal(store_open(f->path, &f->st, &err), 0);
+	get_job(f->st, "j1", &job);
+	assert_string_equal(job.command, "echo hi");
+	job_release(&job);
+	assert_counts(f->st, 1, 0, 0, 0, 0);
+	/* A second connection at once, as a worker beside the CLI has. */
+	assert_int_equal(store_open(f->path, &again, &err), 0);
+	get_job(again, "j1", &job);
+	job_release(&job);
+	store_close(again);
+	/* The migration did not run twice. */
+	assert_raw(f->path, "PRAGMA user_version", version);
+	free(version);
+}
+
+static void test_open_not_a_database(void **state)
+{
+	struct fixture *f = *state;
+	char *path = xasprintf("%s/notes.txt", f->dir);
+	struct store *st = (struct store *)&st;
+	struct error err = { 0 };
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	for (int i = 0; i < 200; i++)
+		fputs("these are my notes, not a database\n", fp);
+	assert_int_equal(fclose(fp), 0);
+
+	assert_int_equal(store_open(path, &st, &err), QE_FAIL);
+	assert_int_equal(err.code, QE_FAIL);
+	assert_null(st);
+	assert_non_null(strstr(err.msg, path));
+	assert_non_null(strstr(err.msg, "is not a queuectl database"));
+	free(path);
+}
+
+static void test_open_newer_schema(void **state)
+{
+	struct fixture *f = *state;
+	char *path = xasprintf("%s/future.db", f->dir);
+	struct store *st = (struct store *)&st;
+	struct error err = { 0 };
+
+	raw_exec(path, "PRAGMA user_version = 99");
+	assert_int_equal(store_open(path, &st, &err), QE_FAIL);
+	assert_null(st);
+	assert_non_null(strstr(err.msg, path));
+	assert_non_null(strstr(err.msg, "schema version 99, newer than"));
+	assert_non_null(strstr(err.msg, "upgrade queuectl"));
+	/* Refused without touching it. */
+	assert_raw(path, "PRAGMA user_version", "99");
+	assert_raw(path, "SELECT count(*) FROM sqlite_master", "0");
+	free(path);
+}
+
+static void test_open_missing_dir(void **state)
+{
+	struct fixture *f = *state;
+	char *path = xasprintf("%s/no/such/dir/q.db", f->dir);
+	struct store *st = (struct store *)&st;
+	struct error err = { 0 };
+
+	assert_int_equal(store_open(path, &st, &err), QE_FAIL);
+	assert_null(st);
+	assert_non_null(strstr(err.msg, "cannot open database"));
+	assert_non_null(strstr(err.msg, path));
+	free(path);
+
+	assert_int_equal(store_open("postgres://localhost/q", &st, &err), QE_INPUT);
+	assert_non_null(strstr(err.msg, "no PostgreSQL backend"));
+}
+
+/* --- jobs --- */
+
+static void test_insert_get(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct job in, out;
+
+	job_init(&in);
+	in.id = (char *)"job-1";
+	in.command = (char *)"printf 'caf\xc3\xa9\\n'";
+	in.queue = (char *)"emails";
+	in.state = JOB_PENDING;
+	in.priority = -42;
+	in.max_retries = 7;
+	in.timeout = 90;
+	in.run_at = 1762252260000LL;
+	in.created_at = 1762252200123LL;
+	in.updated_at = 1762252200456LL;
+	assert_int_equal(store_insert(f->st, &in, &err), 0);
+
+	get_job(f->st, "job-1", &out);
+	assert_string_equal(out.id, "job-1");
+	assert_string_equal(out.command, in.command);
+	assert_string_equal(out.queue, "emails");
+	assert_int_equal(out.state, JOB_PENDING);
+	assert_int_equal(out.priority, -42);
+	assert_int_equal(out.attempts, 0);
+	assert_int_equal(out.max_retries, 7);
+	assert_int_equal(out.runs, 0);
+	assert_int_equal(out.timeout, 90);
+	assert_int_equal(out.run_at, 1762252260000LL);
+	assert_int_equal(out.created_at, 1762252200123LL);
+	assert_int_equal(out.updated_at, 1762252200456LL);
+	assert_int_equal(out.started_at, 0);
+	assert_int_equal(out.finished_at, 0);
+	assert_null(out.last_error);
+	assert_false(out.has_exit_code);
+	assert_null(out.worker_id);
+	assert_int_equal(out.lease_until, 0);
+	assert_null(out.output);
+	assert_int_equal(out.output_len, 0);
+	job_release(&out);
+
+	assert_int_equal(store_get(f->st, "job-2", &out, &err), QE_NOTFOUND);
+	assert_string_equal(err.msg, "no job 'job-2'");
+	/* get is exact: a prefix is not enough. */
+	assert_int_equal(store_get(f->st, "job", &out, &err), QE_NOTFOUND);
+}
+
+static void test_insert_duplicate(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct job job;
+
+	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	job_init(&job);
+	job.id = (char *)"j1";
+	job.command = (char *)"rm -rf /tmp/nothing";
+	job.queue = (char *)"other";
+	job.state = JOB_PENDING;
+	job.run_at = job.created_at = job.updated_at = 2000;
+	assert_int_equal(store_insert(f->st, &job, &err), QE_CONFLICT);
+	assert_int_equal(err.code, QE_CONFLICT);
+	assert_string_equal(err.msg, "a job with id 'j1' already exists");
+	/* The first job is untouched and counted once. */
+	get_job(f->st, "j1", &job);
+	assert_string_equal(job.command, "echo hi");
+	assert_string_equal(job.queue, "default");
+	job_release(&job);
+	assert_counts(f->st, 1, 0, 0, 0, 0);
+}
+
+static void resolve_ok(struct store *st, const char *prefix, const char *want)
+{
+	struct error err = { 0 };
+	char *id = NULL;
+
+	if (store_resolve(st, prefix, &id, &err))
+		fail_msg("resolve '%s': %s", prefix, err.msg);
+	assert_non_null(id);
+	assert_string_equal(id, want);
+	free(id);
+}
+
+static void test_resolve(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	char *id = NULL;
+
+	add_job(f->st, "abc123", "default", 0, 1000, 1000);
+	add_job(f->st, "abc456", "default", 0, 1000, 1001);
+	add_job(f->st, "abd789", "default", 0, 1000, 1002);
+	add_job(f->st, "job", "default", 0, 1000, 1003);
+	add_job(f->st, "job-2", "default", 0, 1000, 1004);
+	add_job(f->st, "job-20", "default", 0, 1000, 1005);
+
+	resolve_ok(f->st, "abc123", "abc123");
+	resolve_ok(f->st, "abc1", "abc123");
+	resolve_ok(f->st, "abd", "abd789");
+	/* An exact id wins over the longer ids it is a prefix of. */
+	resolve_ok(f->st, "job", "job");
+	resolve_ok(f->st, "job-2", "job-2");
+	resolve_ok(f->st, "job-20", "job-20");
+
+	assert_int_equal(store_resolve(f->st, "abc", &id, &err), QE_INPUT);
+	assert_null(id);
+	assert_non_null(strstr(err.msg, "job id prefix 'abc' is ambiguous"));
+	assert_non_null(strstr(err.msg, "abc123"));
+	assert_non_null(strstr(err.msg, "abc456"));
+	assert_int_equal(store_resolve(f->st, "ab", &id, &err), QE_INPUT);
+	assert_null(id);
+	assert_int_equal(store_resolve(f->st, "job-", &id, &err), QE_INPUT);
+	assert_non_null(strstr(err.msg, "'job-2', 'job-20'"));
+	assert_null(id);
+
+	assert_int_equal(store_resolve(f->st, "zzz", &id, &err), QE_NOTFOUND);
+	assert_null(id);
+	assert_string_equal(err.msg, "no job 'zzz'");
+	assert_int_equal(store_resolve(f->st, "abc1234", &id, &err), QE_NOTFOUND);
+	assert_int_equal(store_resolve(f->st, "aa", &id, &err), QE_NOTFOUND);
+	assert_int_equal(store_resolve(f->st, "ABC", &id, &err), QE_NOTFOUND);
+	assert_null(id);
+}
+
+static int stop_after_two(void *ctx, const struct job *job)
+{
+	int *seen = ctx;
+
+	return ++*seen == 2 ? 7 : 0;
+}
+
+static void test_list(void **state)
+{
+	struct fixture *f = *state;
+	struct store_filter all = { .state = -1 };
+	struct error err = { 0 };
+	int seen = 0;
+
+	assert_list(f->st, -1, NULL, 0, "");
+	/* Ids sort differently from creation order: list keeps creation order. */
+	add_job(f->st, "c", "q1", 0, 1000, 1000);
+	add_job(f->st, "a", "q2", 9, 1000, 2000);
+	add_job(f->st, "b", "q1", 0, 1000, 500); /* created_at is data; insertion order counts */
+	add_job(f->st, "d", "q2", 0, 1000, 3000);
+	move(f->st, "a", JOB_PENDING, JOB_PROCESSING, "w1", 4000);
+	move(f->st, "d", JOB_PENDING, JOB_PROCESSING, "w1", 4000);
+	move(f->st, "d", JOB_PROCESSING, JOB_DEAD, NULL, 5000);
+
+	assert_list(f->st, -1, NULL, 0, "c,a,b,d");
+	assert_list(f->st, JOB_PENDING, NULL, 0, "c,b");
+	assert_list(f->st, JOB_PROCESSING, NULL, 0, "a");
+	assert_list(f->st, JOB_DEAD, NULL, 0, "d");
+	assert_list(f->st, JOB_COMPLETED, NULL, 0, "");
+	assert_list(f->st, -1, "q1", 0, "c,b");
+	assert_list(f->st, -1, "q2", 0, "a,d");
+	assert_list(f->st, -1, "q3", 0, "");
+	assert_list(f->st, JOB_PENDING, "q2", 0, "");
+	assert_list(f->st, JOB_DEAD, "q2", 0, "d");
+	assert_list(f->st, -1, NULL, 2, "c,a");
+	assert_list(f->st, -1, NULL, 1, "c");
+	assert_list(f->st, -1, NULL, 100, "c,a,b,d");
+	assert_list(f->st, JOB_PENDING, NULL, 1, "c");
+	assert_list(f->st, -1, "q2", 1, "a");
+
+	/* A nonzero return from the callback stops the listing and is returned. */
+	assert_int_equal(store_list(f->st, &all, stop_after_two, &seen, &err), 7);
+	assert_int_equal(seen, 2);
+	/* And the statement is reusable afterwards. */
+	assert_list(f->st, -1, NULL, 0, "c,a,b,d");
+}
+
+static void test_counts_follow_changes(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct job job;
+
+	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	add_job(f->st, "j2", "default", 0, 1000, 1000);
+	add_job(f->st, "j3", "default", 0, 1000, 1000);
+	assert_counts(f->st, 3, 0, 0, 0, 0);
+	move(f->st, "j1", JOB_PENDING, JOB_PROCESSING, "w1", 2000);
+	assert_counts(f->st, 2, 1, 0, 0, 0);
+	move(f->st, "j1", JOB_PROCESSING, JOB_COMPLETED, NULL, 3000);
+	assert_counts(f->st, 2, 0, 1, 0, 0);
+	move(f->st, "j2", JOB_PENDING, JOB_PROCESSING, "w1", 2000);
+	move(f->st, "j2", JOB_PROCESSING, JOB_FAILED, NULL, 3000);
+	assert_counts(f->st, 1, 0, 1, 1, 0);
+	move(f->st, "j2", JOB_FAILED, JOB_PROCESSING, "w1", 4000);
+	move(f->st, "j2", JOB_PROCESSING, JOB_DEAD, NULL, 5000);
+	assert_counts(f->st, 1, 0, 1, 0, 1);
+	move(f->st, "j2", JOB_DEAD, JOB_PENDING, NULL, 6000);
+	assert_counts(f->st, 2, 0, 1, 0, 0);
+
+	/* An update that keeps the state, or whose guard fails, leaves the counts. */
+	get_job(f->st, "j3", &job);
+	job.state = JOB_PROCESSING;
+	assert_int_equal(store_update(f->st, &job, JOB_FAILED, NULL, &err), 0);
+	job_release(&job);
+	assert_counts(f->st, 2, 0, 1, 0, 0);
+
+	/* Deletes. */
+	assert_int_equal(store_remove(f->st, "j1", &err), 0);
+	assert_counts(f->st, 2, 0, 0, 0, 0);
+	assert_int_equal(store_remove(f->st, "j3", &err), 0);
+	assert_counts(f->st, 1, 0, 0, 0, 0);
+	/* A claim and a release count too. */
+	claim_expect(f->st, "w1", 10000, NULL, 0, "j2");
+	assert_counts(f->st, 0, 1, 0, 0, 0);
+	assert_int_equal(store_release(f->st, "w1", NULL, &err), 1);
+	assert_counts(f->st, 1, 0, 0, 0, 0);
+}
+
+static void test_update_writes_fields(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct job job, out;
+
+	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	get_job(f->st, "j1", &job);
+	job.state = JOB_PROCESSING;
+	job.worker_id = xstrdup("w1");
+	job.lease_until = 40000;
+	job.started_at = 10000;
+	job.updated_at = 10000;
+	assert_int_equal(store_update(f->st, &job, JOB_PENDING, NULL, &err), 1);
+	job_release(&job);
+
+	get_job(f->st, "j1", &job);
+	assert_int_equal(job.state, JOB_PROCESSING);
+	assert_string_equal(job.worker_id, "w1");
+	assert_int_equal(job.lease_until, 40000);
+	free(job.worker_id);
+	job.worker_id = NULL;
+	job.state = JOB_FAILED;
+	job.attempts = 1;
+	job.run_at = 14000;
+	job.updated_at = job.finished_at = 12000;
+	job.lease_until = 0;
+	job.last_error = xstrdup("exit status 3");
+	job.has_exit_code = true;
+	job.exit_code = 3;
+	job.output = xstrndup("out\0put\xff", 8);
+	job.output_len = 8;
+	assert_int_equal(store_update(f->st, &job, JOB_PROCESSING, "w1", &err), 1);
+	job_release(&job);
+
+	get_job(f->st, "j1", &out);
+	assert_int_equal(out.state, JOB_FAILED);
+	assert_int_equal(out.attempts, 1);
+	assert_int_equal(out.run_at, 14000);
+	assert_int_equal(out.updated_at, 12000);
+	assert_int_equal(out.started_at, 10000);
+	assert_int_equal(out.finished_at, 12000);
+	assert_string_equal(out.last_error, "exit status 3");
+	assert_true(out.has_exit_code);
+	assert_int_equal(out.exit_code, 3);
+	assert_null(out.worker_id);
+	assert_int_equal(out.lease_until, 0);
+	/* Output is bytes: NULs and invalid UTF-8 survive. */
+	assert_int_equal(out.output_len, 8);
+	assert_memory_equal(out.output, "out\0put\xff", 8);
+	/* Immutable fields are not touched by an update. */
+	assert_string_equal(out.command, "echo hi");
+	assert_int_equal(out.created_at, 1000);
+	assert_int_equal(out.max_retries, 3);
+
+	/* Clearing: no error, no exit code, no output. */
+	out.state = JOB_PROCESSING;
+	free(out.last_error);
+	out.last_error = NULL;
+	out.has_exit_code = false;
+	free(out.output);
+	out.output = NULL;
+	out.output_len = 0;
+	out.worker_id = xstrdup("w2");
+	assert_int_equal(store_update(f->st, &out, JOB_FAILED, NULL, &err), 1);
+	job_release(&out);
+	get_job(f->st, "j1", &out);
+	assert_null(out.last_error);
+	assert_false(out.has_exit_code);
+	assert_null(out.output);
+	assert_string_equal(out.worker_id, "w2");
+	job_release(&out);
+}
+
+static void test_update_guard(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct job job, out;
+
+	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	move(f->st, "j1", JOB_PENDING, JOB_PROCESSING, "w1", 2000);
+
+	/* Wrong expected state: nothing written. */
+	get_job(f->st, "j1", &job);
+	free(job.worker_id);
+	job.worker_id = NULL;
+	job.state = JOB_PROCESSING;
+	job.updated_at = 9999;
+	assert_int_equal(store_update(f->st, &job, JOB_PENDING, NULL, &err), 0);
+	job.state = JOB_PROCESSING;
+	assert_int_equal(store_update(f->st, &job, JOB_FAILED, NULL, &err), 0);
+
+	/* Right state, wrong owner: nothing written. */
+	job.state = JOB_COMPLETED;
+	job.attempts = 1;
+	assert_int_equal(store_update(f->st, &job, JOB_PROCESSING, "w2", &err), 0);
+	get_job(f->st, "j1", &out);
+	assert_int_equal(out.state, JOB_PROCESSING);
+	assert_string_equal(out.worker_id, "w1");
+	assert_int_equal(out.attempts, 0);
+	assert_int_equal(out.updated_at, 2000);
+	job_release(&out);
+	assert_counts(f->st, 0, 1, 0, 0, 0);
+
+	/* Right owner: written. */
+	assert_int_equal(store_update(f->st, &job, JOB_PROCESSING, "w1", &err), 1);
+	get_job(f->st, "j1", &out);
+	assert_int_equal(out.state, JOB_COMPLETED);
+	assert_int_equal(out.attempts, 1);
+	job_release(&out);
+	/* Twice: the second finds the guard false. */
+	assert_int_equal(store_update(f->st, &job, JOB_PROCESSING, "w1", &err), 0);
+	/* An unknown job is a failed guard too, not an error. */
+	free(job.id);
+	job.id = xstrdup("nope");
+	assert_int_equal(store_update(f->st, &job, JOB_PROCESSING, NULL, &err), 0);
+	job_release(&job);
+}
+
+static void test_empty_output(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct job job;
+
+	/*
+	 * A job that printed nothing: its output is empty, not absent.  SQLite hands back a NULL
+	 * pointer for an empty blob, which the reader must not pass on to memcpy (UBSan).
+	 */
+	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	move(f->st, "j1", JOB_PENDING, JOB_PROCESSING, "w1", 2000);
+	get_job(f->st, "j1", &job);
+	free(job.worker_id);
+	job.worker_id = NULL;
+	job.state = JOB_COMPLETED;
+	job.output = xstrdup("");
+	job.output_len = 0;
+	assert_int_equal(store_update(f->st, &job, JOB_PROCESSING, NULL, &err), 1);
+	job_release(&job);
+	get_job(f->st, "j1", &job);
+	assert_int_equal(job.output_len, 0);
+	assert_non_null(job.output);
+	assert_string_equal(job.output, "");
+	job_release(&job);
+}
+
+static void test_remove(void **state)
+{
+	struct fixture *f = *state;
+	struct attempt a = { .job_id = (char *)"j1", .run = 1, .attempt = 1, .started_at = 1,
+			     .finished_at = 2, .outcome = (char *)"failed" };
+	struct error err = { 0 };
+	struct job job;
+
+	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	add_job(f->st, "j2", "default", 0, 1000, 1000);
+	assert_int_equal(store_attempt_add(f->st, &a, &err), 0);
+	move(f->st, "j2", JOB_PENDING, JOB_PROCESSING, "w1", 2000);
+
+	assert_int_equal(store_remove(f->st, "j2", &err), QE_CONFLICT);
+	assert_string_equal(err.msg, "job 'j2' is processing: it cannot be deleted");
+	get_job(f->st, "j2", &job);
+	job_release(&job);
+
+	assert_int_equal(store_remove(f->st, "nope", &err), QE_NOTFOUND);
+	assert_string_equal(err.msg, "no job 'nope'");
+	assert_int_equal(store_remove(f->st, "j", &err), QE_NOTFOUND);
+
+	assert_int_equal(store_remove(f->st, "j1", &err), 0);
+	assert_int_equal(store_get(f->st, "j1", &job, &err), QE_NOTFOUND);
+	assert_int_equal(store_remove(f->st, "j1", &err), QE_NOTFOUND);
+	/* Its history went with it: a new job with the same id starts clean. */
+	assert_raw(f->path, "SELECT count(*) FROM attempts", "0");
+	assert_counts(f->st, 0, 1, 0, 0, 0);
+}
+
+static int collect_id(void *ctx, const char *id)
+{
+	struct buf *b = ctx;
+
+	buf_addf(b, "%s%s", b->len ? "," : "", id);
+	return 0;
+}
+
+static void test_purge(void **state)
+{
+	struct fixture *f = *state;
+	struct attempt a = { .job_id = (char *)"c1", .run = 1, .attempt = 1, .started_at = 1,
+			     .finished_at = 2, .outcome = (char *)"completed" };
+	struct error err = { 0 };
+	struct buf ids = BUF_INIT;
+	static const char *const completed[] = { "c1", "c2", "c3" };
+
+	for (int i = 0; i < 3; i++) {
+		add_job(f->st, completed[i], "default", 0, 100, 100);
+		move(f->st, completed[i], JOB_PENDING, JOB_PROCESSING, "w1", 500);
+		move(f->st, completed[i], JOB_PROCESSING, JOB_COMPLETED, NULL, 1000 * (i + 1));
+	}
+	add_job(f->st, "d1", "default", 0, 100, 100);
+	move(f->st, "d1", JOB_PENDING, JOB_PROCESSING, "w1", 500);
+	move(f->st, "d1", JOB_PROCESSING, JOB_DEAD, NULL, 1000);
+	add_job(f->st, "p1", "default", 0, 100, 100);
+	assert_int_equal(store_attempt_add(f->st, &a, &err), 0);
+	assert_counts(f->st, 1, 0, 3, 0, 1);
+
+	/* Strictly before: c3 (updated at 3000) and the dead job stay. */
+	assert_int_equal(store_purge(f->st, JOB_COMPLETED, 2001, collect_id, &ids, &err), 2);
+	assert_true(!strcmp(ids.data, "c1,c2") || !strcmp(ids.data, "c2,c1"));
+	buf_release(&ids);
+	assert_list(f->st, -1, NULL, 0, "c3,d1,p1");
+	assert_counts(f->st, 1, 0, 1, 0, 1);
+	assert_raw(f->path, "SELECT count(*) FROM attempts", "0");
+
+	/* Boundary: updated_at == before is not purged. */
+	assert_int_equal(store_purge(f->st, JOB_COMPLETED, 3000, collect_id, &ids, &err), 0);
+	assert_null(ids.data);
+	assert_int_equal(store_purge(f->st, JOB_DEAD, 1000, NULL, NULL, &err), 0);
+	assert_int_equal(store_purge(f->st, JOB_DEAD, 1001, collect_id, &ids, &err), 1);
+	assert_string_equal(ids.data, "d1");
+	buf_release(&ids);
+	assert_list(f->st, -1, NULL, 0, "c3,p1");
+	assert_counts(f->st, 1, 0, 1, 0, 0);
+}
+
+static int collect_kv(void *ctx, const char *key, const char *value)
+{
+	struct buf *b = ctx;
+
+	buf_addf(b, "%s%s=%s", b->len ? "," : "", key, value);
+	return 0;
+}
+
+static int stop_kv(void *ctx, const char *key, const char *value)
+{
+	return 3;
+}
+
+static void test_config_rows(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct buf b = BUF_INIT;
+
+	assert_int_equal(store_config_list(f->st, collect_kv, &b, &err), 0);
+	assert_null(b.data);
+	assert_int_equal(store_config_set(f->st, "lease", "30", &err), 0);
+	assert_int_equal(store_config_set(f->st, "backoff-base", "2", &err), 0);
+	assert_int_equal(store_config_list(f->st, collect_kv, &b, &err), 0);
+	assert_string_equal(b.data, "backoff-base=2,lease=30");
+	buf_release(&b);
+	assert_int_equal(store_config_set(f->st, "lease", "45", &err), 0);
+	assert_int_equal(store_config_list(f->st, collect_kv, &b, &err), 0);
+	assert_string_equal(b.data, "backoff-base=2,lease=45");
+	buf_release(&b);
+	assert_int_equal(store_config_list(f->st, stop_kv, NULL, &err), 3);
+}
+
+static void test_transactions(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+
+	assert_int_equal(store_begin(f->st, &err), 0);
+	add_job(f->st, "gone", "default", 0, 1000, 1000);
+	store_rollback(f->st);
+	assert_list(f->st, -1, NULL, 0, "");
+	assert_counts(f->st, 0, 0, 0, 0, 0);
+	assert_int_equal(store_begin(f->st, &err), 0);
+	add_job(f->st, "kept1", "default", 0, 1000, 1000);
+	add_job(f->st, "kept2", "default", 0, 1000, 1000);
+	assert_int_equal(store_commit(f->st, &err), 0);
+	assert_list(f->st, -1, NULL, 0, "kept1,kept2");
+	/* Rollback outside a transaction is harmless. */
+	store_rollback(f->st);
+	assert_list(f->st, -1, NULL, 0, "kept1,kept2");
+}
+
+/* --- claims and leases --- */
+
+static void test_claim_fields(void **state)
+{
+	struct fixture *f = *state;
+	struct job job;
+
+	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	assert_int_equal(claim(f->st, "w1", 5000, 35000, NULL, 0, &job), 1);
+	assert_string_equal(job.id, "j1");
+	assert_string_equal(job.command, "echo hi");
+	assert_int_equal(job.state, JOB_PROCESSING);
+	assert_string_equal(job.worker_id, "w1");
+	assert_int_equal(job.lease_until, 35000);
+	assert_int_equal(job.started_at, 5000);
+	assert_int_equal(job.updated_at, 5000);
+	assert_int_equal(job.runs, 1);
+	assert_int_equal(job.attempts, 0);
+	assert_int_equal(job.max_retries, 3);
+	job_release(&job);
+
+	/* The same, as stored. */
+	get_job(f->st, "j1", &job);
+	assert_int_equal(job.state, JOB_PROCESSING);
+	assert_string_equal(job.worker_id, "w1");
+	assert_int_equal(job.lease_until, 35000);
+	assert_int_equal(job.runs, 1);
+	job_release(&job);
+	assert_counts(f->st, 0, 1, 0, 0, 0);
+}
+
+static void test_claim_order(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Priority first (higher first), then age (insertion order), whatever the ids. */
+	add_job(f->st, "z-low-old", "default", 0, 1000, 1000);
+	add_job(f->st, "y-high", "default", 10, 1000, 2000);
+	add_job(f->st, "x-low-new", "default", 0, 1000, 3000);
+	add_job(f->st, "w-high-new", "default", 10, 1000, 4000);
+	add_job(f->st, "v-negative", "default", -5, 1000, 5000);
+	add_job(f->st, "u-top", "default", 1000000, 1000, 6000);
+
+	claim_expect(f->st, "w1", 10000, NULL, 0, "u-top");
+	claim_expect(f->st, "w1", 10000, NULL, 0, "y-high");
+	claim_expect(f->st, "w1", 10000, NULL, 0, "w-high-new");
+	claim_expect(f->st, "w1", 10000, NULL, 0, "z-low-old");
+	claim_expect(f->st, "w1", 10000, NULL, 0, "x-low-new");
+	claim_expect(f->st, "w1", 10000, NULL, 0, "v-negative");
+	claim_expect(f->st, "w1", 10000, NULL, 0, NULL);
+}
+
+static void test_claim_due(void **state)
+{
+	struct fixture *f = *state;
+	struct job job;
+
+	/* Nothing at all. */
+	assert_int_equal(claim(f->st, "w1", 10000, 40000, NULL, 0, &job), 0);
+
+	add_job(f->st, "later", "default", 100, 20000, 1000);
+	add_job(f->st, "now", "default", 0, 10000, 2000);
+	/* A higher priority that is not due does not block one that is. */
+	claim_expect(f->st, "w1", 10000, NULL, 0, "now");
+	claim_expect(f->st, "w1", 19999, NULL, 0, NULL);
+	claim_expect(f->st, "w1", 20000, NULL, 0, "later");
+
+	/* A failed job waits out its run_at, then is claimed like a pending one. */
+	add_job(f->st, "retry", "default", 0, 1000, 3000);
+	move(f->st, "retry", JOB_PENDING, JOB_PROCESSING, "w1", 3000);
+	get_job(f->st, "retry", &job);
+	free(job.worker_id);
+	job.worker_id = NULL;
+	job.state = JOB_FAILED;
+	job.attempts = 1;
+	job.run_at = 50000;
+	{
+		struct error err = { 0 };
+
+		assert_int_equal(store_update(f->st, &job, JOB_PROCESSING, NULL, &err), 1);
+	}
+	job_release(&job);
+	claim_expect(f->st, "w1", 49999, NULL, 0, NULL);
+	assert_int_equal(claim(f->st, "w2", 50000, 80000, NULL, 0, &job), 1);
+	assert_string_equal(job.id, "retry");
+	assert_int_equal(job.attempts, 1);
+	assert_int_equal(job.runs, 1); /* the first start was written by hand, not claimed */
+	job_release(&job);
+
+	/* Completed and dead jobs are never claimed. */
+	add_job(f->st, "done", "default", 0, 1000, 4000);
+	move(f->st, "done", JOB_PENDING, JOB_PROCESSING, "w1", 4000);
+	move(f->st, "done", JOB_PROCESSING, JOB_COMPLETED, NULL, 4000);
+	add_job(f->st, "dead", "default", 0, 1000, 4000);
+	move(f->st, "dead", JOB_PENDING, JOB_PROCESSING, "w1", 4000);
+	move(f->st, "dead", JOB_PROCESSING, JOB_DEAD, NULL, 4000);
+	claim_expect(f->st, "w1", 1000000, NULL, 0, NULL);
+}
+
+static void test_claim_queues(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const b[] = { "b" };
+	static const char *const ac[] = { "a", "c" };
+	static const char *const none[] = { "nope" };
+
+	add_job(f->st, "a1", "a", 0, 1000, 1000);
+	add_job(f->st, "b1", "b", 0, 1000, 2000);
+	add_job(f->st, "c1", "c", 5, 1000, 3000);
+	add_job(f->st, "a2", "a", 0, 1000, 4000);
+
+	claim_expect(f->st, "w1", 10000, none, 1, NULL);
+	claim_expect(f->st, "w1", 10000, b, 1, "b1");
+	claim_expect(f->st, "w1", 10000, b, 1, NULL);
+	claim_expect(f->st, "w1", 10000, ac, 2, "c1");
+	claim_expect(f->st, "w1", 10000, ac, 2, "a1");
+	/* No filter: any queue. */
+	claim_expect(f->st, "w1", 10000, NULL, 0, "a2");
+	claim_expect(f->st, "w1", 10000, NULL, 0, NULL);
+}
+
+static void test_claim_never_twice(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct store *other;
+	char ids[20][16];
+	int got = 0;
+
+	/* Two connections, as two worker processes have, take turns. */
+	assert_int_equal(store_open(f->path, &other, &err), 0);
+	for (int i = 0; i < 20; i++) {
+		char id[16];
+
+		snprintf(id, sizeof id, "j%02d", i);
+		add_job(f->st, id, "default", i % 3, 1000, 1000 + i);
+	}
+	for (int turn = 0;; turn++) {
+		struct store *st = turn % 2 ? other : f->st;
+		struct job job;
+		int rc = claim(st, turn % 2 ? "w2" : "w1", 10000, 40000, NULL, 0, &job);
+
+		if (rc == 0)
+			break;
+		assert_int_equal(rc, 1);
+		assert_true(got < 20);
+		for (int k = 0; k < got; k++)
+			assert_string_not_equal(ids[k], job.id);
+		snprintf(ids[got++], sizeof ids[0], "%s", job.id);
+		job_release(&job);
+	}
+	assert_int_equal(got, 20);
+	claim_expect(other, "w2", 10000, NULL, 0, NULL);
+	claim_expect(f->st, "w1", 10000, NULL, 0, NULL);
+	assert_counts(f->st, 0, 20, 0, 0, 0);
+	assert_list(f->st, JOB_PROCESSING, "default", 0,
+		    "j00,j01,j02,j03,j04,j05,j06,j07,j08,j09,j10,j11,j12,j13,j14,j15,j16,j17,j18,j19");
+	store_close(other);
+}
+
+static void test_renew(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct job job;
+
+	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	add_job(f->st, "j2", "default", 0, 1000, 2000);
+	add_job(f->st, "j3", "default", 0, 1000, 3000);
+	claim_expect(f->st, "w1", 10000, NULL, 0, "j1");
+	claim_expect(f->st, "w1", 10000, NULL, 0, "j2");
+	claim_expect(f->st, "w2", 10000, NULL, 0, "j3");
+
+	assert_int_equal(store_renew(f->st, "w1", 99000, &err), 2);
+	get_job(f->st, "j1", &job);
+	assert_int_equal(job.lease_until, 99000);
+	job_release(&job);
+	get_job(f->st, "j2", &job);
+	assert_int_equal(job.lease_until, 99000);
+	job_release(&job);
+	get_job(f->st, "j3", &job);
+	assert_int_equal(job.lease_until, 40000);
+	job_release(&job);
+	assert_int_equal(store_renew(f->st, "nobody", 99000, &err), 0);
+}
+
+static void test_release(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct job job;
+
+	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	add_job(f->st, "j2", "default", 0, 1000, 2000);
+	add_job(f->st, "j3", "default", 0, 1000, 3000);
+	claim_expect(f->st, "w1", 10000, NULL, 0, "j1");
+	claim_expect(f->st, "w1", 10000, NULL, 0, "j2");
+	claim_expect(f->st, "w2", 10000, NULL, 0, "j3");
+
+	/* One job. */
+	assert_int_equal(store_release(f->st, "w1", "j2", &err), 1);
+	get_job(f->st, "j2", &job);
+	assert_int_equal(job.state, JOB_PENDING);
+	assert_null(job.worker_id);
+	assert_int_equal(job.lease_until, 0);
+	assert_int_equal(job.attempts, 0); /* the attempt does not count */
+	assert_int_equal(job.runs, 1);	   /* but the run happened */
+	job_release(&job);
+	get_job(f->st, "j1", &job);
+	assert_int_equal(job.state, JOB_PROCESSING);
+	job_release(&job);
+
+	/* Another worker's job, or a job not processing, is not released. */
+	assert_int_equal(store_release(f->st, "w2", "j1", &err), 0);
+	assert_int_equal(store_release(f->st, "w1", "j2", &err), 0);
+	assert_int_equal(store_release(f->st, "w1", "nope", &err), 0);
+
+	/* All of a worker's jobs. */
+	claim_expect(f->st, "w1", 10000, NULL, 0, "j2");
+	assert_int_equal(store_release(f->st, "w1", NULL, &err), 2);
+	assert_list(f->st, JOB_PENDING, NULL, 0, "j1,j2");
+	assert_list(f->st, JOB_PROCESSING, NULL, 0, "j3");
+	assert_int_equal(store_release(f->st, "w1", NULL, &err), 0);
+
+	/* A released job is claimed again, with runs counting both starts. */
+	assert_int_equal(claim(f->st, "w9", 20000, 50000, NULL, 0, &job), 1);
+	assert_string_equal(job.id, "j1");
+	assert_int_equal(job.runs, 2);
+	job_release(&job);
+}
+
+static void test_recover(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct job job;
+
+	add_job(f->st, "short", "default", 0, 1000, 1000);
+	add_job(f->st, "edge", "default", 0, 1000, 2000);
+	add_job(f->st, "long", "default", 0, 1000, 3000);
+	assert_int_equal(claim(f->st, "w1", 1000, 2000, NULL, 0, &job), 1);
+	job_release(&job);
+	assert_int_equal(claim(f->st, "w1", 1000, 5000, NULL, 0, &job), 1);
+	job_release(&job);
+	assert_int_equal(claim(f->st, "w2", 1000, 10000, NULL, 0, &job), 1);
+	job_release(&job);
+
+	/* Only leases that ended before now: "edge" ends exactly now and is still held. */
+	assert_int_equal(store_recover(f->st, 5000, 0, &err), 1);
+	get_job(f->st, "short", &job);
+	assert_int_equal(job.state, JOB_PENDING);
+	assert_null(job.worker_id);
+	assert_int_equal(job.lease_until, 0);
+	assert_int_equal(job.updated_at, 5000);
+	assert_int_equal(job.attempts, 0);
+	job_release(&job);
+	get_job(f->st, "edge", &job);
+	assert_int_equal(job.state, JOB_PROCESSING);
+	assert_string_equal(job.worker_id, "w1");
+	job_release(&job);
+	assert_counts(f->st, 1, 2, 0, 0, 0);
+
+	/* Nothing more to do at the same time; a renewed lease is safe later. */
+	assert_int_equal(store_recover(f->st, 5000, 0, &err), 0);
+	assert_int_equal(store_renew(f->st, "w2", 60000, &err), 1);
+	assert_int_equal(store_recover(f->st, 20000, 0, &err), 1);
+	assert_list(f->st, JOB_PENDING, NULL, 0, "short,edge");
+	assert_list(f->st, JOB_PROCESSING, NULL, 0, "long");
+}
+
+static int collect_worker(void *ctx, const struct worker_info *w)
+{
+	struct buf *b = ctx;
+
+	buf_addf(b, "%s%s", b->len ? "," : "", w->id);
+	return 0;
+}
+
+static void assert_workers(struct store *st, const char *want)
+{
+	struct error err = { 0 };
+	struct buf b = BUF_INIT;
+
+	assert_int_equal(store_worker_list(st, collect_worker, &b, &err), 0);
+	assert_string_equal(b.data ? b.data : "", want);
+	buf_release(&b);
+}
+
+static void add_worker(struct store *st, const char *id, const char *queues, int64_t started,
+		       int64_t beat)
+{
+	struct worker_info w = {
+		.id = (char *)id,
+		.host = (char *)"host1",
+		.pid = 4242,
+		.pid_start = 987654321,
+		.slots = 4,
+		.busy = 1, /* ignored: busy is counted from the jobs table */
+		.queues = (char *)queues,
+		.started_at = started,
+		.heartbeat_at = beat,
+	};
+	struct error err = { 0 };
+
+	assert_int_equal(store_worker_add(st, &w, &err), 0);
+}
+
+static void test_recover_prunes_workers(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+
+	add_worker(f->st, "stale", NULL, 500, 1000);
+	add_worker(f->st, "edge", NULL, 600, 3000);
+	add_worker(f->st, "fresh", NULL, 700, 5000);
+	assert_int_equal(store_recover(f->st, 6000, 3000, &err), 0);
+	assert_workers(f->st, "edge,fresh");
+	assert_int_equal(store_recover(f->st, 6000, 6000, &err), 0);
+	assert_workers(f->st, "");
+}
+
+static void test_next_due(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const qa[] = { "a" };
+	static const char *const qc[] = { "c" };
+	struct claim_req any = { .worker_id = "w1" };
+	struct claim_req only_a = { .worker_id = "w1", .queues = qa, .nqueues = 1 };
+	struct claim_req only_c = { .worker_id = "w1", .queues = qc, .nqueues = 1 };
+	struct error err = { 0 };
+	int64_t when = -1;
+	struct job job;
+
+	assert_int_equal(store_next_due(f->st, &any, &when, &err), 0);
+	assert_int_equal(when, -1);
+
+	add_job(f->st, "pa", "a", 0, 5000, 1000);
+	add_job(f->st, "fb", "b", 0, 1000, 2000);
+	add_job(f->st, "pc", "c", 0, 1000, 3000);
+	/* fb becomes failed with run_at 3000; pc becomes processing and does not count. */
+	move(f->st, "fb", JOB_PENDING, JOB_PROCESSING, "w1", 2000);
+	get_job(f->st, "fb", &job);
+	free(job.worker_id);
+	job.worker_id = NULL;
+	job.state = JOB_FAILED;
+	job.run_at = 3000;
+	assert_int_equal(store_update(f->st, &job, JOB_PROCESSING, NULL, &err), 1);
+	job_release(&job);
+	move(f->st, "pc", JOB_PENDING, JOB_PROCESSING, "w1", 2000);
+
+	assert_int_equal(store_next_due(f->st, &any, &when, &err), 1);
+	assert_int_equal(when, 3000);
+	assert_int_equal(store_next_due(f->st, &only_a, &when, &err), 1);
+	assert_int_equal(when, 5000);
+	when = -1;
+	assert_int_equal(store_next_due(f->st, &only_c, &when, &err), 0);
+	assert_int_equal(when, -1);
+}
+
+/* --- attempts and workers --- */
+
+static int collect_attempt(void *ctx, const struct attempt *a)
+{
+	struct buf *b = ctx;
+
+	buf_addf(b, "%s%s:%d:%d:%lld-%lld:%s:%s:%s:%s:%s", b->len ? "," : "", a->job_id, a->run,
+		 a->attempt, (long long)a->started_at, (long long)a->finished_at, a->outcome,
+		 a->error ? a->error : "-", a->has_exit_code ? "x" : "-",
+		 a->worker_id ? a->worker_id : "-", a->log_path ? a->log_path : "-");
+	if (a->has_exit_code)
+		buf_addf(b, "=%d", a->exit_code);
+	return 0;
+}
+
+static void assert_attempts(struct store *st, const char *id, const char *want)
+{
+	struct error err = { 0 };
+	struct buf b = BUF_INIT;
+
+	assert_int_equal(store_attempt_list(st, id, collect_attempt, &b, &err), 0);
+	assert_string_equal(b.data ? b.data : "", want);
+	buf_release(&b);
+}
+
+static void test_attempts(void **state)
+{
+	struct fixture *f = *state;
+	struct attempt a2 = { .job_id = (char *)"j1", .run = 2, .attempt = 2, .started_at = 3000,
+			      .finished_at = 4000, .outcome = (char *)"dead",
+			      .error = (char *)"exit status 1", .exit_code = 1,
+			      .has_exit_code = true, .worker_id = (char *)"w1",
+			      .log_path = (char *)"/logs/j1/2.log" };
+	struct attempt a1 = { .job_id = (char *)"j1", .run = 1, .attempt = 1, .started_at = 1000,
+			      .finished_at = 2000, .outcome = (char *)"failed",
+			      .error = (char *)"killed by signal 9" };
+	struct attempt k1 = { .job_id = (char *)"k", .run = 1, .attempt = 1, .started_at = 5,
+			      .finished_at = 6, .outcome = (char *)"completed", .exit_code = 0,
+			      .has_exit_code = true };
+	struct error err = { 0 };
+
+	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	add_job(f->st, "k", "default", 0, 1000, 1000);
+	assert_attempts(f->st, "j1", "");
+	assert_int_equal(store_attempt_add(f->st, &a2, &err), 0);
+	assert_int_equal(store_attempt_add(f->st, &a1, &err), 0);
+	assert_int_equal(store_attempt_add(f->st, &k1, &err), 0);
+	/* Oldest first, and only the job's own. */
+	assert_attempts(f->st, "j1",
+			"j1:1:1:1000-2000:failed:killed by signal 9:-:-:-,"
+			"j1:2:2:3000-4000:dead:exit status 1:x:w1:/logs/j1/2.log=1");
+	assert_attempts(f->st, "k", "k:1:1:5-6:completed:-:x:-:-=0");
+	assert_attempts(f->st, "nope", "");
+	/* One record per run: writing a run again replaces it. */
+	a1.outcome = (char *)"pending";
+	a1.error = NULL;
+	assert_int_equal(store_attempt_add(f->st, &a1, &err), 0);
+	assert_attempts(f->st, "j1",
+			"j1:1:1:1000-2000:pending:-:-:-:-,"
+			"j1:2:2:3000-4000:dead:exit status 1:x:w1:/logs/j1/2.log=1");
+}
+
+static int check_worker_fields(void *ctx, const struct worker_info *w)
+{
+	int *n = ctx;
+
+	if (!strcmp(w->id, "w-all")) {
+		assert_string_equal(w->host, "host1");
+		assert_int_equal(w->pid, 4242);
+		assert_int_equal(w->pid_start, 987654321);
+		assert_int_equal(w->slots, 4);
+		assert_int_equal(w->busy, 2);
+		assert_null(w->queues);
+		assert_int_equal(w->started_at, 2000);
+		assert_int_equal(w->heartbeat_at, 7000);
+	} else {
+		assert_string_equal(w->id, "w-some");
+		assert_string_equal(w->queues, "a,b");
+		assert_int_equal(w->busy, 0);
+		assert_int_equal(w->heartbeat_at, 1500);
+	}
+	++*n;
+	return 0;
+}
+
+static void test_workers(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	int n = 0;
+
+	assert_workers(f->st, "");
+	add_worker(f->st, "w-all", NULL, 2000, 2000);
+	add_worker(f->st, "w-some", "a,b", 1000, 1500);
+	/* Listed by start time. */
+	assert_workers(f->st, "w-some,w-all");
+	/* busy counts the jobs a worker holds: two for w-all, none for w-some. */
+	for (int i = 0; i < 3; i++) {
+		char id[8];
+
+		snprintf(id, sizeof id, "b%d", i);
+		add_job(f->st, id, "default", 0, 100, 100 + i);
+	}
+	claim_expect(f->st, "w-all", 200, NULL, 0, "b0");
+	claim_expect(f->st, "w-all", 200, NULL, 0, "b1");
+	assert_true(store_worker_beat(f->st, "w-all", 7000, &err) >= 0);
+	assert_int_equal(store_worker_list(f->st, check_worker_fields, &n, &err), 0);
+	assert_int_equal(n, 2);
+	/* A beat for a worker that is not registered changes nothing. */
+	assert_true(store_worker_beat(f->st, "ghost", 8000, &err) >= 0);
+	assert_workers(f->st, "w-some,w-all");
+
+	assert_int_equal(store_worker_remove(f->st, "w-some", &err), 0);
+	assert_workers(f->st, "w-all");
+	assert_int_equal(store_worker_remove(f->st, "ghost", &err), 0);
+	/* Registering again under the same id replaces the row. */
+	add_worker(f->st, "w-all", "c", 500, 500);
+	assert_workers(f->st, "w-all");
+	assert_int_equal(store_worker_remove(f->st, "w-all", &err), 0);
+	assert_workers(f->st, "");
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, store_setup, store_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_open_creates_schema),
+		T(test_open_file_mode),
+		T(test_reopen),
+		T(test_open_not_a_database),
+		T(test_open_newer_schema),
+		T(test_open_missing_dir),
+		T(test_insert_get),
+		T(test_insert_duplicate),
+		T(test_resolve),
+		T(test_list),
+		T(test_counts_follow_changes),
+		T(test_update_writes_fields),
+		T(test_update_guard),
+		T(test_remove),
+		T(test_purge),
+		T(test_config_rows),
+		T(test_transactions),
+		T(test_claim_fields),
+		T(test_claim_order),
+		T(test_claim_due),
+		T(test_claim_queues),
+		T(test_claim_never_twice),
+		T(test_renew),
+		T(test_release),
+		T(test_recover),
+		T(test_recover_prunes_workers),
+		T(test_next_due),
+		T(test_attempts),
+		T(test_workers),
+		/* Last: under UBSan a bug here aborts the program (see the test). */
+		T(test_empty_output),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
