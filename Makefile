@@ -3,6 +3,7 @@
 #   make demo       build, then run a short demo on a throwaway queue
 #   make test       the whole test suite: unit tests and end-to-end tests
 #   make test-asan  the same suite under AddressSanitizer and UndefinedBehaviorSanitizer
+#   make test-valgrind  the unit tests under valgrind: no leaks, no errors
 #   make install    install queuectl and its man page (PREFIX=/usr/local)
 
 BUILD ?= build
@@ -10,7 +11,7 @@ ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
 MESON_TEST = meson test -C $(1) --print-errorlogs --num-processes 2
 
-.PHONY: all deps test-deps demo test test-asan install clean
+.PHONY: all deps test-deps demo test test-asan test-valgrind install clean
 
 all: deps
 	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) --prefix=$(PREFIX)
@@ -35,6 +36,10 @@ test-asan: test-deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		scripts/run-tests.sh $(ASAN_BUILD)
+
+test-valgrind: test-deps all
+	@scripts/run-tests.sh $(BUILD) --suite unit \
+		--wrapper 'valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all --show-leak-kinds=all'
 
 install: all
 	meson install -C $(BUILD)

@@ -6,7 +6,7 @@
 set -eu
 
 pkgs="gcc pkg-config meson ninja-build libsqlite3-dev libjansson-dev"
-[ "${1:-build}" = test ] && pkgs="$pkgs libcmocka-dev sqlite3 jq"
+[ "${1:-build}" = test ] && pkgs="$pkgs libcmocka-dev sqlite3 jq valgrind"
 
 missing=
 for p in $pkgs; do

@@ -8,8 +8,9 @@ build=$1
 shift
 meson test -C "$build" --print-errorlogs --num-processes 2 "$@"
 rc=$?
-log="$build/meson-logs/testlog.json"
-if [ -f "$log" ]; then
+# meson names the log after a --wrapper (testlog-valgrind.json): take the newest.
+log=$(ls -t "$build"/meson-logs/testlog*.json 2>/dev/null | head -n 1)
+if [ -n "$log" ]; then
 	passed=$(grep -c '"result": "OK"' "$log")
 	failed=$(grep -vc '"result": "OK"' "$log")
 	echo "$passed passed, $failed failed"

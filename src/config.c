@@ -17,15 +17,19 @@
  */
 const struct config_setting config_settings[] = {
 	{ "max-retries", CONFIG_INT, 0, 1000, "3",
-	  "retries after a job's first attempt; copied into each job when it is enqueued" },
+	  "retries after a job's first attempt; copied into each job when it is enqueued", NULL },
 	{ "backoff-base", CONFIG_REAL, 1, 1000, "2",
-	  "a failed job waits backoff-base ^ attempts seconds before its next attempt" },
+	  "a failed job waits backoff-base ^ attempts seconds before its next attempt", NULL },
 	{ "backoff-max", CONFIG_DURATION, 0, DURATION_MAX, "3600",
-	  "the longest retry delay, in seconds (or a duration like 1h)" },
+	  "the longest retry delay, in seconds (or a duration like 1h)", NULL },
 	{ "job-timeout", CONFIG_DURATION, 0, DURATION_MAX, "0",
-	  "timeout copied into each job when it is enqueued, in seconds; 0 means none" },
+	  "timeout copied into each job when it is enqueued, in seconds; 0 means none", NULL },
 	{ "lease", CONFIG_DURATION, 2, 86400, "30",
-	  "how long a claimed job stays claimed after its worker's last heartbeat" },
+	  "how long a claimed job stays claimed after its worker's last heartbeat", NULL },
+	{ "durability", CONFIG_CHOICE, 0, 0, "normal",
+	  "normal: a crash loses nothing, a power loss may lose the last commits; full: every "
+	  "commit is synced to disk (slower)",
+	  (const char *const[]){ "normal", "full", NULL } },
 };
 const int config_nsettings = sizeof config_settings / sizeof config_settings[0];
 
@@ -95,6 +99,15 @@ int config_normalize(const struct config_setting *s, const char *value, char **o
 			free(t);
 		}
 		return 0;
+	case CONFIG_CHOICE:
+		for (int i = 0; s->choices[i]; i++) {
+			if (!strcmp(value, s->choices[i])) {
+				*out = xstrdup(value);
+				return 0;
+			}
+		}
+		return error_set(err, QE_INPUT, "invalid %s '%s': must be %s or %s", s->name, value,
+				 s->choices[0], s->choices[1]);
 	case CONFIG_DURATION:
 		if (duration_parse(value, &secs, err))
 			return error_prefix(err, "%s: ", s->name);
@@ -121,6 +134,8 @@ static void config_apply(struct config *cfg, const struct config_setting *s, con
 		cfg->job_timeout = strtoll(v, NULL, 10);
 	else if (!strcmp(s->name, "lease"))
 		cfg->lease = strtoll(v, NULL, 10);
+	else if (!strcmp(s->name, "durability"))
+		cfg->durable = !strcmp(v, "full");
 }
 
 struct load_ctx {

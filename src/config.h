@@ -8,6 +8,7 @@
 #ifndef QUEUECTL_CONFIG_H
 #define QUEUECTL_CONFIG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "error.h"
@@ -18,6 +19,7 @@ enum config_type {
 	CONFIG_INT,	 /* a whole number */
 	CONFIG_REAL,	 /* a decimal number */
 	CONFIG_DURATION, /* seconds, or "90s", "5m", "1h30m"; stored as seconds */
+	CONFIG_CHOICE,	 /* one of the words in choices */
 };
 
 struct config_setting {
@@ -26,6 +28,7 @@ struct config_setting {
 	double min, max;
 	const char *def; /* default, in its canonical text form */
 	const char *help;
+	const char *const *choices; /* CONFIG_CHOICE: the words allowed, NULL-terminated */
 };
 
 extern const struct config_setting config_settings[];
@@ -38,6 +41,7 @@ struct config {
 	int64_t backoff_max; /* seconds */
 	int64_t job_timeout; /* seconds; 0 = none */
 	int64_t lease;	     /* seconds a claim lasts without a heartbeat */
+	bool durable;	     /* durability full: every commit reaches the disk */
 };
 
 /* Find a setting by name, accepting "max_retries" for "max-retries"; NULL if unknown. */

@@ -10,8 +10,17 @@
 
 int queue_open(struct queue *q, const char *target, struct error *err)
 {
+	const struct config *cfg;
+
 	memset(q, 0, sizeof *q);
-	return store_open(target, &q->store, err);
+	if (store_open(target, &q->store, err))
+		return err->code;
+	/* Every writer honours the durability setting, so it is read at once. */
+	if (queue_config(q, &cfg, err)) {
+		queue_close(q);
+		return err->code;
+	}
+	return 0;
 }
 
 void queue_close(struct queue *q)
@@ -23,7 +32,11 @@ void queue_close(struct queue *q)
 int queue_config(struct queue *q, const struct config **cfg, struct error *err)
 {
 	if (!q->cfg_loaded) {
+		bool was = q->cfg.durable;
+
 		if (config_load(q->store, &q->cfg, err))
+			return err->code;
+		if (q->cfg.durable != was && store_set_durable(q->store, q->cfg.durable, err))
 			return err->code;
 		q->cfg_loaded = true;
 	}
@@ -35,11 +48,10 @@ int queue_enqueue(struct queue *q, const struct job_spec *spec, int64_t now, str
 		  struct error *err)
 {
 	char idbuf[JOB_ID_GEN_LEN + 1];
-	const struct config *cfg = NULL;
+	const struct config *cfg;
 	int rc;
 
-	/* Only read the settings when the job leaves one to them: the common case is fast. */
-	if ((spec->max_retries < 0 || spec->timeout < 0) && queue_config(q, &cfg, err))
+	if (queue_config(q, &cfg, err))
 		return err->code;
 	job_init(job);
 	if (!spec->id)

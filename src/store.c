@@ -180,6 +180,11 @@ void store_wait_drain(struct store *st)
 	st->ops->wait_drain(st);
 }
 
+int store_set_durable(struct store *st, bool durable, struct error *err)
+{
+	return st->ops->set_durable(st, durable, err);
+}
+
 const char *store_files_dir(struct store *st)
 {
 	return st->ops->files_dir(st);

@@ -120,6 +120,7 @@ struct store_ops {
 	void (*wait_drain)(struct store *st);
 
 	const char *(*files_dir)(struct store *st);
+	int (*set_durable)(struct store *st, bool durable, struct error *err);
 };
 
 /* Every backend's private struct embeds this as its first member. */
@@ -221,6 +222,12 @@ void store_notify(struct store *st);
 /* A descriptor that becomes readable when store_notify is called; store_wait_drain resets it. */
 int store_wait_fd(struct store *st, struct error *err);
 void store_wait_drain(struct store *st);
+
+/*
+ * Whether a commit must reach the disk before it returns (the durability setting): off,
+ * a crash of any process loses nothing, a power loss may lose the last commits.
+ */
+int store_set_durable(struct store *st, bool durable, struct error *err);
 
 /* The directory for the store's own files (job logs, worker logs). */
 const char *store_files_dir(struct store *st);

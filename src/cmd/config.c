@@ -132,8 +132,9 @@ static int config_show_run(struct cmd_ctx *ctx, int argc, char **argv)
 			const struct config_setting *s = &config_settings[i];
 
 			json_object_set_new(o, s->name,
-					    s->type == CONFIG_REAL
-						    ? json_real(strtod(vals.v[i], NULL))
+					    s->type == CONFIG_REAL ? json_real(strtod(vals.v[i], NULL))
+					    : s->type == CONFIG_CHOICE
+						    ? json_string(vals.v[i])
 						    : json_integer(strtoll(vals.v[i], NULL, 10)));
 		}
 		cmd_print_json(o);

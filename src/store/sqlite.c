@@ -1033,6 +1033,13 @@ static void sqlite_wait_drain(struct store *st)
 		;
 }
 
+/* In WAL mode NORMAL syncs only at checkpoints; FULL syncs the WAL at every commit. */
+static int sqlite_set_durable(struct store *st, bool durable, struct error *err)
+{
+	return run_sql(ss(st), durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+		       "set durability", err);
+}
+
 static const char *sqlite_files_dir(struct store *st)
 {
 	return ss(st)->files_dir;
@@ -1071,4 +1078,5 @@ const struct store_ops sqlite_store_ops = {
 	.wait_fd = sqlite_wait_fd,
 	.wait_drain = sqlite_wait_drain,
 	.files_dir = sqlite_files_dir,
+	.set_durable = sqlite_set_durable,
 };

@@ -6,7 +6,7 @@
 # Commands: config show, config get, config set, enqueue, info.
 . "$TEST_DIR/lib.sh"
 
-keys='max-retries, backoff-base, backoff-max, job-timeout, lease'
+keys='max-retries, backoff-base, backoff-max, job-timeout, lease, durability'
 
 # --- Unknown keys are refused before a store is made.
 before=$(snapshot)
@@ -18,9 +18,9 @@ reject 2 "^queuectl: unknown config key 'bogus' \(valid: $keys\)$" q config get 
 check_ok q config show --json
 assert_eq 1 "$(jq -s length <<<"$out")" "one JSON value"
 assert_eq true "$(jq '. == {"max-retries": 3, "backoff-base": 2, "backoff-max": 3600,
-	"job-timeout": 0, "lease": 30}' <<<"$out")" "config show --json defaults"
+	"job-timeout": 0, "lease": 30, "durability": "normal"}' <<<"$out")" "config show --json defaults"
 check_ok q config show
-assert_eq 5 "$(printf '%s\n' "$out" | wc -l)" "config show lines"
+assert_eq 6 "$(printf '%s\n' "$out" | wc -l)" "config show lines"
 for kv in max-retries:3 backoff-base:2 backoff-max:3600 job-timeout:0 lease:30; do
 	assert_match "^${kv%%:*} +${kv#*:} " "$(grep "^${kv%%:*} " <<<"$out")" "config show line of ${kv%%:*}"
 done
@@ -84,7 +84,7 @@ check_ok q config get backoff_max
 assert_eq 7200 "$out" "config get backoff_max"
 check_ok q config show --json
 assert_eq true "$(jq '. == {"max-retries": 6, "backoff-base": 1.5, "backoff-max": 7200,
-	"job-timeout": 90, "lease": 300}' <<<"$out")" "config show --json after set"
+	"job-timeout": 90, "lease": 300, "durability": "normal"}' <<<"$out")" "config show --json after set"
 check_ok q config show
 assert_eq 5 "$(grep -c '(changed)$' <<<"$out")" "every value marked changed"
 assert_match '^max-retries +6 ' "$(grep '^max-retries ' <<<"$out")" "config show line after set"
@@ -114,5 +114,18 @@ before=$(snapshot)
 assert_eq none "$before" "no store in the fresh home"
 reject 2 "invalid max-retries 'abc'" q config set max-retries abc
 reject 2 "invalid lease '1'" q config set lease 1
+
+# --- durability: a choice of two words; every process that opens the store applies it.
+before=$(snapshot)
+reject 2 "^queuectl: invalid durability 'fast': must be normal or full$" q config set durability fast
+reject 2 "^queuectl: invalid durability 'FULL': must be normal or full$" q config set durability FULL
+check_ok q config set durability full
+assert_eq "durability = full" "$out" "config set durability"
+check_ok q config get durability
+assert_eq full "$out" "durability read back by another process"
+check_ok q enqueue --id durable-job true
+assert_eq durable-job "$out" "enqueue with durability full"
+check_ok q config show --json
+assert_eq full "$(jq -r .durability <<<"$out")" "durability in config show --json"
 
 finish
