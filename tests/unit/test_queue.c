@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "queue.h"
+#include "tmpdb.h"
 #include "util.h"
 
 #define T0 1700000000000LL /* 2023-11-14T22:13:20Z */
@@ -33,23 +34,16 @@ struct fixture {
 static int queue_setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof *f);
-	const char *tmp = getenv("TMPDIR");
 	struct error err = { 0 };
 
-	f->dir = xasprintf("%s/queuectl-queue-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(f->dir))
-		goto fail;
-	f->path = xasprintf("%s/q.db", f->dir);
-	if (queue_open(&f->q, f->path, &err)) {
+	if (tmpdb_make("queue", &f->dir, &f->path) == 0) {
+		if (queue_open(&f->q, f->path, &err) == 0) {
+			*state = f;
+			return 0;
+		}
 		print_error("queue_open: %s\n", err.msg);
-		remove_tree(f->dir);
-		goto fail;
+		tmpdb_remove(f->dir, f->path);
 	}
-	*state = f;
-	return 0;
-fail:
-	free(f->dir);
-	free(f->path);
 	free(f);
 	return -1;
 }
@@ -59,9 +53,7 @@ static int queue_teardown(void **state)
 	struct fixture *f = *state;
 
 	queue_close(&f->q);
-	remove_tree(f->dir);
-	free(f->dir);
-	free(f->path);
+	tmpdb_remove(f->dir, f->path);
 	free(f);
 	return 0;
 }

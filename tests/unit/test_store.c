@@ -21,6 +21,7 @@
 
 #include "job.h"
 #include "store.h"
+#include "tmpdb.h"
 #include "util.h"
 
 struct fixture {
@@ -31,23 +32,16 @@ struct fixture {
 static int store_setup(void **state)
 {
 	struct fixture *f = xcalloc(1, sizeof *f);
-	const char *tmp = getenv("TMPDIR");
 	struct error err = { 0 };
 
-	f->dir = xasprintf("%s/queuectl-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(f->dir))
-		goto fail;
-	f->path = xasprintf("%s/q.db", f->dir);
-	if (store_open(f->path, &f->st, &err)) {
+	if (tmpdb_make("store", &f->dir, &f->path) == 0) {
+		if (store_open(f->path, &f->st, &err) == 0) {
+			*state = f;
+			return 0;
+		}
 		print_error("store_open: %s\n", err.msg);
-		remove_tree(f->dir);
-		goto fail;
+		tmpdb_remove(f->dir, f->path);
 	}
-	*state = f;
-	return 0;
-fail:
-	free(f->dir);
-	free(f->path);
 	free(f);
 	return -1;
 }
@@ -57,9 +51,7 @@ static int store_teardown(void **state)
 	struct fixture *f = *state;
 
 	store_close(f->st);
-	remove_tree(f->dir);
-	free(f->dir);
-	free(f->path);
+	tmpdb_remove(f->dir, f->path);
 	free(f);
 	return 0;
 }
