@@ -221,6 +221,7 @@ static int spec_field(struct job_spec *spec, const char *key, json_t *v, struct 
 	} else if (!strcmp(key, "delay")) {
 		return get_duration(key, v, &spec->delay, err);
 	} else if (!strcmp(key, "run_at")) {
+		spec->has_run_at = true;
 		return get_time(key, v, &spec->run_at, err);
 	} else if (!strcmp(key, "created_at")) {
 		return get_time(key, v, &spec->created_at, err);
@@ -274,7 +275,7 @@ int job_spec_parse(struct job_spec *spec, const char *text, size_t len, struct e
 	}
 	if (!spec->command)
 		rc = error_set(err, QE_INPUT, "invalid job: \"command\" is missing");
-	else if (spec->run_at && spec->delay >= 0)
+	else if (spec->has_run_at && spec->delay >= 0)
 		rc = error_set(err, QE_INPUT, "invalid job: give \"run_at\" or \"delay\", not both");
 out:
 	json_decref(root);

@@ -74,6 +74,7 @@ struct job_spec {
 	int max_retries;  /* -1: from config */
 	int64_t timeout;  /* -1: from config */
 	int64_t run_at;	  /* 0: now */
+	bool has_run_at;  /* run_at was given (it may be the epoch itself) */
 	int64_t delay;	  /* -1: none; seconds, resolved against "now" by the queue layer */
 	int64_t created_at; /* 0: now */
 };

@@ -228,6 +228,8 @@ int time_parse(const char *s, int64_t *ms, struct error *err)
 	tm.tm_min = min;
 	tm.tm_sec = sec;
 	*ms = ((int64_t)timegm(&tm) - offset) * 1000 + frac;
+	if (*ms < 0) /* 1970 written with an offset east of UTC */
+		return error_set(err, QE_INPUT, "invalid timestamp '%s': no such date or time", s);
 	return 0;
 bad:
 	return error_set(err, QE_INPUT,

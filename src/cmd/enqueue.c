@@ -37,6 +37,7 @@ static void apply(struct job_spec *spec, const struct overrides *o)
 	/* run_at and delay are two ways to say one thing: the option replaces both. */
 	if (o->run_at || o->delay) {
 		spec->run_at = o->spec.run_at;
+		spec->has_run_at = o->spec.has_run_at;
 		spec->delay = o->spec.delay;
 	}
 }
@@ -196,6 +197,7 @@ static int enqueue_run(struct cmd_ctx *ctx, int argc, char **argv)
 		case 'a':
 			if ((rc = time_parse(optarg, &s->run_at, &ctx->err)))
 				goto out;
+			s->has_run_at = true;
 			s->delay = -1;
 			o.run_at = true;
 			break;
@@ -203,6 +205,7 @@ static int enqueue_run(struct cmd_ctx *ctx, int argc, char **argv)
 			if ((rc = duration_parse(optarg, &s->delay, &ctx->err)))
 				goto out;
 			s->run_at = 0;
+			s->has_run_at = false;
 			o.delay = true;
 			break;
 		case 't':

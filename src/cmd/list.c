@@ -68,8 +68,10 @@ int cmd_list_jobs(struct cmd_ctx *ctx, const struct store_filter *f, bool json, 
 	if (json)
 		fputs("[", stdout);
 	rc = store_list(q->store, f, print_job, &lc, &ctx->err);
-	if (json)
+	if (json && rc == 0)
 		fputs(lc.n ? "\n]\n" : "]\n", stdout);
+	else if (json)
+		fputs("\n", stdout);
 	else if (lc.n == 0 && rc == 0)
 		fprintf(stderr, "no jobs\n");
 	return rc;

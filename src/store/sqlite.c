@@ -103,6 +103,8 @@ static const char *const migrations[] = {
 	") WITHOUT ROWID;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+/* Marks the file as queuectl's (SQLite's application_id header field): "qctl". */
+#define QUEUECTL_APP_ID 0x7163746c
 
 #define JOB_COLS                                                                              \
 	"id, command, state, queue, priority, attempts, max_retries, runs, timeout, run_at, " \
@@ -249,11 +251,20 @@ static int db_error(struct sqlite_store *s, int rc, const char *what, struct err
 		return error_set(err, QE_FAIL, "%s: '%s' is not a queuectl database (%s)", what,
 				 s->base.target, sqlite3_errstr(rc));
 	case SQLITE_IOERR:
+		/* The system's errno says more than "disk I/O error": ENOSPC, EFBIG, EIO. */
+		if (sqlite3_system_errno(s->db) == ENOSPC)
+			return error_set(err, QE_FAIL, "%s: disk full writing '%s'", what,
+					 s->base.target);
 		if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC ||
-		    rc == SQLITE_IOERR_TRUNCATE)
+		    rc == SQLITE_IOERR_TRUNCATE || rc == SQLITE_IOERR_SHMSIZE)
 			return error_set(err, QE_FAIL, "%s: cannot write '%s': %s", what,
-					 s->base.target, sqlite3_errmsg(s->db));
-		break;
+					 s->base.target,
+					 sqlite3_system_errno(s->db)
+						 ? strerror(sqlite3_system_errno(s->db))
+						 : sqlite3_errmsg(s->db));
+		return error_set(err, QE_FAIL, "%s: I/O error on '%s': %s", what, s->base.target,
+				 sqlite3_system_errno(s->db) ? strerror(sqlite3_system_errno(s->db))
+							      : sqlite3_errmsg(s->db));
 	}
 	return error_set(err, QE_FAIL, "%s: %s", what, sqlite3_errmsg(s->db));
 }
@@ -366,13 +377,14 @@ static int run_sql(struct sqlite_store *s, const char *sql, const char *what, st
 	return rc == SQLITE_OK ? 0 : db_error(s, rc, what, err);
 }
 
-static int user_version(struct sqlite_store *s, int *version, struct error *err)
+/* The one integer a pragma or query returns. */
+static int pragma_int(struct sqlite_store *s, const char *sql, int *out, struct error *err)
 {
 	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL);
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
 
 	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*version = sqlite3_column_int(st, 0);
+		*out = sqlite3_column_int(st, 0);
 		rc = SQLITE_OK;
 	}
 	sqlite3_finalize(st);
@@ -382,12 +394,22 @@ static int user_version(struct sqlite_store *s, int *version, struct error *err)
 /* Bring the schema up to SCHEMA_VERSION, in one transaction so a crash leaves it whole. */
 static int migrate(struct sqlite_store *s, struct error *err)
 {
-	int version;
+	int version, app_id, tables;
 
-	if (user_version(s, &version, err))
+	if (pragma_int(s, "PRAGMA user_version", &version, err) ||
+	    pragma_int(s, "PRAGMA application_id", &app_id, err) ||
+	    pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables, err))
 		return err->code;
+	if (version > 0 && app_id != QUEUECTL_APP_ID)
+		return error_set(err, QE_FAIL, "'%s' is not a queuectl database (application_id %#x)",
+				 s->base.target, (unsigned)app_id);
 	if (version == SCHEMA_VERSION)
 		return 0;
+	/* Never take over another program's database: only an empty file becomes ours. */
+	if (version == 0 && tables > 0)
+		return error_set(err, QE_FAIL,
+				 "'%s' is not a queuectl database (it holds another program's "
+				 "tables)", s->base.target);
 	if (version > SCHEMA_VERSION)
 		return error_set(err, QE_FAIL,
 				 "database '%s' has schema version %d, newer than this queuectl's "
@@ -397,11 +419,11 @@ static int migrate(struct sqlite_store *s, struct error *err)
 	    run_sql(s, "BEGIN IMMEDIATE", "migrate", err))
 		return err->code;
 	/* Another process may have migrated while we waited for the lock. */
-	if (user_version(s, &version, err))
+	if (pragma_int(s, "PRAGMA user_version", &version, err))
 		goto fail;
 	for (; version < SCHEMA_VERSION; version++) {
-		char *sql = xasprintf("%s; PRAGMA user_version = %d", migrations[version],
-				      version + 1);
+		char *sql = xasprintf("%s; PRAGMA user_version = %d; PRAGMA application_id = %d",
+				      migrations[version], version + 1, QUEUECTL_APP_ID);
 		int rc = run_sql(s, sql, "migrate", err);
 
 		free(sql);
@@ -444,7 +466,14 @@ static int sqlite_open(const char *target, struct store **out, struct error *err
 	s->files_dir = xasprintf("%s.d", target);
 	s->wake_path = xasprintf("%s/wake", s->files_dir);
 	s->wake_fd = -1;
-	s->busy_ms = env && *env ? atoi(env) : 10000;
+	s->busy_ms = 10000;
+	if (env && *env) {
+		char *end;
+		long v = strtol(env, &end, 10);
+
+		if (*end == '\0' && v >= 0 && v <= 3600000) /* else the default, not 0 */
+			s->busy_ms = (int)v;
+	}
 	*out = NULL;
 
 	/*

@@ -18,7 +18,7 @@ awk -v dir="$TMP" '{ printf "{\"id\":\"%s\",\"command\":\"echo %s >>%s/ran\"}\n"
 	"$TMP/want" >"$TMP/jobs.jsonl"
 
 pids=
-for i in 1 2 3 4; do
+for _ in 1 2 3 4; do
 	start_worker --count 4
 	pids="$pids $worker_pid"
 done
@@ -51,12 +51,15 @@ assert_eq "$n $n" "$(sqlite3 -separator ' ' "$DB" \
 	"attempt rows, and jobs they belong to"
 assert_eq "$n" "$(grep -c ': started job ' "$TMP/worker.log")" "'started job' lines in the worker logs"
 
-# The work was shared, and no worker hit an error it had to retry past (a busy database
-# beyond the busy timeout, a result it could not record, a job released).
+# The work was shared.  No lease ran out and no job was taken back from a worker: with no
+# crash, that would mean a worker stalled for a whole lease.  A write that waited out the
+# busy timeout and was retried is allowed (the results above are what counts), but shown.
 shared=$(sed -n 's/.*worker\[\([0-9]*\)\]: started job.*/\1/p' "$TMP/worker.log" | sort -u | wc -l)
 assert_eq 4 "$shared" "workers that ran jobs"
-assert_eq "" "$(grep -E 'cannot|will retry|no longer ours|returned .* to pending' "$TMP/worker.log" | head -n 3)" \
-	"worker log lines about failures"
+assert_eq "" "$(grep -E 'no longer ours|to pending|left by its dead worker' "$TMP/worker.log" | head -n 3)" \
+	"worker log lines about lost leases or recovered jobs"
+retried=$(grep -c 'will retry' "$TMP/worker.log")
+[ "$retried" = 0 ] || echo "# $retried writes retried after the busy timeout, first: $(grep -m1 'will retry' "$TMP/worker.log")"
 
 check_ok q worker stop
 assert_eq "stopped 4 workers" "$out" "worker stop"

@@ -325,7 +325,8 @@ static void test_open_newer_schema(void **state)
 	struct store *st = (struct store *)&st;
 	struct error err = { 0 };
 
-	raw_exec(path, "PRAGMA user_version = 99");
+	/* A queuectl database (its application_id) from a later version. */
+	raw_exec(path, "PRAGMA user_version = 99; PRAGMA application_id = 0x7163746c");
 	assert_int_equal(store_open(path, &st, &err), QE_FAIL);
 	assert_null(st);
 	assert_non_null(strstr(err.msg, path));
