@@ -4,6 +4,7 @@
 #   make test       the whole test suite: unit tests and end-to-end tests
 #   make test-asan  the same suite under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make test-valgrind  the unit tests under valgrind: no leaks, no errors
+#   make fuzz       libFuzzer harnesses, each run FUZZ_SECONDS (20) s
 #   make install    install queuectl and its man page (PREFIX=/usr/local)
 
 BUILD ?= build
@@ -11,7 +12,7 @@ ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
 MESON_TEST = meson test -C $(1) --print-errorlogs --num-processes 2
 
-.PHONY: all deps test-deps demo test test-asan test-valgrind install clean
+.PHONY: all deps test-deps demo test test-asan test-valgrind fuzz install clean
 
 all: deps
 	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) --prefix=$(PREFIX)
@@ -40,6 +41,12 @@ test-asan: test-deps
 test-valgrind: test-deps all
 	@scripts/run-tests.sh $(BUILD) --suite unit \
 		--wrapper 'valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all --show-leak-kinds=all'
+
+FUZZ_SECONDS ?= 20
+
+fuzz:
+	@scripts/deps.sh fuzz
+	@fuzz/run.sh $(FUZZ_SECONDS)
 
 install: all
 	meson install -C $(BUILD)

@@ -1,12 +1,13 @@
 #!/bin/sh
 # deps.sh - install the Debian packages that building and testing queuectl need, if any are missing.
 #
-# Usage: scripts/deps.sh [build|test]
+# Usage: scripts/deps.sh [build|test|fuzz]
 # Installs nothing when everything is already there, so it is cheap to run before every build.
 set -eu
 
 pkgs="gcc pkg-config meson ninja-build libsqlite3-dev libjansson-dev"
 [ "${1:-build}" = test ] && pkgs="$pkgs libcmocka-dev sqlite3 jq valgrind"
+[ "${1:-build}" = fuzz ] && pkgs="$pkgs clang libclang-rt-14-dev llvm"
 
 missing=
 for p in $pkgs; do

@@ -86,9 +86,9 @@ int job_command_check(const char *command, size_t len, struct error *err)
 
 	if (memchr(command, '\0', len))
 		return error_set(err, QE_INPUT, "invalid command: it contains a NUL byte");
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+	while (p < command + len && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
 		p++;
-	if (*p == '\0')
+	if (p == command + len)
 		return error_set(err, QE_INPUT, "invalid command: it is empty");
 	if (len > JOB_COMMAND_MAX)
 		return error_set(err, QE_INPUT,

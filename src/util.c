@@ -227,9 +227,12 @@ int time_parse(const char *s, int64_t *ms, struct error *err)
 	tm.tm_hour = hour;
 	tm.tm_min = min;
 	tm.tm_sec = sec;
-	*ms = ((int64_t)timegm(&tm) - offset) * 1000 + frac;
-	if (*ms < 0) /* 1970 written with an offset east of UTC */
+	/* An offset can move the instant out of 1970..9999, where time_format cannot go. */
+	int64_t t = ((int64_t)timegm(&tm) - offset) * 1000 + frac;
+
+	if (t < 0 || t > 253402300799999LL)
 		return error_set(err, QE_INPUT, "invalid timestamp '%s': no such date or time", s);
+	*ms = t;
 	return 0;
 bad:
 	return error_set(err, QE_INPUT,

@@ -94,9 +94,13 @@ static int enqueue_file(struct cmd_ctx *ctx, const char *path, const struct over
 		job_spec_release(&spec);
 		if (ctx->err.code) {
 			/* jansson counts lines within the one line it saw; say the file's line. */
-			if (!strncmp(ctx->err.msg, "invalid job JSON at line 1, ", 28))
+			if (!strncmp(ctx->err.msg, "invalid job JSON at line 1, ", 28)) {
+				char rest[sizeof ctx->err.msg]; /* the message is rewritten in place */
+
+				snprintf(rest, sizeof rest, "%s", ctx->err.msg + 28);
 				error_set(&ctx->err, ctx->err.code, "invalid job JSON at line %ld, %s",
-					  lineno, ctx->err.msg + 28);
+					  lineno, rest);
+			}
 			else
 				error_prefix(&ctx->err, "line %ld: ", lineno);
 			rc = ctx->err.code;

@@ -124,4 +124,11 @@ reject 2 "^queuectl: enqueue: give --run-at or --delay, not both" \
 # The good file again: every id exists now, so line 1 fails and nothing is added.
 reject 1 "^queuectl: line 1: a job with id 'a' already exists$" q enqueue --file "$TMP/good.jsonl"
 
+# A bad line past the ninth: the line number grows the message, which must stay whole.
+for i in $(seq 11); do echo '{"command":"true"}'; done >"$TMP/eleven.jsonl"
+echo '{"id":"x",}' >>"$TMP/eleven.jsonl"
+before=$(snapshot)
+reject 2 "^queuectl: invalid job JSON at line 12, column 11: string or '}' expected near '}'$" \
+	q enqueue --file "$TMP/eleven.jsonl"
+
 finish
