@@ -38,12 +38,17 @@ elif setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null; then
 elif runuser -u nobody -- true 2>/dev/null; then
 	unpriv=(runuser -u nobody --)
 fi
+# The binary may sit where nobody cannot reach it (a private checkout): nobody runs a copy.
+uqbin=$QUEUECTL
 if [ "$(id -u)" = 0 ] && [ ${#unpriv[@]} -gt 0 ]; then
 	chmod 0711 "$TMP" "$QUEUECTL_HOME"
+	uqbin=$TMP/queuectl-for-nobody
+	cp "$QUEUECTL" "$uqbin"
+	chmod 0755 "$uqbin"
 fi
 # uq ARGS...: queuectl as the unprivileged user.
 uq() {
-	"${unpriv[@]}" "$QUEUECTL" "$@"
+	"${unpriv[@]}" "$uqbin" "$@"
 }
 
 # For the cases that need root: a mount namespace of our own, held by a sleeping process,
@@ -154,7 +159,7 @@ check_fail 1 "^queuectl: cannot create directory '$TMP/plain': a file is in the 
 if [ ${#unpriv[@]} -gt 0 ]; then
 	mkdir -m 0555 "$TMP/locked-dir"
 	check_fail 1 "^queuectl: cannot create directory '$TMP/locked-dir/home': Permission denied$" \
-		"${unpriv[@]}" env QUEUECTL_HOME="$TMP/locked-dir/home" "$QUEUECTL" enqueue true
+		"${unpriv[@]}" env QUEUECTL_HOME="$TMP/locked-dir/home" "$uqbin" enqueue true
 	check_fail 1 "^queuectl: cannot create directory '$TMP/locked-dir/a': Permission denied$" \
 		uq --db "$TMP/locked-dir/a/b/q.db" status
 	assert_eq "" "$(ls -A "$TMP/locked-dir")" "files made in the read-only directory"
