@@ -391,14 +391,37 @@ static int pragma_int(struct sqlite_store *s, const char *sql, int *out, struct 
 	return rc == SQLITE_OK ? 0 : db_error(s, rc, "open", err);
 }
 
+/*
+ * The schema version, the application id and the number of tables, in one statement and so
+ * from one snapshot: read apart, another process's migration could commit in between and
+ * its tables would pass for another program's.
+ */
+static int read_header(struct sqlite_store *s, int *version, int *app_id, int *tables,
+		       struct error *err)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(s->db,
+				    "SELECT (SELECT user_version FROM pragma_user_version), "
+				    "(SELECT application_id FROM pragma_application_id), "
+				    "(SELECT count(*) FROM sqlite_master)",
+				    -1, &st, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*version = sqlite3_column_int(st, 0);
+		*app_id = sqlite3_column_int(st, 1);
+		*tables = sqlite3_column_int(st, 2);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? 0 : db_error(s, rc, "open", err);
+}
+
 /* Bring the schema up to SCHEMA_VERSION, in one transaction so a crash leaves it whole. */
 static int migrate(struct sqlite_store *s, struct error *err)
 {
-	int version, app_id, tables;
+	int version = 0, app_id = 0, tables = 0;
 
-	if (pragma_int(s, "PRAGMA user_version", &version, err) ||
-	    pragma_int(s, "PRAGMA application_id", &app_id, err) ||
-	    pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables, err))
+	if (read_header(s, &version, &app_id, &tables, err))
 		return err->code;
 	if (version > 0 && app_id != QUEUECTL_APP_ID)
 		return error_set(err, QE_FAIL, "'%s' is not a queuectl database (application_id %#x)",
