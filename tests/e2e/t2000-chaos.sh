@@ -75,7 +75,7 @@ echo "# $kills kills in ${chaos}s; $(count completed) of $n jobs completed by th
 
 # The survivors drain the rest.  The kill loop ran for at most $chaos_secs s, so the total
 # stays near a minute.
-wait_for 90 ncompleted $n
+wait_for 400 ncompleted $n
 # The killed workers are forgotten (the last one by its replacement, which may still be
 # starting), and only the three alive are listed.
 wait_for 10 workers_are "${alive[@]}"
