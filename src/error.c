@@ -7,6 +7,18 @@
 
 #include "error.h"
 
+/*
+ * A message is one line of plain text whatever it quotes: a control character from the
+ * input (an id with an escape sequence, a newline in a file name) becomes '?', so that it
+ * can neither span lines nor drive the terminal that shows it.
+ */
+static void plain(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 int error_set(struct error *err, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -16,6 +28,7 @@ int error_set(struct error *err, int code, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 		va_end(ap);
+		plain(err->msg);
 	}
 	return code;
 }
@@ -36,6 +49,7 @@ int error_prefix(struct error *err, const char *fmt, ...)
 	memmove(err->msg + plen, err->msg, mlen);
 	memcpy(err->msg, prefix, plen);
 	err->msg[plen + mlen] = '\0';
+	plain(err->msg);
 	return err->code;
 }
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +56,23 @@ static int find_db(const char *opt, char **db, struct error *err)
 	return rc;
 }
 
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A bad global option or help topic: said like every other error, exit status 2. */
+static int usage_error(const char *fmt, ...)
+{
+	struct error err;
+	char msg[sizeof err.msg];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	error_set(&err, QE_INPUT, "%s", msg);
+	fprintf(stderr, "queuectl: %s\n", err.msg);
+	return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -81,12 +99,10 @@ int main(int argc, char **argv)
 			printf("queuectl %s\n", QUEUECTL_VERSION);
 			return EXIT_OK;
 		case ':':
-			fprintf(stderr, "queuectl: option '%s' needs a value\n", argv[optind - 1]);
-			return EXIT_USAGE;
+			return usage_error("option '%s' needs a value", argv[optind - 1]);
 		default:
-			fprintf(stderr, "queuectl: unknown option '%s' (see 'queuectl --help')\n",
-				argv[optind - 1]);
-			return EXIT_USAGE;
+			return usage_error("unknown option '%s' (see 'queuectl --help')",
+					   argv[optind - 1]);
 		}
 	}
 	argc -= optind;
@@ -103,9 +119,7 @@ int main(int argc, char **argv)
 			return EXIT_OK;
 		}
 		if (!e) {
-			fprintf(stderr, "queuectl: no command '%s' (see 'queuectl --help')\n",
-				argv[1]);
-			return EXIT_USAGE;
+			return usage_error("no command '%s' (see 'queuectl --help')", argv[1]);
 		}
 		if (argc > 2 && e->sub && cmd_find(e->sub, argv[2]))
 			return cmd_help(cmd_find(e->sub, argv[2]));

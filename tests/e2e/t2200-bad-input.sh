@@ -267,4 +267,12 @@ reject 2 '^queuectl: invalid job: give "run_at" or "delay", not both$' \
 reject 2 '^queuectl: enqueue: give --run-at or --delay, not both' \
 	q enqueue --run-at 1970-01-01T00:00:00Z --delay 1h true
 
+# --- Control characters that the input carries never reach the terminal: a message that
+# quotes an id, an option or a help topic shows them as '?' and stays on one line.
+esc=$(printf '\033[31mred\nline2')
+reject 1 "^queuectl: no job '\?\[31mred\?line2'$" q info "$esc"
+reject 2 "^queuectl: unknown option '--x\?\[2J' \(see 'queuectl --help'\)$" q "$(printf -- '--x\033[2J')"
+reject 2 "^queuectl: no command 'a\?b' \(see 'queuectl --help'\)$" q help "$(printf 'a\tb')"
+reject 2 "^queuectl: invalid timestamp '\?\[0m': " q enqueue --run-at "$(printf '\033[0m')" true
+
 finish
