@@ -5,6 +5,8 @@
 #   make test-asan  the same suite under AddressSanitizer and UndefinedBehaviorSanitizer
 #   make test-valgrind  the unit tests under valgrind: no leaks, no errors
 #   make fuzz       libFuzzer harnesses, each run FUZZ_SECONDS (20) s
+#   make bench      benchmarks against C references and peers, into bench/RESULTS.md (< 15 min)
+#   make bench-quick  the same with small counts, into bench/RESULTS-quick.md (< 2 min)
 #   make install    install queuectl and its man page (PREFIX=/usr/local)
 
 BUILD ?= build
@@ -12,7 +14,7 @@ ASAN_BUILD ?= build-asan
 PREFIX ?= /usr/local
 MESON_TEST = meson test -C $(1) --print-errorlogs --num-processes 2
 
-.PHONY: all deps test-deps demo test test-asan test-valgrind fuzz install clean
+.PHONY: all deps test-deps demo test test-asan test-valgrind fuzz bench bench-quick install clean
 
 all: deps
 	@test -f $(BUILD)/build.ninja || meson setup $(BUILD) --prefix=$(PREFIX)
@@ -47,6 +49,14 @@ FUZZ_SECONDS ?= 20
 fuzz:
 	@scripts/deps.sh fuzz
 	@fuzz/run.sh $(FUZZ_SECONDS)
+
+# Not part of 'test': minutes long, and their figures are measurements, not pass or fail.
+# bench/run.sh installs its peers (task-spooler, nq) with apt-get when they are missing.
+bench: all
+	@bench/run.sh --queuectl $(BUILD)/queuectl
+
+bench-quick: all
+	@bench/run.sh --quick --queuectl $(BUILD)/queuectl
 
 install: all
 	meson install -C $(BUILD)
