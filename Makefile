@@ -38,7 +38,7 @@ test-asan: test-deps
 	ninja -C $(ASAN_BUILD)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		scripts/run-tests.sh $(ASAN_BUILD) --no-suite stress
+		scripts/run-tests.sh $(ASAN_BUILD)
 
 test-valgrind: test-deps all
 	@scripts/run-tests.sh $(BUILD) --suite unit \
