@@ -4,7 +4,7 @@
 # with the machine and the exact commands to bench/RESULTS.md.
 #
 # Usage: bench/run.sh [--quick] [--only LIST] [--queuectl PATH] [--out FILE]
-#   --quick      smaller counts and fewer repetitions, for iteration (under 2 minutes on an
+#   --quick      smaller counts, for iteration (under 2 minutes on an
 #                idle 2-core machine); writes bench/RESULTS-quick.md unless --out
 #   --only       run only these measurements, comma-separated, of: drain (1 and 7),
 #                start (2), enqueue (3), batch (4), pickup (5), scale (6); a partial run
@@ -47,9 +47,9 @@ done
 
 if [ $quick = 1 ]; then
 	mode=quick
-	REPS=2			# repetitions of each whole-run comparison
-	DRAIN_N=500		# jobs per drain (measurements 1 and 7)
-	START_N=200		# jobs per drain in measurement 2
+	REPS=3			# repetitions of each whole-run comparison (a median of 2 is a mean)
+	DRAIN_N=200		# jobs per drain (measurements 1 and 7)
+	START_N=100		# jobs per drain in measurement 2
 	ENQ_CALLS=100		# enqueue calls per contender
 	BATCH_N=10000		# jobs in the batch file
 	PICKUP_N=50		# jobs timed for pickup latency
@@ -205,6 +205,10 @@ section() { cat >"$sections/$1.md"; }
 goal() { echo "| $1 | $2 | $3 | $4 |" >>"$sections/goals-$1"; }
 
 # --- 1, 7: drain throughput and durability; 2: start cost -----------------------------------
+# Before a timed drain: the previous contender's writes (a WAL of megabytes, task-spooler's
+# output files) go to disk now, not during this one.
+settle() { sync; }
+
 # drain_queuectl NAME N COMMAND DURABILITY: queue N jobs COMMAND in a fresh database, time a
 # worker with 2 slots draining them; notes the seconds and the CPU per job (ms).
 drain_queuectl() {
@@ -217,6 +221,7 @@ drain_queuectl() {
 	fi
 	jsonl "$2" "$3" >"$T/jobs.jsonl"
 	"$Q" --db "$db" enqueue --file "$T/jobs.jsonl" >/dev/null
+	settle
 	out=$("$B/drain" "$Q" "$db" 2 "$2" "$T/drain-$1.log") || return 1
 	read -r ns _ self jobs <<<"$out"
 	add "drain.$1" "$(calc "$ns / 1e9")"
@@ -228,6 +233,7 @@ drain_queuectl() {
 # spawn_ref NAME N sh COMMAND | NAME N exec PATH: the C reference, 2 at a time.
 spawn_ref() {
 	local out ns self jobs
+	settle
 	out=$("$B/spawn_ref" "$2" 2 "$3" "$4") || return 1
 	read -r ns self jobs <<<"$out"
 	add "drain.$1" "$(calc "$ns / 1e9")"
@@ -248,6 +254,7 @@ drain_tsp() {
 	# Untimed, but minutes of a full run: no subshell to read the id but for the last job.
 	for _ in $(seq $((TSP_N - 1))); do timeout 60 tsp true >/dev/null || return 1; done
 	last=$(timeout 60 tsp true) || return 1
+	settle
 	t=$(now)
 	tsp -k "$b1" || true; tsp -k "$b2" || true
 	tsp -w "$last" >/dev/null 2>&1 || true; tsp -w $((last - 1)) >/dev/null 2>&1 || true
@@ -273,7 +280,7 @@ measure_drain() {
 		drain_queuectl true "$DRAIN_N" true normal
 		drain_queuectl full "$DRAIN_N" true full
 		spawn_ref ref_sh "$DRAIN_N" sh true
-		t=$(now); xargs -P2 -n1 sh -c <"$T/true.lines"; add drain.xargs "$(since "$t")"
+		settle; t=$(now); xargs -P2 -n1 sh -c <"$T/true.lines"; add drain.xargs "$(since "$t")"
 		drain_tsp
 	done
 
@@ -672,6 +679,11 @@ disk="rotational=${rota:-unknown} as the kernel reports it (virtual disks often 
 	fi
 	echo "every comparison ran its contenders in turn in the same run. Do not edit by hand: run it"
 	echo "again."
+	if [ $quick = 1 ]; then
+		echo
+		echo "Quick mode: small counts, so fixed costs (a worker's start-up) weigh more and the"
+		echo "figures are noisier; judge the targets on the full run, \`make bench\`."
+	fi
 	echo
 	echo "| | |"
 	echo "|---|---|"
