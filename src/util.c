@@ -230,7 +230,7 @@ int time_parse(const char *s, int64_t *ms, struct error *err)
 	/* An offset can move the instant out of 1970..9999, where time_format cannot go. */
 	int64_t t = ((int64_t)timegm(&tm) - offset) * 1000 + frac;
 
-	if (t < 0 || t > 253402300799999LL)
+	if (t < 0 || t > TIME_MS_MAX)
 		return error_set(err, QE_INPUT, "invalid timestamp '%s': no such date or time", s);
 	*ms = t;
 	return 0;

@@ -41,6 +41,8 @@ int64_t time_mono_ms(void);
  * ("2025-11-04T10:30:00.123Z") when millis is true.  buf needs TIME_BUFSZ bytes.
  */
 #define TIME_BUFSZ 80
+/* The last instant time_parse accepts and time_format writes: 9999-12-31T23:59:59.999Z. */
+#define TIME_MS_MAX INT64_C(253402300799999)
 char *time_format(int64_t ms, bool millis, char buf[TIME_BUFSZ]);
 
 /*

@@ -100,9 +100,9 @@ static int enqueue_file(struct cmd_ctx *ctx, const char *path, const struct over
 				snprintf(rest, sizeof rest, "%s", ctx->err.msg + 28);
 				error_set(&ctx->err, ctx->err.code, "invalid job JSON at line %ld, %s",
 					  lineno, rest);
-			}
-			else
+			} else {
 				error_prefix(&ctx->err, "line %ld: ", lineno);
+			}
 			rc = ctx->err.code;
 			break;
 		}

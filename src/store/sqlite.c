@@ -256,21 +256,21 @@ static int db_error(struct sqlite_store *s, int rc, const char *what, struct err
 	case SQLITE_CORRUPT:
 		return error_set(err, QE_FAIL, "%s: '%s' is not a queuectl database (%s)", what,
 				 s->base.target, sqlite3_errstr(rc));
-	case SQLITE_IOERR:
+	case SQLITE_IOERR: {
 		/* The system's errno says more than "disk I/O error": ENOSPC, EFBIG, EIO. */
-		if (sqlite3_system_errno(s->db) == ENOSPC)
+		int sys = sqlite3_system_errno(s->db);
+		const char *why = sys ? strerror(sys) : sqlite3_errmsg(s->db);
+
+		if (sys == ENOSPC)
 			return error_set(err, QE_FAIL, "%s: disk full writing '%s'", what,
 					 s->base.target);
 		if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC ||
 		    rc == SQLITE_IOERR_TRUNCATE || rc == SQLITE_IOERR_SHMSIZE)
 			return error_set(err, QE_FAIL, "%s: cannot write '%s': %s", what,
-					 s->base.target,
-					 sqlite3_system_errno(s->db)
-						 ? strerror(sqlite3_system_errno(s->db))
-						 : sqlite3_errmsg(s->db));
+					 s->base.target, why);
 		return error_set(err, QE_FAIL, "%s: I/O error on '%s': %s", what, s->base.target,
-				 sqlite3_system_errno(s->db) ? strerror(sqlite3_system_errno(s->db))
-							      : sqlite3_errmsg(s->db));
+				 why);
+	}
 	}
 	return error_set(err, QE_FAIL, "%s: %s", what, sqlite3_errmsg(s->db));
 }
