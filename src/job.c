@@ -64,6 +64,24 @@ void job_release(struct job *job)
 	job_init(job);
 }
 
+void attempt_release(struct attempt *a)
+{
+	free(a->job_id);
+	free(a->outcome);
+	free(a->error);
+	free(a->worker_id);
+	free(a->log_path);
+	memset(a, 0, sizeof *a);
+}
+
+void worker_info_release(struct worker_info *w)
+{
+	free(w->id);
+	free(w->host);
+	free(w->queues);
+	memset(w, 0, sizeof *w);
+}
+
 void job_spec_init(struct job_spec *spec)
 {
 	memset(spec, 0, sizeof *spec);

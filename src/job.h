@@ -94,6 +94,54 @@ int job_spec_parse(struct job_spec *spec, const char *text, size_t len, struct e
 int job_command_check(const char *command, size_t len, struct error *err);
 
 /*
+ * The records the queue layer hands to its callers, and the callbacks that stream them.  A
+ * record passed to a callback belongs to the caller of the callback and is valid only during
+ * the call; a nonzero return from a callback stops the stream and is returned.
+ */
+
+/* Which jobs a listing returns: every field narrows it; -1, NULL and 0 mean "any". */
+struct job_filter {
+	int state;	    /* an enum job_state, or -1 */
+	const char *queue;  /* the job's named queue */
+	const char *worker; /* the owner of processing jobs */
+	long long limit;    /* at most this many */
+};
+
+/* One finished (or abandoned) attempt, kept as the job's history. */
+struct attempt {
+	char *job_id;
+	int run;     /* job.runs when it started: names its log file */
+	int attempt; /* 1-based, within the cycle */
+	/* The process's start and end as its worker measured them (see struct job_result). */
+	int64_t started_at, finished_at;
+	char *outcome; /* the state the job went to: completed, failed, dead, pending */
+	char *error;   /* NULL on success */
+	int exit_code;
+	bool has_exit_code;
+	char *worker_id;
+	char *log_path;
+};
+void attempt_release(struct attempt *a);
+
+/* A registered worker process. */
+struct worker_info {
+	char *id;
+	char *host;    /* the hostname, for people */
+	int pid;
+	long long pid_start; /* the process's start time, to tell a reused pid apart */
+	int slots, busy;     /* busy is counted when listing: the jobs the worker holds */
+	char *queues;	     /* comma-separated, or NULL for all */
+	int64_t started_at, heartbeat_at;
+};
+void worker_info_release(struct worker_info *w);
+
+typedef int job_visit_fn(void *ctx, const struct job *job);
+typedef int attempt_visit_fn(void *ctx, const struct attempt *a);
+typedef int worker_visit_fn(void *ctx, const struct worker_info *w);
+typedef int kv_visit_fn(void *ctx, const char *key, const char *value);
+typedef int id_visit_fn(void *ctx, const char *id);
+
+/*
  * The JSON form of a job: the schema fields always, and with detail also what only info
  * shows (lease, output, ...).  The caller owns the returned reference.
  */

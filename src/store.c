@@ -189,21 +189,3 @@ const char *store_files_dir(struct store *st)
 {
 	return st->ops->files_dir(st);
 }
-
-void attempt_release(struct attempt *a)
-{
-	free(a->job_id);
-	free(a->outcome);
-	free(a->error);
-	free(a->worker_id);
-	free(a->log_path);
-	memset(a, 0, sizeof *a);
-}
-
-void worker_info_release(struct worker_info *w)
-{
-	free(w->id);
-	free(w->host);
-	free(w->queues);
-	memset(w, 0, sizeof *w);
-}

@@ -21,40 +21,16 @@
 
 struct store;
 
-/* Which jobs list returns: state -1, queue and worker NULL mean any; limit 0, no limit. */
-struct store_filter {
-	int state;
-	const char *queue;
-	const char *worker; /* the owner of processing jobs */
-	long long limit;
-};
-
-/* One finished (or abandoned) attempt, kept as the job's history. */
-struct attempt {
-	char *job_id;
-	int run;     /* job.runs when it started: names its log file */
-	int attempt; /* 1-based, within the cycle */
-	int64_t started_at, finished_at;
-	char *outcome; /* the state the job went to: completed, failed, dead, pending */
-	char *error;   /* NULL on success */
-	int exit_code;
-	bool has_exit_code;
-	char *worker_id;
-	char *log_path;
-};
-void attempt_release(struct attempt *a);
-
-/* A registered worker process. */
-struct worker_info {
-	char *id;
-	char *host;
-	int pid;
-	long long pid_start; /* the process's start time, to tell a reused pid apart */
-	int slots, busy;
-	char *queues; /* comma-separated, or NULL for all */
-	int64_t started_at, heartbeat_at;
-};
-void worker_info_release(struct worker_info *w);
+/*
+ * The names these types had before they moved to job.h: to be removed once cmd/ and worker
+ * use queue_*.
+ */
+#define store_filter job_filter
+typedef job_visit_fn store_job_fn;
+typedef kv_visit_fn store_kv_fn;
+typedef attempt_visit_fn store_attempt_fn;
+typedef worker_visit_fn store_worker_fn;
+typedef id_visit_fn store_id_fn;
 
 /* What a worker asks for when it claims a job. */
 struct claim_req {
@@ -63,12 +39,6 @@ struct claim_req {
 	int nqueues;
 	int64_t now, lease_until;
 };
-
-typedef int store_job_fn(void *ctx, const struct job *job);
-typedef int store_kv_fn(void *ctx, const char *key, const char *value);
-typedef int store_attempt_fn(void *ctx, const struct attempt *a);
-typedef int store_worker_fn(void *ctx, const struct worker_info *w);
-typedef int store_id_fn(void *ctx, const char *id);
 
 struct store_ops {
 	const char *name;
