@@ -9,16 +9,50 @@
 #include <string.h>
 
 #include "store.h"
+#include "store/backend.h"
 
-extern const struct store_ops sqlite_store_ops;
+/*
+ * The backends by URL scheme, in the one place that chooses: a target that starts with
+ * "<scheme>://" for a scheme listed here is a URL for that backend; anything else is a file
+ * path, for SQLite.  A scheme with no ops is known but not built into this queuectl.
+ */
+static const struct backend {
+	const char *scheme;
+	const char *name; /* for people */
+	const struct store_ops *ops;
+} backends[] = {
+	{ "postgres", "PostgreSQL", NULL },
+	{ "postgresql", "PostgreSQL", NULL },
+};
+
+static const struct backend *backend_of(const char *target)
+{
+	for (size_t i = 0; i < sizeof backends / sizeof backends[0]; i++) {
+		size_t n = strlen(backends[i].scheme);
+
+		if (!strncmp(target, backends[i].scheme, n) && !strncmp(target + n, "://", 3))
+			return &backends[i];
+	}
+	return NULL;
+}
+
+bool store_is_url(const char *target)
+{
+	return backend_of(target) != NULL;
+}
 
 int store_open(const char *target, struct store **out, struct error *err)
 {
-	if (!strncmp(target, "postgres://", 11) || !strncmp(target, "postgresql://", 13))
+	const struct backend *b = backend_of(target);
+
+	*out = NULL;
+	if (!b)
+		return sqlite_store_ops.open(target, out, err);
+	if (!b->ops)
 		return error_set(err, QE_INPUT,
-				 "'%s': this queuectl has no PostgreSQL backend; give a file path",
-				 target);
-	return sqlite_store_ops.open(target, out, err);
+				 "'%s': this queuectl has no %s backend; give a file path", target,
+				 b->name);
+	return b->ops->open(target, out, err);
 }
 
 void store_close(struct store *st)

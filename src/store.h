@@ -1,14 +1,16 @@
 /*
- * store.h - where jobs live: an opaque store behind a table of operations, one file per
- * backend (store/sqlite.c; a PostgreSQL backend can follow without touching the callers).
+ * store.h - where jobs live: an opaque store, opened by file path or URL, and the operations
+ * on it.  Each backend is one file in store/ behind the table of store/backend.h; this
+ * header is the contract they all keep, and is included only by the queue layer (queue.c)
+ * and the store itself.
  *
- * The store knows SQL and nothing of the job state machine: the queue layer decides what a
- * job becomes and asks the store to write it, guarded by what it expects the job to be, so
- * that every change is a compare-and-set that a concurrent worker cannot break.
+ * The store knows its storage and nothing of the job state machine: the queue layer decides
+ * what a job becomes and asks the store to write it, guarded by what it expects the job to
+ * be, so that every change is a compare-and-set that a concurrent worker cannot break.
  *
- * Callers use the store_* wrappers, never the ops table.  Every function returns 0 (or a
- * count/flag documented below) on success and a negative QE_* code with err filled in on
- * failure.  Jobs passed to callbacks are owned by the store and valid only during the call.
+ * Every function returns 0 (or a count/flag documented below) on success and a negative QE_*
+ * code with err filled in on failure.  Records passed to callbacks are owned by the store and
+ * valid only during the call.
  */
 #ifndef QUEUECTL_STORE_H
 #define QUEUECTL_STORE_H
@@ -40,70 +42,14 @@ struct claim_req {
 	int64_t now, lease_until;
 };
 
-struct store_ops {
-	const char *name;
-	int (*open)(const char *target, struct store **out, struct error *err);
-	void (*close)(struct store *st);
-
-	int (*begin)(struct store *st, struct error *err);
-	int (*commit)(struct store *st, struct error *err);
-	void (*rollback)(struct store *st);
-
-	int (*insert)(struct store *st, const struct job *job, struct error *err);
-	int (*resolve)(struct store *st, const char *prefix, char **id, struct error *err);
-	int (*get)(struct store *st, const char *id, struct job *job, struct error *err);
-	int (*list)(struct store *st, const struct store_filter *f, store_job_fn *fn, void *ctx,
-		    struct error *err);
-	int (*counts)(struct store *st, long long counts[JOB_NSTATES], struct error *err);
-	int (*update)(struct store *st, const struct job *job, enum job_state expect,
-		      const char *expect_worker, struct error *err);
-	int (*remove)(struct store *st, const char *id, struct error *err);
-	int (*purge)(struct store *st, enum job_state state, int64_t before, store_id_fn *fn,
-		     void *ctx, struct error *err);
-
-	int (*config_list)(struct store *st, store_kv_fn *fn, void *ctx, struct error *err);
-	int (*config_set)(struct store *st, const char *key, const char *value, struct error *err);
-
-	int (*claim)(struct store *st, const struct claim_req *req, struct job *job,
-		     struct error *err);
-	int (*started)(struct store *st, const char *job_id, const char *worker_id, int pid,
-		       long long pid_start, struct error *err);
-	int (*renew)(struct store *st, const char *worker_id, int64_t lease_until,
-		     struct error *err);
-	int (*release)(struct store *st, const char *worker_id, const char *job_id,
-		       struct error *err);
-	int (*recover)(struct store *st, int64_t now, int64_t stale_before, struct error *err);
-	int (*next_due)(struct store *st, const struct claim_req *req, int64_t *when,
-			struct error *err);
-
-	int (*attempt_add)(struct store *st, const struct attempt *a, struct error *err);
-	int (*attempt_list)(struct store *st, const char *job_id, store_attempt_fn *fn, void *ctx,
-			    struct error *err);
-
-	int (*worker_add)(struct store *st, const struct worker_info *w, struct error *err);
-	int (*worker_beat)(struct store *st, const char *id, int64_t now, struct error *err);
-	int (*worker_remove)(struct store *st, const char *id, struct error *err);
-	int (*worker_list)(struct store *st, store_worker_fn *fn, void *ctx, struct error *err);
-
-	int (*notify)(struct store *st);
-	int (*wait_fd)(struct store *st, struct error *err);
-	void (*wait_drain)(struct store *st);
-
-	const char *(*files_dir)(struct store *st);
-	int (*set_durable)(struct store *st, bool durable, struct error *err);
-};
-
-/* Every backend's private struct embeds this as its first member. */
-struct store {
-	const struct store_ops *ops;
-	char *target; /* the path or URL it was opened with */
-};
-
 /*
- * Open the store named by target (a file path for SQLite; later a postgres:// URL), creating
- * and migrating it as needed.  *out is freed by store_close.
+ * Open the store named by target, a file path (SQLite) or a URL whose scheme names its
+ * backend, creating and migrating it as needed.  *out is freed by store_close; it is NULL
+ * after a failure.  A URL of a backend this queuectl lacks is QE_INPUT.
  */
 int store_open(const char *target, struct store **out, struct error *err);
+/* Whether target is a URL (for a backend, built in or not) rather than a file path. */
+bool store_is_url(const char *target);
 void store_close(struct store *st);
 
 /* A write transaction: begin takes the write lock at once, so nothing in it can deadlock. */

@@ -7,6 +7,7 @@
  * change to a job is a single UPDATE guarded by the state (and owner) the caller expects, so
  * two processes can never both move the same job: the second finds the guard false.
  */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -18,8 +19,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../store.h"
 #include "../util.h"
+#include "backend.h"
 
 /*
  * The schema.  If you change it, append a migration to migrations[] below; never edit one
@@ -233,8 +234,10 @@ struct sqlite_store {
 	int busy_ms;
 };
 
+/* The downcast: a store handed to this file's operations must be one of its own. */
 static struct sqlite_store *ss(struct store *st)
 {
+	assert(st->ops == &sqlite_store_ops);
 	return (struct sqlite_store *)st;
 }
 
@@ -495,8 +498,6 @@ static void sqlite_close(struct store *st)
 	free(s);
 }
 
-extern const struct store_ops sqlite_store_ops;
-
 static int sqlite_open(const char *target, struct store **out, struct error *err)
 {
 	struct sqlite_store *s = xcalloc(1, sizeof *s);
@@ -659,7 +660,7 @@ static int sqlite_get(struct store *st, const char *id, struct job *job, struct 
 	return db_error(s, rc, "read job", err);
 }
 
-static int sqlite_list(struct store *st, const struct store_filter *f, store_job_fn *fn,
+static int sqlite_list(struct store *st, const struct job_filter *f, job_visit_fn *fn,
 		       void *ctx, struct error *err)
 {
 	struct sqlite_store *s = ss(st);
@@ -755,7 +756,7 @@ static int sqlite_remove(struct store *st, const char *id, struct error *err)
 }
 
 static int sqlite_purge(struct store *st, enum job_state state, int64_t before,
-			store_id_fn *fn, void *ctx, struct error *err)
+			id_visit_fn *fn, void *ctx, struct error *err)
 {
 	struct sqlite_store *s = ss(st);
 	sqlite3_stmt *q = stmt(s, S_PURGE, err);
@@ -774,7 +775,7 @@ static int sqlite_purge(struct store *st, enum job_state state, int64_t before,
 	return rc == SQLITE_DONE ? n : db_error(s, rc, "purge", err);
 }
 
-static int sqlite_config_list(struct store *st, store_kv_fn *fn, void *ctx, struct error *err)
+static int sqlite_config_list(struct store *st, kv_visit_fn *fn, void *ctx, struct error *err)
 {
 	struct sqlite_store *s = ss(st);
 	sqlite3_stmt *q = stmt(s, S_CONFIG_LIST, err);
@@ -959,7 +960,7 @@ static int sqlite_attempt_add(struct store *st, const struct attempt *a, struct 
 	return exec_stmt(s, q, "record attempt", err) < 0 ? err->code : 0;
 }
 
-static int sqlite_attempt_list(struct store *st, const char *job_id, store_attempt_fn *fn,
+static int sqlite_attempt_list(struct store *st, const char *job_id, attempt_visit_fn *fn,
 			       void *ctx, struct error *err)
 {
 	struct sqlite_store *s = ss(st);
@@ -1034,7 +1035,7 @@ static int sqlite_worker_remove(struct store *st, const char *id, struct error *
 	return exec_stmt(s, q, "unregister worker", err) < 0 ? err->code : 0;
 }
 
-static int sqlite_worker_list(struct store *st, store_worker_fn *fn, void *ctx,
+static int sqlite_worker_list(struct store *st, worker_visit_fn *fn, void *ctx,
 			      struct error *err)
 {
 	struct sqlite_store *s = ss(st);
