@@ -31,21 +31,44 @@ int job_state_parse(const char *name, enum job_state *state, struct error *err)
 			 name);
 }
 
+#define P JOB_BIT(JOB_PENDING)
+#define R JOB_BIT(JOB_PROCESSING)
+#define C JOB_BIT(JOB_COMPLETED)
+#define F JOB_BIT(JOB_FAILED)
+#define D JOB_BIT(JOB_DEAD)
+
+/* The table job.h draws; a change here is a change to the product, and to every backend. */
+const struct job_op_rule job_ops[JOB_NOPS] = {
+	[JOB_OP_ENQUEUE] = { "enqueue", 0, P },
+	[JOB_OP_CLAIM] = { "claim", P | F, R },
+	[JOB_OP_FINISH] = { "finish", R, C | F | D },
+	[JOB_OP_RELEASE] = { "release", R, P },
+	[JOB_OP_RECOVER] = { "recover", R, P },
+	[JOB_OP_DLQ_RETRY] = { "dlq retry", D, P },
+	[JOB_OP_DELETE] = { "delete", JOB_ALL & ~R, 0 },
+	[JOB_OP_PURGE] = { "purge", C | D, 0 },
+};
+
+#undef P
+#undef R
+#undef C
+#undef F
+#undef D
+
+bool job_op_from(enum job_op op, enum job_state from)
+{
+	return (unsigned)op < JOB_NOPS && (unsigned)from < JOB_NSTATES &&
+	       (job_ops[op].from & JOB_BIT(from));
+}
+
 bool job_transition_ok(enum job_state from, enum job_state to)
 {
-	/*
-	 * processing -> pending is a release: the worker died or was stopped hard, and the
-	 * attempt does not count.  dead -> pending is "dlq retry".  completed is final.
-	 */
-	static const bool ok[JOB_NSTATES][JOB_NSTATES] = {
-		[JOB_PENDING] = { [JOB_PROCESSING] = true },
-		[JOB_PROCESSING] = { [JOB_PENDING] = true, [JOB_COMPLETED] = true,
-				     [JOB_FAILED] = true, [JOB_DEAD] = true },
-		[JOB_FAILED] = { [JOB_PROCESSING] = true },
-		[JOB_DEAD] = { [JOB_PENDING] = true },
-	};
-
-	return (unsigned)from < JOB_NSTATES && (unsigned)to < JOB_NSTATES && ok[from][to];
+	if ((unsigned)from >= JOB_NSTATES || (unsigned)to >= JOB_NSTATES)
+		return false;
+	for (int op = 0; op < JOB_NOPS; op++)
+		if ((job_ops[op].from & JOB_BIT(from)) && (job_ops[op].to & JOB_BIT(to)))
+			return true;
+	return false;
 }
 
 void job_init(struct job *job)

@@ -28,7 +28,51 @@ enum job_state {
 const char *job_state_name(enum job_state state);
 /* Returns 0, or QE_INPUT naming the valid states. */
 int job_state_parse(const char *name, enum job_state *state, struct error *err);
-/* Whether a job may move from one state to the other (the state machine, in one table). */
+
+/*
+ * The state machine, written down once: what each operation may do to a job.  The queue
+ * layer applies it, the store's guarded writes enforce it, and a backend's queries spell
+ * their state lists from it (store/sqlite.c checks its lists against this table).
+ *
+ *   operation   from                     to                        when
+ *   enqueue     (new)                    pending
+ *   claim       pending, failed          processing                run_at has come
+ *   finish      processing               completed, failed, dead   by the owner only
+ *   release     processing               pending                   by the owner; not counted
+ *   recover     processing               pending                   its lease has ended
+ *   dlq retry   dead                     pending                   attempts start again at 0
+ *   delete      all but processing       (gone, with its history)
+ *   purge       completed, dead          (gone, with its history)  last updated before a time
+ *
+ * completed is final but for delete and purge.  A processing job belongs to its worker:
+ * only the owner's finish and release, and recovery once the lease has ended, move it.
+ */
+enum job_op {
+	JOB_OP_ENQUEUE,
+	JOB_OP_CLAIM,
+	JOB_OP_FINISH,
+	JOB_OP_RELEASE,
+	JOB_OP_RECOVER,
+	JOB_OP_DLQ_RETRY,
+	JOB_OP_DELETE,
+	JOB_OP_PURGE,
+	JOB_NOPS
+};
+
+/* A set of states: JOB_BIT(JOB_PENDING) | JOB_BIT(JOB_FAILED). */
+#define JOB_BIT(state) (1u << (state))
+#define JOB_ALL ((1u << JOB_NSTATES) - 1)
+
+struct job_op_rule {
+	const char *name;
+	unsigned from; /* the states it takes a job from; 0: the job is new */
+	unsigned to;   /* the states it leaves it in; 0: the job is gone */
+};
+extern const struct job_op_rule job_ops[JOB_NOPS];
+
+/* Whether op may take a job in state from. */
+bool job_op_from(enum job_op op, enum job_state from);
+/* Whether a job may move from one state to the other: some operation of the table does it. */
 bool job_transition_ok(enum job_state from, enum job_state to);
 
 /* Limits on what a job may hold; also enforced on input. */

@@ -83,7 +83,7 @@ int queue_dlq_retry(struct queue *q, const char *id, int64_t now, struct error *
 
 	if (store_get(q->store, id, &job, err))
 		return err->code;
-	if (job.state != JOB_DEAD) {
+	if (!job_op_from(JOB_OP_DLQ_RETRY, job.state)) {
 		rc = error_set(err, QE_CONFLICT, "job '%s' is %s, not dead: only dead jobs can be "
 				 "retried", id, job_state_name(job.state));
 		goto out;
@@ -140,7 +140,7 @@ int queue_purge(struct queue *q, enum job_state state, int64_t before, struct er
 	struct buf ids = BUF_INIT;
 	int n;
 
-	if (state != JOB_COMPLETED && state != JOB_DEAD)
+	if (!job_op_from(JOB_OP_PURGE, state))
 		return error_set(err, QE_INPUT,
 				 "purge removes finished jobs: the state must be completed or "
 				 "dead, not %s",

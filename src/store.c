@@ -118,7 +118,7 @@ int store_remove(struct store *st, const char *id, struct error *err)
 int store_purge(struct store *st, enum job_state state, int64_t before, store_id_fn *fn,
 		void *ctx, struct error *err)
 {
-	assert(state == JOB_COMPLETED || state == JOB_DEAD);
+	assert(job_op_from(JOB_OP_PURGE, state));
 	return st->ops->purge(st, state, before, fn, ctx, err);
 }
 

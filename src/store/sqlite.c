@@ -111,9 +111,54 @@ static const char *const migrations[] = {
 	"id, command, state, queue, priority, attempts, max_retries, runs, timeout, run_at, " \
 	"created_at, updated_at, started_at, finished_at, last_error, exit_code, worker_id, " \
 	"lease_until, pid, pid_start"
-/* The queue filter of a claim: ?4 is NULL or a JSON array of queue names. */
+/*
+ * The state lists the statements below spell, each one operation's from or to states in the
+ * table of job.h (job_ops); sqlite_open checks them against it.  Migration 1 spells the
+ * claim's list and HELD in its partial indexes too: it has shipped and stays as it is, and
+ * the planner uses a partial index only for a query that repeats its WHERE term (so HELD is
+ * written "state = ", as there: a single-value IN does not match).  A list used with "=" or
+ * SET holds one state; were the table to give it more, its statements would not prepare.
+ */
+#define ENQUEUE_TO "'pending'"			      /* enqueue: to */
+#define CLAIM_FROM "'pending','failed'"		      /* claim: from (when due) */
+#define CLAIM_TO "'processing'"			      /* claim: to */
+#define HELD "'processing'"			      /* finish, release, recover: from */
+#define RELEASE_TO "'pending'"			      /* release, recover: to */
+#define DELETE_FROM "'pending','completed','failed','dead'" /* delete: from */
+
+static const struct {
+	const char *sql;
+	enum job_op op;
+	bool to;
+} state_lists[] = {
+	{ ENQUEUE_TO, JOB_OP_ENQUEUE, true },	{ CLAIM_FROM, JOB_OP_CLAIM, false },
+	{ CLAIM_TO, JOB_OP_CLAIM, true },	{ HELD, JOB_OP_FINISH, false },
+	{ HELD, JOB_OP_RELEASE, false },	{ HELD, JOB_OP_RECOVER, false },
+	{ RELEASE_TO, JOB_OP_RELEASE, true },	{ RELEASE_TO, JOB_OP_RECOVER, true },
+	{ DELETE_FROM, JOB_OP_DELETE, false },
+};
+
+/* Whether every list above is what job_ops says, in the order of enum job_state. */
+static bool state_lists_ok(void)
+{
+	for (size_t i = 0; i < sizeof state_lists / sizeof state_lists[0]; i++) {
+		const struct job_op_rule *r = &job_ops[state_lists[i].op];
+		unsigned set = state_lists[i].to ? r->to : r->from;
+		char want[128] = "";
+
+		for (int st = 0; st < JOB_NSTATES; st++)
+			if (set & JOB_BIT(st))
+				snprintf(want + strlen(want), sizeof want - strlen(want), "%s'%s'",
+					 want[0] ? "," : "", job_state_name((enum job_state)st));
+		if (strcmp(want, state_lists[i].sql))
+			return false;
+	}
+	return true;
+}
+
+/* The jobs a claim may take (run_at aside): ?4 is NULL or a JSON array of queue names. */
 #define DUE_WHERE                                                                             \
-	"state IN ('pending','failed') AND (?4 IS NULL OR queue IN "                          \
+	"state IN (" CLAIM_FROM ") AND (?4 IS NULL OR queue IN "                              \
 	"(SELECT value FROM json_each(?4)))"
 
 /* Every statement, prepared once per connection on first use and kept. */
@@ -155,7 +200,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_ROLLBACK] = "ROLLBACK",
 	[S_INSERT] = "INSERT INTO jobs (id, command, state, queue, priority, attempts, "
 		     "max_retries, timeout, run_at, created_at, updated_at) "
-		     "VALUES (?1, ?2, 'pending', ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9)",
+		     "VALUES (?1, ?2, " ENQUEUE_TO ", ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9)",
 	/* The first two ids at or after the prefix: enough to tell none, one and many. */
 	[S_RESOLVE] = "SELECT id FROM jobs WHERE id >= ?1 ORDER BY id LIMIT 2",
 	[S_GET] = "SELECT " JOB_COLS ", output FROM jobs WHERE id = ?1",
@@ -169,7 +214,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		     "started_at = ?6, finished_at = ?7, last_error = ?8, exit_code = ?9, "
 		     "worker_id = ?10, lease_until = ?11, output = ?12 "
 		     "WHERE id = ?1 AND state = ?13 AND (?14 IS NULL OR worker_id = ?14)",
-	[S_REMOVE] = "DELETE FROM jobs WHERE id = ?1 AND state <> 'processing'",
+	[S_REMOVE] = "DELETE FROM jobs WHERE id = ?1 AND state IN (" DELETE_FROM ")",
 	[S_EXISTS] = "SELECT state FROM jobs WHERE id = ?1",
 	[S_PURGE] = "DELETE FROM jobs WHERE state = ?1 AND updated_at < ?2 RETURNING id",
 	[S_CONFIG_LIST] = "SELECT key, value FROM config ORDER BY key",
@@ -182,27 +227,27 @@ static const char *const stmt_sql[S_COUNT] = {
 	 * statement under the database's write lock, held from before the subquery reads
 	 * until the change commits, so no other process can pick the same row in between.
 	 */
-	[S_CLAIM] = "UPDATE jobs SET state = 'processing', worker_id = ?1, lease_until = ?2, "
+	[S_CLAIM] = "UPDATE jobs SET state = " CLAIM_TO ", worker_id = ?1, lease_until = ?2, "
 		    "started_at = ?3, updated_at = ?3, runs = runs + 1 "
 		    "WHERE seq = (SELECT seq FROM jobs INDEXED BY jobs_claim "
 		    "WHERE " DUE_WHERE " AND run_at <= ?3 "
 		    "ORDER BY priority DESC, seq LIMIT 1) "
 		    "RETURNING " JOB_COLS,
 	[S_STARTED] = "UPDATE jobs SET pid = ?3, pid_start = ?4 "
-		      "WHERE id = ?1 AND worker_id = ?2 AND state = 'processing'",
+		      "WHERE id = ?1 AND worker_id = ?2 AND state = " HELD "",
 	[S_RENEW] = "UPDATE jobs SET lease_until = ?2 "
-		    "WHERE worker_id = ?1 AND state = 'processing'",
-	[S_RELEASE] = "UPDATE jobs SET state = 'pending', worker_id = NULL, lease_until = NULL, "
+		    "WHERE worker_id = ?1 AND state = " HELD "",
+	[S_RELEASE] = "UPDATE jobs SET state = " RELEASE_TO ", worker_id = NULL, lease_until = NULL, "
 		      "updated_at = ?3 "
-		      "WHERE worker_id = ?1 AND state = 'processing' AND (?2 IS NULL OR id = ?2)",
+		      "WHERE worker_id = ?1 AND state = " HELD " AND (?2 IS NULL OR id = ?2)",
 	/*
 	 * INDEXED BY again: the planner took jobs_state, fetching every processing row to test
 	 * its lease (1,100 page reads at startup with 2,000 jobs processing); jobs_lease holds
 	 * just the expired ones at its start.
 	 */
-	[S_RECOVER] = "UPDATE jobs INDEXED BY jobs_lease SET state = 'pending', worker_id = NULL, "
+	[S_RECOVER] = "UPDATE jobs INDEXED BY jobs_lease SET state = " RELEASE_TO ", worker_id = NULL, "
 		      "lease_until = NULL, updated_at = ?1 "
-		      "WHERE state = 'processing' AND lease_until < ?1",
+		      "WHERE state = " HELD " AND lease_until < ?1",
 	[S_WORKER_PRUNE] = "DELETE FROM workers WHERE heartbeat_at < ?1",
 	[S_NEXT_DUE] = "SELECT run_at FROM jobs INDEXED BY jobs_due WHERE " DUE_WHERE
 		       " ORDER BY run_at LIMIT 1",
@@ -220,7 +265,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	/* busy is counted, not stored: it is right at every moment and costs no write. */
 	[S_WORKER_LIST] = "SELECT id, host, pid, pid_start, slots, "
 			  "(SELECT count(*) FROM jobs WHERE worker_id = workers.id "
-			  "AND state = 'processing'), queues, started_at, heartbeat_at "
+			  "AND state = " HELD "), queues, started_at, heartbeat_at "
 			  "FROM workers ORDER BY started_at, id",
 };
 
@@ -510,6 +555,7 @@ static int sqlite_open(const char *target, struct store **out, struct error *err
 	s->wake_path = xasprintf("%s/wake", s->files_dir);
 	s->wake_fd = -1;
 	s->busy_ms = 10000;
+	assert(state_lists_ok());
 	if (env && *env) {
 		char *end;
 		long v = strtol(env, &end, 10);

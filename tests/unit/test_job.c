@@ -83,6 +83,49 @@ static void test_transitions(void **state)
 	assert_false(job_transition_ok(JOB_PROCESSING, (enum job_state)-1));
 }
 
+/* The operations table, in the words of job.h's comment. */
+static void test_ops_table(void **state)
+{
+	static const struct {
+		enum job_op op;
+		const char *name, *from, *to;
+	} want[] = {
+		{ JOB_OP_ENQUEUE, "enqueue", "", "pending" },
+		{ JOB_OP_CLAIM, "claim", "pending failed", "processing" },
+		{ JOB_OP_FINISH, "finish", "processing", "completed failed dead" },
+		{ JOB_OP_RELEASE, "release", "processing", "pending" },
+		{ JOB_OP_RECOVER, "recover", "processing", "pending" },
+		{ JOB_OP_DLQ_RETRY, "dlq retry", "dead", "pending" },
+		{ JOB_OP_DELETE, "delete", "pending completed failed dead", "" },
+		{ JOB_OP_PURGE, "purge", "completed dead", "" },
+	};
+
+	assert_int_equal(sizeof want / sizeof want[0], JOB_NOPS);
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		const struct job_op_rule *r = &job_ops[want[i].op];
+		struct buf from = BUF_INIT, to = BUF_INIT;
+
+		assert_string_equal(r->name, want[i].name);
+		for (int st = 0; st < JOB_NSTATES; st++) {
+			const char *name = job_state_name((enum job_state)st);
+
+			if (r->from & JOB_BIT(st))
+				buf_addf(&from, "%s%s", from.len ? " " : "", name);
+			if (r->to & JOB_BIT(st))
+				buf_addf(&to, "%s%s", to.len ? " " : "", name);
+			assert_int_equal(job_op_from(want[i].op, (enum job_state)st),
+					 (r->from & JOB_BIT(st)) != 0);
+		}
+		assert_string_equal(from.data ? from.data : "", want[i].from);
+		assert_string_equal(to.data ? to.data : "", want[i].to);
+		buf_release(&from);
+		buf_release(&to);
+	}
+	assert_false(job_op_from(JOB_NOPS, JOB_PENDING));
+	assert_false(job_op_from(JOB_OP_CLAIM, JOB_NSTATES));
+	assert_false(job_op_from(JOB_OP_CLAIM, (enum job_state)-1));
+}
+
 /* --- job_spec_parse --- */
 
 static void spec_ok(const char *text, struct job_spec *spec)
@@ -664,6 +707,7 @@ int main(void)
 		cmocka_unit_test(test_state_names),
 		cmocka_unit_test(test_state_parse_unknown),
 		cmocka_unit_test(test_transitions),
+		cmocka_unit_test(test_ops_table),
 		cmocka_unit_test(test_spec_init_release),
 		cmocka_unit_test(test_spec_every_key),
 		cmocka_unit_test(test_spec_defaults_and_null),
