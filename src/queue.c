@@ -182,17 +182,15 @@ int queue_claim(struct queue *q, const char *worker_id, const char *const *queue
 		struct job *job, struct error *err)
 {
 	const struct config *cfg;
-	int64_t now = time_now_ms();
 	struct claim_req req = {
 		.worker_id = worker_id,
 		.queues = queues,
 		.nqueues = nqueues,
-		.now = now,
 	};
 
-	if (queue_config(q, &cfg, err))
+	if (queue_config(q, &cfg, err) || store_now(q->store, &req.now, err))
 		return err->code;
-	req.lease_until = now + cfg->lease * 1000;
+	req.lease_until = req.now + cfg->lease * 1000;
 	return store_claim(q->store, &req, job, err);
 }
 

@@ -61,6 +61,20 @@ void store_close(struct store *st)
 		st->ops->close(st);
 }
 
+int store_now(struct store *st, int64_t *ms, struct error *err)
+{
+	if (st->pinned_now) {
+		*ms = *st->pinned_now;
+		return 0;
+	}
+	return st->ops->now(st, ms, err);
+}
+
+void store_pin_clock(struct store *st, const int64_t *ms)
+{
+	st->pinned_now = ms;
+}
+
 int store_begin(struct store *st, struct error *err)
 {
 	return st->ops->begin(st, err);
@@ -154,12 +168,30 @@ int store_renew(struct store *st, const char *worker_id, int64_t lease_until,
 int store_release(struct store *st, const char *worker_id, const char *job_id,
 		  struct error *err)
 {
-	return st->ops->release(st, worker_id, job_id, err);
+	int64_t now;
+
+	if (store_now(st, &now, err))
+		return err->code;
+	return st->ops->release(st, worker_id, job_id, now, err);
+}
+
+int store_recover_leases(struct store *st, int64_t now, struct error *err)
+{
+	return st->ops->recover_leases(st, now, err);
+}
+
+int store_prune_workers(struct store *st, int64_t before, struct error *err)
+{
+	return st->ops->prune_workers(st, before, err);
 }
 
 int store_recover(struct store *st, int64_t now, int64_t stale_before, struct error *err)
 {
-	return st->ops->recover(st, now, stale_before, err);
+	int n = store_recover_leases(st, now, err);
+
+	if (n >= 0 && store_prune_workers(st, stale_before, err) < 0)
+		return err->code;
+	return n;
 }
 
 int store_next_due(struct store *st, const struct claim_req *req, int64_t *when,

@@ -52,7 +52,24 @@ int store_open(const char *target, struct store **out, struct error *err);
 bool store_is_url(const char *target);
 void store_close(struct store *st);
 
-/* A write transaction: begin takes the write lock at once, so nothing in it can deadlock. */
+/*
+ * The store's clock, in ms since the epoch.  Every time the queue layer writes (enqueue,
+ * claim and lease, finish, dlq retry, release, recovery, purge's cut-off) is read from
+ * here, so that leases and due times are judged on one clock by every worker on every
+ * machine: a server backend asks its database; SQLite, whose writers share one machine,
+ * reads the local clock.
+ */
+int store_now(struct store *st, int64_t *ms, struct error *err);
+/* For tests: store_now gives *ms (read at each call) until this is called with NULL. */
+void store_pin_clock(struct store *st, const int64_t *ms);
+
+/*
+ * A transaction: what is written between begin and commit is seen by others all at once or,
+ * after a rollback or a failure, not at all.  That is the whole promise; how a backend keeps
+ * it (SQLite takes the database's write lock at begin; a server locks rows) is its own
+ * choice, so callers keep transactions short and do nothing slow inside one.  Guarded
+ * writes (store_update and the claim) are what keeps two writers off one job.
+ */
 int store_begin(struct store *st, struct error *err);
 int store_commit(struct store *st, struct error *err);
 void store_rollback(struct store *st);
@@ -69,7 +86,11 @@ int store_get(struct store *st, const char *id, struct job *job, struct error *e
 /* Stream jobs in creation order; a nonzero return from fn stops and is returned. */
 int store_list(struct store *st, const struct store_filter *f, store_job_fn *fn, void *ctx,
 	       struct error *err);
-/* The number of jobs in each state, in constant time. */
+/*
+ * The number of jobs in each state.  Cheap: never a scan of the jobs, so status costs the
+ * same with a million jobs as with ten (SQLite keeps counts by triggers; a server may count
+ * from an index).
+ */
 int store_counts(struct store *st, long long counts[JOB_NSTATES], struct error *err);
 /*
  * Write every mutable field of job (state, attempts, run_at, times, error, owner, output)
@@ -78,9 +99,15 @@ int store_counts(struct store *st, long long counts[JOB_NSTATES], struct error *
  */
 int store_update(struct store *st, const struct job *job, enum job_state expect,
 		 const char *expect_worker, struct error *err);
-/* Delete a job and its history; QE_NOTFOUND, or QE_CONFLICT if it is processing. */
+/*
+ * Delete a job and its history if delete may take it (job.h: any state but processing);
+ * QE_NOTFOUND, or QE_CONFLICT if it is processing.
+ */
 int store_remove(struct store *st, const char *id, struct error *err);
-/* Delete the jobs in state whose updated_at is before "before"; fn sees each id; returns the count. */
+/*
+ * Delete, with their history, the jobs in state (one that purge may take: completed or dead)
+ * whose updated_at is before "before"; fn sees each id; returns the count.
+ */
 int store_purge(struct store *st, enum job_state state, int64_t before, store_id_fn *fn,
 		void *ctx, struct error *err);
 
@@ -88,9 +115,11 @@ int store_config_list(struct store *st, store_kv_fn *fn, void *ctx, struct error
 int store_config_set(struct store *st, const char *key, const char *value, struct error *err);
 
 /*
- * Atomically take the next due job for req->worker_id: the best of the pending jobs and the
- * failed jobs whose run_at has come, by priority then age; it becomes processing with a
- * lease until req->lease_until and runs incremented.  Returns 1 and fills job, or 0 if none.
+ * Atomically take the next due job for req->worker_id: of the jobs claim may take (job.h:
+ * pending, failed) whose run_at is at or before req->now, the best by priority then age that
+ * no other claimer is taking; it becomes processing, owned by the worker, with a lease
+ * until req->lease_until, started_at and updated_at req->now, and runs incremented.
+ * Returns 1 and fills job, or 0 if none.
  */
 int store_claim(struct store *st, const struct claim_req *req, struct job *job,
 		struct error *err);
@@ -105,14 +134,21 @@ int store_started(struct store *st, const char *job_id, const char *worker_id, i
 int store_renew(struct store *st, const char *worker_id, int64_t lease_until,
 		struct error *err);
 /*
- * Return a worker's processing jobs to pending without counting an attempt: all of them, or
- * only job_id when it is set.  Returns how many.
+ * Return a worker's processing jobs to pending without counting an attempt (release): all
+ * of them, or only job_id when it is set, stamped with the store's clock.  Returns how many.
  */
 int store_release(struct store *st, const char *worker_id, const char *job_id,
 		  struct error *err);
 /*
- * Return to pending every processing job whose lease ended before now, and forget the
- * workers whose last heartbeat is before stale_before; returns how many jobs.
+ * Return to pending every processing job whose lease ended before now (recover), without
+ * counting an attempt; returns how many.
+ */
+int store_recover_leases(struct store *st, int64_t now, struct error *err);
+/* Forget the workers whose last heartbeat is before "before"; returns how many. */
+int store_prune_workers(struct store *st, int64_t before, struct error *err);
+/*
+ * Both of the above: to be removed once cmd/ and worker use queue_* (queue_recover_leases and
+ * queue_prune_workers).
  */
 int store_recover(struct store *st, int64_t now, int64_t stale_before, struct error *err);
 /* When the next job that req could claim becomes due; returns 1 and sets *when, 0 if none. */
@@ -131,8 +167,8 @@ int store_worker_remove(struct store *st, const char *id, struct error *err);
 int store_worker_list(struct store *st, store_worker_fn *fn, void *ctx, struct error *err);
 
 /*
- * Wake the idle workers of this store (after enqueueing); never fails: a missed wake-up only
- * costs a worker its fallback poll.
+ * Wake the idle workers of this store (after a commit that made jobs due); never fails: a
+ * missed wake-up only costs a worker its fallback poll.
  */
 void store_notify(struct store *st);
 /* A descriptor that becomes readable when store_notify is called; store_wait_drain resets it. */

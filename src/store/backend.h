@@ -20,6 +20,7 @@ struct store_ops {
 	const char *name;
 	int (*open)(const char *target, struct store **out, struct error *err);
 	void (*close)(struct store *st);
+	int (*now)(struct store *st, int64_t *ms, struct error *err);
 
 	int (*begin)(struct store *st, struct error *err);
 	int (*commit)(struct store *st, struct error *err);
@@ -46,9 +47,10 @@ struct store_ops {
 		       long long pid_start, struct error *err);
 	int (*renew)(struct store *st, const char *worker_id, int64_t lease_until,
 		     struct error *err);
-	int (*release)(struct store *st, const char *worker_id, const char *job_id,
+	int (*release)(struct store *st, const char *worker_id, const char *job_id, int64_t now,
 		       struct error *err);
-	int (*recover)(struct store *st, int64_t now, int64_t stale_before, struct error *err);
+	int (*recover_leases)(struct store *st, int64_t now, struct error *err);
+	int (*prune_workers)(struct store *st, int64_t before, struct error *err);
 	int (*next_due)(struct store *st, const struct claim_req *req, int64_t *when,
 			struct error *err);
 
@@ -61,7 +63,7 @@ struct store_ops {
 	int (*worker_remove)(struct store *st, const char *id, struct error *err);
 	int (*worker_list)(struct store *st, worker_visit_fn *fn, void *ctx, struct error *err);
 
-	int (*notify)(struct store *st);
+	void (*notify)(struct store *st);
 	int (*wait_fd)(struct store *st, struct error *err);
 	void (*wait_drain)(struct store *st);
 
@@ -76,6 +78,7 @@ struct store_ops {
 struct store {
 	const struct store_ops *ops;
 	char *target; /* the path or URL it was opened with */
+	const int64_t *pinned_now; /* store_pin_clock's, for tests; NULL: ops->now */
 };
 
 /* The backends, each defined at the end of its file in store/ and listed in store.c. */

@@ -597,6 +597,21 @@ fail:
 	return rc;
 }
 
+/*
+ * Every process that writes this database runs on the machine that holds the file (SQLite
+ * over a network file system is not supported), so the local clock is the store's clock.
+ */
+static int sqlite_now(struct store *st, int64_t *ms, struct error *err)
+{
+	*ms = time_now_ms();
+	return 0;
+}
+
+/*
+ * BEGIN IMMEDIATE: the write lock at once.  A transaction that began by reading and then
+ * wrote would have to upgrade its lock, and SQLite fails that with SQLITE_BUSY at once,
+ * without waiting out the busy timeout, whenever another writer got in between.
+ */
 static int sqlite_begin(struct store *st, struct error *err)
 {
 	struct sqlite_store *s = ss(st);
@@ -931,7 +946,7 @@ static int sqlite_renew(struct store *st, const char *worker_id, int64_t lease_u
 }
 
 static int sqlite_release(struct store *st, const char *worker_id, const char *job_id,
-			  struct error *err)
+			  int64_t now, struct error *err)
 {
 	struct sqlite_store *s = ss(st);
 	sqlite3_stmt *q = stmt(s, S_RELEASE, err);
@@ -940,28 +955,30 @@ static int sqlite_release(struct store *st, const char *worker_id, const char *j
 		return err->code;
 	bind_text(q, 1, worker_id);
 	bind_text(q, 2, job_id);
-	sqlite3_bind_int64(q, 3, time_now_ms());
+	sqlite3_bind_int64(q, 3, now);
 	return exec_stmt(s, q, "release jobs", err);
 }
 
-static int sqlite_recover(struct store *st, int64_t now, int64_t stale_before,
-			  struct error *err)
+static int sqlite_recover_leases(struct store *st, int64_t now, struct error *err)
 {
 	struct sqlite_store *s = ss(st);
 	sqlite3_stmt *q = stmt(s, S_RECOVER, err);
-	int n;
 
 	if (!q)
 		return err->code;
 	sqlite3_bind_int64(q, 1, now);
-	if ((n = exec_stmt(s, q, "recover jobs", err)) < 0)
-		return n;
-	if (!(q = stmt(s, S_WORKER_PRUNE, err)))
+	return exec_stmt(s, q, "recover jobs", err);
+}
+
+static int sqlite_prune_workers(struct store *st, int64_t before, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_WORKER_PRUNE, err);
+
+	if (!q)
 		return err->code;
-	sqlite3_bind_int64(q, 1, stale_before);
-	if (exec_stmt(s, q, "forget stale workers", err) < 0)
-		return err->code;
-	return n;
+	sqlite3_bind_int64(q, 1, before);
+	return exec_stmt(s, q, "forget stale workers", err);
 }
 
 static int sqlite_next_due(struct store *st, const struct claim_req *req, int64_t *when,
@@ -1116,9 +1133,9 @@ static int sqlite_worker_list(struct store *st, worker_visit_fn *fn, void *ctx,
  * Wake-ups: workers watch <db>.d/wake with inotify; an enqueue touches its timestamps.  One
  * syscall for the enqueuer, and it costs nothing at all when no worker has created the file.
  */
-static int sqlite_notify(struct store *st)
+static void sqlite_notify(struct store *st)
 {
-	return utimensat(AT_FDCWD, ss(st)->wake_path, NULL, 0);
+	utimensat(AT_FDCWD, ss(st)->wake_path, NULL, 0);
 }
 
 static int sqlite_wait_fd(struct store *st, struct error *err)
@@ -1167,6 +1184,7 @@ const struct store_ops sqlite_store_ops = {
 	.name = "sqlite",
 	.open = sqlite_open,
 	.close = sqlite_close,
+	.now = sqlite_now,
 	.begin = sqlite_begin,
 	.commit = sqlite_commit,
 	.rollback = sqlite_rollback,
@@ -1184,7 +1202,8 @@ const struct store_ops sqlite_store_ops = {
 	.started = sqlite_started,
 	.renew = sqlite_renew,
 	.release = sqlite_release,
-	.recover = sqlite_recover,
+	.recover_leases = sqlite_recover_leases,
+	.prune_workers = sqlite_prune_workers,
 	.next_due = sqlite_next_due,
 	.attempt_add = sqlite_attempt_add,
 	.attempt_list = sqlite_attempt_list,
