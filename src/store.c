@@ -92,7 +92,8 @@ void store_rollback(struct store *st)
 
 int store_insert(struct store *st, const struct job *job, struct error *err)
 {
-	assert(job->id && job->command && job->queue && job->state == JOB_PENDING);
+	assert(job->id && job->command && job->queue &&
+	       (job_ops[JOB_OP_ENQUEUE].to & JOB_BIT(job->state)));
 	return st->ops->insert(st, job, err);
 }
 

@@ -107,10 +107,6 @@ static const char *const migrations[] = {
 /* Marks the file as queuectl's (SQLite's application_id header field): "qctl". */
 #define QUEUECTL_APP_ID 0x7163746c
 
-#define JOB_COLS                                                                              \
-	"id, command, state, queue, priority, attempts, max_retries, runs, timeout, run_at, " \
-	"created_at, updated_at, started_at, finished_at, last_error, exit_code, worker_id, " \
-	"lease_until, pid, pid_start"
 /*
  * The state lists the statements below spell, each one operation's from or to states in the
  * table of job.h (job_ops); sqlite_open checks them against it.  Migration 1 spells the
@@ -119,7 +115,6 @@ static const char *const migrations[] = {
  * written "state = ", as there: a single-value IN does not match).  A list used with "=" or
  * SET holds one state; were the table to give it more, its statements would not prepare.
  */
-#define ENQUEUE_TO "'pending'"			      /* enqueue: to */
 #define CLAIM_FROM "'pending','failed'"		      /* claim: from (when due) */
 #define CLAIM_TO "'processing'"			      /* claim: to */
 #define HELD "'processing'"			      /* finish, release, recover: from */
@@ -131,11 +126,10 @@ static const struct {
 	enum job_op op;
 	bool to;
 } state_lists[] = {
-	{ ENQUEUE_TO, JOB_OP_ENQUEUE, true },	{ CLAIM_FROM, JOB_OP_CLAIM, false },
-	{ CLAIM_TO, JOB_OP_CLAIM, true },	{ HELD, JOB_OP_FINISH, false },
-	{ HELD, JOB_OP_RELEASE, false },	{ HELD, JOB_OP_RECOVER, false },
-	{ RELEASE_TO, JOB_OP_RELEASE, true },	{ RELEASE_TO, JOB_OP_RECOVER, true },
-	{ DELETE_FROM, JOB_OP_DELETE, false },
+	{ CLAIM_FROM, JOB_OP_CLAIM, false },  { CLAIM_TO, JOB_OP_CLAIM, true },
+	{ HELD, JOB_OP_FINISH, false },	      { HELD, JOB_OP_RELEASE, false },
+	{ HELD, JOB_OP_RECOVER, false },      { RELEASE_TO, JOB_OP_RELEASE, true },
+	{ RELEASE_TO, JOB_OP_RECOVER, true }, { DELETE_FROM, JOB_OP_DELETE, false },
 };
 
 /* Whether every list above is what job_ops says, in the order of enum job_state. */
@@ -155,6 +149,115 @@ static bool state_lists_ok(void)
 	}
 	return true;
 }
+
+/*
+ * The columns of each table as fields of its struct, one line per field: the same lines
+ * read rows and bind inserts and updates, so a new field is its struct member, a line here
+ * and a migration.  Statements say where a column list goes with the markers below, and
+ * the list is built from these lines when the statement is first prepared.
+ */
+enum col_type {
+	COL_TEXT,  /* char *; NULL is NULL */
+	COL_INT,   /* int */
+	COL_LL,	   /* long long */
+	COL_I64,   /* int64_t */
+	COL_REAL,  /* double */
+	COL_STATE, /* enum job_state, stored as its name */
+	COL_EXIT,  /* int, with its bool "has a value" at aux: NULL when it has none */
+	COL_BLOB,  /* char * of bytes, with their size_t length at aux; NULL is NULL */
+};
+
+enum {
+	COL_ZERO_NULL = 1, /* a number whose 0 is stored as NULL: "never" or "none" */
+	COL_MUTABLE = 2,   /* written by an update */
+	COL_DETAIL = 4,	   /* read only where a statement asks for the detail */
+	COL_COUNTED = 8,   /* computed when read (name is its SQL), never written */
+};
+
+struct col {
+	const char *name;
+	enum col_type type;
+	size_t off, aux;
+	unsigned flags;
+};
+
+struct table {
+	const struct col *col;
+	int n;
+};
+
+#define TABLE(cols) { cols, (int)(sizeof cols / sizeof cols[0]) }
+
+#define J(field) offsetof(struct job, field)
+static const struct col job_cols[] = {
+	{ "id", COL_TEXT, J(id), 0, 0 },
+	{ "command", COL_TEXT, J(command), 0, 0 },
+	{ "state", COL_STATE, J(state), 0, COL_MUTABLE },
+	{ "queue", COL_TEXT, J(queue), 0, 0 },
+	{ "priority", COL_LL, J(priority), 0, 0 },
+	{ "attempts", COL_INT, J(attempts), 0, COL_MUTABLE },
+	{ "max_retries", COL_INT, J(max_retries), 0, 0 },
+	{ "runs", COL_INT, J(runs), 0, 0 },
+	{ "timeout", COL_I64, J(timeout), 0, 0 },
+	{ "run_at", COL_I64, J(run_at), 0, COL_MUTABLE },
+	{ "created_at", COL_I64, J(created_at), 0, 0 },
+	{ "updated_at", COL_I64, J(updated_at), 0, COL_MUTABLE },
+	{ "started_at", COL_I64, J(started_at), 0, COL_MUTABLE | COL_ZERO_NULL },
+	{ "finished_at", COL_I64, J(finished_at), 0, COL_MUTABLE | COL_ZERO_NULL },
+	{ "last_error", COL_TEXT, J(last_error), 0, COL_MUTABLE },
+	{ "exit_code", COL_EXIT, J(exit_code), J(has_exit_code), COL_MUTABLE },
+	{ "worker_id", COL_TEXT, J(worker_id), 0, COL_MUTABLE },
+	{ "lease_until", COL_I64, J(lease_until), 0, COL_MUTABLE | COL_ZERO_NULL },
+	{ "pid", COL_INT, J(pid), 0, COL_ZERO_NULL },
+	{ "pid_start", COL_LL, J(pid_start), 0, COL_ZERO_NULL },
+	{ "output", COL_BLOB, J(output), J(output_len), COL_MUTABLE | COL_DETAIL },
+};
+#undef J
+
+#define A(field) offsetof(struct attempt, field)
+static const struct col attempt_cols[] = {
+	{ "job_id", COL_TEXT, A(job_id), 0, 0 },
+	{ "run", COL_INT, A(run), 0, 0 },
+	{ "attempt", COL_INT, A(attempt), 0, 0 },
+	{ "started_at", COL_I64, A(started_at), 0, 0 },
+	{ "finished_at", COL_I64, A(finished_at), 0, 0 },
+	{ "outcome", COL_TEXT, A(outcome), 0, 0 },
+	{ "error", COL_TEXT, A(error), 0, 0 },
+	{ "exit_code", COL_EXIT, A(exit_code), A(has_exit_code), 0 },
+	{ "worker_id", COL_TEXT, A(worker_id), 0, 0 },
+	{ "log_path", COL_TEXT, A(log_path), 0, 0 },
+};
+#undef A
+
+#define W(field) offsetof(struct worker_info, field)
+static const struct col worker_cols[] = {
+	{ "id", COL_TEXT, W(id), 0, 0 },
+	{ "host", COL_TEXT, W(host), 0, 0 },
+	{ "pid", COL_INT, W(pid), 0, 0 },
+	{ "pid_start", COL_LL, W(pid_start), 0, 0 },
+	{ "slots", COL_INT, W(slots), 0, 0 },
+	/* busy is counted, not stored: it is right at every moment and costs no write. */
+	{ "(SELECT count(*) FROM jobs WHERE worker_id = workers.id AND state = " HELD ")",
+	  COL_INT, W(busy), 0, COL_COUNTED },
+	{ "queues", COL_TEXT, W(queues), 0, 0 },
+	{ "started_at", COL_I64, W(started_at), 0, 0 },
+	{ "heartbeat_at", COL_I64, W(heartbeat_at), 0, 0 },
+};
+#undef W
+
+static const struct table jobs = TABLE(job_cols);
+static const struct table attempts = TABLE(attempt_cols);
+static const struct table workers = TABLE(worker_cols);
+
+/*
+ * Where a statement's text takes a column list of its table (stmt_table).  The parameters
+ * of COLS_INSERT and COLS_SET are ?1 to ?n in column order, so a statement that has them
+ * names its own parameters (:id).
+ */
+#define COLS "\001"	     /* a, b, c: the columns read, less the detail */
+#define COLS_DETAIL "\002" /* the same with the detail */
+#define COLS_INSERT "\003" /* (a, b, c) VALUES (?1, ?2, ?3): every stored column */
+#define COLS_SET "\004"    /* a = ?1, b = ?2: the mutable columns */
 
 /* The jobs a claim may take (run_at aside): ?4 is NULL or a JSON array of queue names. */
 #define DUE_WHERE                                                                             \
@@ -198,22 +301,18 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
-	[S_INSERT] = "INSERT INTO jobs (id, command, state, queue, priority, attempts, "
-		     "max_retries, timeout, run_at, created_at, updated_at) "
-		     "VALUES (?1, ?2, " ENQUEUE_TO ", ?3, ?4, 0, ?5, ?6, ?7, ?8, ?9)",
+	[S_INSERT] = "INSERT INTO jobs " COLS_INSERT,
 	/* The first two ids at or after the prefix: enough to tell none, one and many. */
 	[S_RESOLVE] = "SELECT id FROM jobs WHERE id >= ?1 ORDER BY id LIMIT 2",
-	[S_GET] = "SELECT " JOB_COLS ", output FROM jobs WHERE id = ?1",
-	[S_LIST_ALL] = "SELECT " JOB_COLS " FROM jobs WHERE (?2 IS NULL OR queue = ?2) "
+	[S_GET] = "SELECT " COLS_DETAIL " FROM jobs WHERE id = ?1",
+	[S_LIST_ALL] = "SELECT " COLS " FROM jobs WHERE (?2 IS NULL OR queue = ?2) "
 		       "AND (?4 IS NULL OR worker_id = ?4) ORDER BY seq LIMIT ?3",
-	[S_LIST_STATE] = "SELECT " JOB_COLS " FROM jobs WHERE state = ?1 "
+	[S_LIST_STATE] = "SELECT " COLS " FROM jobs WHERE state = ?1 "
 			 "AND (?2 IS NULL OR queue = ?2) AND (?4 IS NULL OR worker_id = ?4) "
 			 "ORDER BY seq LIMIT ?3",
 	[S_COUNTS] = "SELECT state, n FROM counts",
-	[S_UPDATE] = "UPDATE jobs SET state = ?2, attempts = ?3, run_at = ?4, updated_at = ?5, "
-		     "started_at = ?6, finished_at = ?7, last_error = ?8, exit_code = ?9, "
-		     "worker_id = ?10, lease_until = ?11, output = ?12 "
-		     "WHERE id = ?1 AND state = ?13 AND (?14 IS NULL OR worker_id = ?14)",
+	[S_UPDATE] = "UPDATE jobs SET " COLS_SET " WHERE id = :id AND state = :expect "
+		     "AND (:owner IS NULL OR worker_id = :owner)",
 	[S_REMOVE] = "DELETE FROM jobs WHERE id = ?1 AND state IN (" DELETE_FROM ")",
 	[S_EXISTS] = "SELECT state FROM jobs WHERE id = ?1",
 	[S_PURGE] = "DELETE FROM jobs WHERE state = ?1 AND updated_at < ?2 RETURNING id",
@@ -232,11 +331,11 @@ static const char *const stmt_sql[S_COUNT] = {
 		    "WHERE seq = (SELECT seq FROM jobs INDEXED BY jobs_claim "
 		    "WHERE " DUE_WHERE " AND run_at <= ?3 "
 		    "ORDER BY priority DESC, seq LIMIT 1) "
-		    "RETURNING " JOB_COLS,
+		    "RETURNING " COLS,
 	[S_STARTED] = "UPDATE jobs SET pid = ?3, pid_start = ?4 "
-		      "WHERE id = ?1 AND worker_id = ?2 AND state = " HELD "",
+		      "WHERE id = ?1 AND worker_id = ?2 AND state = " HELD,
 	[S_RENEW] = "UPDATE jobs SET lease_until = ?2 "
-		    "WHERE worker_id = ?1 AND state = " HELD "",
+		    "WHERE worker_id = ?1 AND state = " HELD,
 	[S_RELEASE] = "UPDATE jobs SET state = " RELEASE_TO ", worker_id = NULL, lease_until = NULL, "
 		      "updated_at = ?3 "
 		      "WHERE worker_id = ?1 AND state = " HELD " AND (?2 IS NULL OR id = ?2)",
@@ -251,28 +350,27 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_WORKER_PRUNE] = "DELETE FROM workers WHERE heartbeat_at < ?1",
 	[S_NEXT_DUE] = "SELECT run_at FROM jobs INDEXED BY jobs_due WHERE " DUE_WHERE
 		       " ORDER BY run_at LIMIT 1",
-	[S_ATTEMPT_ADD] = "INSERT OR REPLACE INTO attempts (job_id, run, attempt, started_at, "
-			  "finished_at, outcome, error, exit_code, worker_id, log_path) "
-			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-	[S_ATTEMPT_LIST] = "SELECT job_id, run, attempt, started_at, finished_at, outcome, "
-			   "error, exit_code, worker_id, log_path FROM attempts "
-			   "WHERE job_id = ?1 ORDER BY run",
-	[S_WORKER_ADD] = "INSERT OR REPLACE INTO workers (id, host, pid, pid_start, slots, "
-			 "queues, started_at, heartbeat_at) "
-			 "VALUES (?1, ?2, ?3, ?4, ?5, ?7, ?8, ?9)",
+	[S_ATTEMPT_ADD] = "INSERT OR REPLACE INTO attempts " COLS_INSERT,
+	[S_ATTEMPT_LIST] = "SELECT " COLS " FROM attempts WHERE job_id = ?1 ORDER BY run",
+	[S_WORKER_ADD] = "INSERT OR REPLACE INTO workers " COLS_INSERT,
 	[S_WORKER_BEAT] = "UPDATE workers SET heartbeat_at = ?2 WHERE id = ?1",
 	[S_WORKER_REMOVE] = "DELETE FROM workers WHERE id = ?1",
-	/* busy is counted, not stored: it is right at every moment and costs no write. */
-	[S_WORKER_LIST] = "SELECT id, host, pid, pid_start, slots, "
-			  "(SELECT count(*) FROM jobs WHERE worker_id = workers.id "
-			  "AND state = " HELD "), queues, started_at, heartbeat_at "
-			  "FROM workers ORDER BY started_at, id",
+	[S_WORKER_LIST] = "SELECT " COLS " FROM workers ORDER BY started_at, id",
+};
+
+/* The table whose columns a statement's markers stand for. */
+static const struct table *const stmt_table[S_COUNT] = {
+	[S_INSERT] = &jobs,	     [S_GET] = &jobs,		   [S_LIST_ALL] = &jobs,
+	[S_LIST_STATE] = &jobs,	     [S_UPDATE] = &jobs,	   [S_CLAIM] = &jobs,
+	[S_ATTEMPT_ADD] = &attempts, [S_ATTEMPT_LIST] = &attempts, [S_WORKER_ADD] = &workers,
+	[S_WORKER_LIST] = &workers,
 };
 
 struct sqlite_store {
 	struct store base;
 	sqlite3 *db;
 	sqlite3_stmt *stmts[S_COUNT];
+	char *sql[S_COUNT]; /* the text of statements with column lists, once built */
 	char *files_dir; /* <db>.d: logs and the wake-up file */
 	char *wake_path;
 	int wake_fd; /* inotify descriptor, -1 until a worker asks for it */
@@ -323,6 +421,50 @@ static int db_error(struct sqlite_store *s, int rc, const char *what, struct err
 	return error_set(err, QE_FAIL, "%s: %s", what, sqlite3_errmsg(s->db));
 }
 
+/* Whether a column takes part in a list: it has every flag of want and none of skip. */
+static bool col_in(const struct col *c, unsigned want, unsigned skip)
+{
+	return (c->flags & want) == want && !(c->flags & skip);
+}
+
+/* The text of statement id with its markers replaced by column lists of its table. */
+static char *build_sql(enum stmt_id id)
+{
+	const struct table *t = stmt_table[id];
+	struct buf b = BUF_INIT;
+	int n = 0;
+
+	for (const char *p = stmt_sql[id]; *p; p++) {
+		switch (*p) {
+		case '\001': /* COLS */
+		case '\002': /* COLS_DETAIL */
+			for (int i = 0; i < t->n; i++)
+				if (col_in(&t->col[i], 0, *p == '\001' ? COL_DETAIL : 0))
+					buf_addf(&b, "%s%s", n++ ? ", " : "", t->col[i].name);
+			break;
+		case '\003': /* COLS_INSERT */
+			buf_adds(&b, "(");
+			for (int i = 0; i < t->n; i++)
+				if (col_in(&t->col[i], 0, COL_COUNTED))
+					buf_addf(&b, "%s%s", n++ ? ", " : "", t->col[i].name);
+			buf_adds(&b, ") VALUES (");
+			for (int i = 1; i <= n; i++)
+				buf_addf(&b, "%s?%d", i > 1 ? ", " : "", i);
+			buf_adds(&b, ")");
+			break;
+		case '\004': /* COLS_SET */
+			for (int i = 0; i < t->n; i++)
+				if (col_in(&t->col[i], COL_MUTABLE, COL_COUNTED))
+					buf_addf(&b, "%s%s = ?%d", n ? ", " : "", t->col[i].name,
+						 n + 1), n++;
+			break;
+		default:
+			buf_add(&b, p, 1);
+		}
+	}
+	return buf_detach(&b);
+}
+
 /* The prepared statement for id, reset and with its bindings cleared; NULL on failure. */
 static sqlite3_stmt *stmt(struct sqlite_store *s, enum stmt_id id, struct error *err)
 {
@@ -334,8 +476,10 @@ static sqlite3_stmt *stmt(struct sqlite_store *s, enum stmt_id id, struct error 
 		sqlite3_clear_bindings(st);
 		return st;
 	}
-	rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &s->stmts[id],
-				NULL);
+	if (stmt_table[id] && !s->sql[id])
+		s->sql[id] = build_sql(id);
+	rc = sqlite3_prepare_v3(s->db, s->sql[id] ? s->sql[id] : stmt_sql[id], -1,
+				SQLITE_PREPARE_PERSISTENT, &s->stmts[id], NULL);
 	if (rc != SQLITE_OK) {
 		db_error(s, rc, "prepare", err);
 		return NULL;
@@ -365,15 +509,6 @@ static void bind_text(sqlite3_stmt *st, int i, const char *v)
 		sqlite3_bind_null(st, i);
 }
 
-/* 0 binds NULL: every optional time and the "no exit code" marker use that. */
-static void bind_time(sqlite3_stmt *st, int i, int64_t v)
-{
-	if (v)
-		sqlite3_bind_int64(st, i, v);
-	else
-		sqlite3_bind_null(st, i);
-}
-
 static char *col_text(sqlite3_stmt *st, int i)
 {
 	const unsigned char *t = sqlite3_column_text(st, i);
@@ -389,39 +524,123 @@ static int state_from_text(const char *name)
 	return state;
 }
 
-/* Fill job from a row of JOB_COLS (and output as column 20 when there is one). */
-static void row_to_job(sqlite3_stmt *st, struct job *job)
+/* The field of record rec that column c describes, as a T. */
+#define FIELD(T, rec, c) ((T *)((char *)(rec) + (c)->off))
+#define AUX(T, rec, c) ((T *)((char *)(rec) + (c)->aux))
+
+/*
+ * Bind the fields of rec to ?1, ?2, ... for the columns of t that have the flags in want
+ * and none in skip: the parameters COLS_INSERT and COLS_SET write.  The strings and bytes
+ * are bound without a copy: rec must outlive the statement's step.
+ */
+static void bind_cols(sqlite3_stmt *q, const struct table *t, unsigned want, unsigned skip,
+		      const void *rec)
+{
+	int i = 0;
+
+	for (const struct col *c = t->col; c < t->col + t->n; c++) {
+		long long v = 0;
+
+		if (!col_in(c, want, skip | COL_COUNTED))
+			continue;
+		i++;
+		switch (c->type) {
+		case COL_TEXT:
+			bind_text(q, i, *FIELD(char *const, rec, c));
+			continue;
+		case COL_STATE:
+			bind_text(q, i, job_state_name(*FIELD(const enum job_state, rec, c)));
+			continue;
+		case COL_BLOB:
+			if (*FIELD(char *const, rec, c))
+				sqlite3_bind_blob64(q, i, *FIELD(char *const, rec, c),
+						    *AUX(const size_t, rec, c), SQLITE_STATIC);
+			else
+				sqlite3_bind_null(q, i);
+			continue;
+		case COL_REAL:
+			if (*FIELD(const double, rec, c) != 0 || !(c->flags & COL_ZERO_NULL))
+				sqlite3_bind_double(q, i, *FIELD(const double, rec, c));
+			else
+				sqlite3_bind_null(q, i);
+			continue;
+		case COL_EXIT:
+			if (*AUX(const bool, rec, c))
+				sqlite3_bind_int(q, i, *FIELD(const int, rec, c));
+			else
+				sqlite3_bind_null(q, i);
+			continue;
+		case COL_INT:
+			v = *FIELD(const int, rec, c);
+			break;
+		case COL_LL:
+			v = *FIELD(const long long, rec, c);
+			break;
+		case COL_I64:
+			v = *FIELD(const int64_t, rec, c);
+			break;
+		}
+		if (v != 0 || !(c->flags & COL_ZERO_NULL))
+			sqlite3_bind_int64(q, i, v);
+		else
+			sqlite3_bind_null(q, i);
+	}
+}
+
+/*
+ * Fill rec from a row of COLS (or COLS_DETAIL when detail): every column of t in order.  The
+ * caller has zeroed rec; what is read is malloc'd and freed by the record's _release.
+ */
+static void read_cols(sqlite3_stmt *q, const struct table *t, bool detail, void *rec)
+{
+	int i = 0;
+
+	for (const struct col *c = t->col; c < t->col + t->n; c++) {
+		if (!col_in(c, 0, detail ? 0 : COL_DETAIL))
+			continue;
+		switch (c->type) {
+		case COL_TEXT:
+			*FIELD(char *, rec, c) = col_text(q, i);
+			break;
+		case COL_STATE:
+			*FIELD(enum job_state, rec, c) =
+				state_from_text((const char *)sqlite3_column_text(q, i));
+			break;
+		case COL_BLOB:
+			if (sqlite3_column_type(q, i) != SQLITE_NULL) {
+				const void *blob = sqlite3_column_blob(q, i);
+				int n = sqlite3_column_bytes(q, i);
+
+				/* An empty blob comes back as NULL: an attempt that printed nothing. */
+				*FIELD(char *, rec, c) = blob ? xstrndup(blob, (size_t)n) : xstrdup("");
+				*AUX(size_t, rec, c) = blob ? (size_t)n : 0;
+			}
+			break;
+		case COL_REAL:
+			*FIELD(double, rec, c) = sqlite3_column_double(q, i);
+			break;
+		case COL_EXIT:
+			*AUX(bool, rec, c) = sqlite3_column_type(q, i) != SQLITE_NULL;
+			*FIELD(int, rec, c) = sqlite3_column_int(q, i);
+			break;
+		case COL_INT:
+			*FIELD(int, rec, c) = sqlite3_column_int(q, i);
+			break;
+		case COL_LL:
+			*FIELD(long long, rec, c) = sqlite3_column_int64(q, i);
+			break;
+		case COL_I64:
+			*FIELD(int64_t, rec, c) = sqlite3_column_int64(q, i);
+			break;
+		}
+		i++;
+	}
+}
+
+static void row_to_job(sqlite3_stmt *q, bool detail, struct job *job)
 {
 	job_init(job);
-	job->id = col_text(st, 0);
-	job->command = col_text(st, 1);
-	job->state = state_from_text((const char *)sqlite3_column_text(st, 2));
-	job->queue = col_text(st, 3);
-	job->priority = sqlite3_column_int64(st, 4);
-	job->attempts = sqlite3_column_int(st, 5);
-	job->max_retries = sqlite3_column_int(st, 6);
-	job->runs = sqlite3_column_int(st, 7);
-	job->timeout = sqlite3_column_int64(st, 8);
-	job->run_at = sqlite3_column_int64(st, 9);
-	job->created_at = sqlite3_column_int64(st, 10);
-	job->updated_at = sqlite3_column_int64(st, 11);
-	job->started_at = sqlite3_column_int64(st, 12);
-	job->finished_at = sqlite3_column_int64(st, 13);
-	job->last_error = col_text(st, 14);
-	job->has_exit_code = sqlite3_column_type(st, 15) != SQLITE_NULL;
-	job->exit_code = sqlite3_column_int(st, 15);
-	job->worker_id = col_text(st, 16);
-	job->lease_until = sqlite3_column_int64(st, 17);
-	job->pid = sqlite3_column_int(st, 18);
-	job->pid_start = sqlite3_column_int64(st, 19);
-	if (sqlite3_column_count(st) > 20 && sqlite3_column_type(st, 20) != SQLITE_NULL) {
-		const void *blob = sqlite3_column_blob(st, 20);
-		int n = sqlite3_column_bytes(st, 20);
-
-		/* An empty blob comes back as NULL: an attempt that printed nothing. */
-		job->output = blob ? xstrndup(blob, (size_t)n) : xstrdup("");
-		job->output_len = blob ? (size_t)n : 0;
-	}
+	read_cols(q, &jobs, detail, job);
 }
 
 static int run_sql(struct sqlite_store *s, const char *sql, const char *what, struct error *err)
@@ -532,8 +751,10 @@ static void sqlite_close(struct store *st)
 {
 	struct sqlite_store *s = ss(st);
 
-	for (int i = 0; i < S_COUNT; i++)
+	for (int i = 0; i < S_COUNT; i++) {
 		sqlite3_finalize(s->stmts[i]);
+		free(s->sql[i]);
+	}
 	sqlite3_close(s->db);
 	if (s->wake_fd >= 0)
 		close(s->wake_fd);
@@ -644,15 +865,7 @@ static int sqlite_insert(struct store *st, const struct job *job, struct error *
 
 	if (!q)
 		return err->code;
-	bind_text(q, 1, job->id);
-	bind_text(q, 2, job->command);
-	bind_text(q, 3, job->queue);
-	sqlite3_bind_int64(q, 4, job->priority);
-	sqlite3_bind_int(q, 5, job->max_retries);
-	sqlite3_bind_int64(q, 6, job->timeout);
-	sqlite3_bind_int64(q, 7, job->run_at);
-	sqlite3_bind_int64(q, 8, job->created_at);
-	sqlite3_bind_int64(q, 9, job->updated_at);
+	bind_cols(q, &jobs, 0, 0, job);
 	rc = sqlite3_step(q);
 	sqlite3_reset(q);
 	if (rc == SQLITE_DONE)
@@ -711,7 +924,7 @@ static int sqlite_get(struct store *st, const char *id, struct job *job, struct 
 	bind_text(q, 1, id);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW) {
-		row_to_job(q, job);
+		row_to_job(q, true, job);
 		sqlite3_reset(q);
 		return 0;
 	}
@@ -738,7 +951,7 @@ static int sqlite_list(struct store *st, const struct job_filter *f, job_visit_f
 	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct job job;
 
-		row_to_job(q, &job);
+		row_to_job(q, false, &job);
 		stop = fn(ctx, &job);
 		job_release(&job);
 	}
@@ -773,22 +986,10 @@ static int sqlite_update(struct store *st, const struct job *job, enum job_state
 
 	if (!q)
 		return err->code;
-	bind_text(q, 1, job->id);
-	bind_text(q, 2, job_state_name(job->state));
-	sqlite3_bind_int(q, 3, job->attempts);
-	sqlite3_bind_int64(q, 4, job->run_at);
-	sqlite3_bind_int64(q, 5, job->updated_at);
-	bind_time(q, 6, job->started_at);
-	bind_time(q, 7, job->finished_at);
-	bind_text(q, 8, job->last_error);
-	if (job->has_exit_code)
-		sqlite3_bind_int(q, 9, job->exit_code);
-	bind_text(q, 10, job->worker_id);
-	bind_time(q, 11, job->lease_until);
-	if (job->output)
-		sqlite3_bind_blob(q, 12, job->output, (int)job->output_len, SQLITE_STATIC);
-	bind_text(q, 13, job_state_name(expect));
-	bind_text(q, 14, expect_worker);
+	bind_cols(q, &jobs, COL_MUTABLE, 0, job);
+	bind_text(q, sqlite3_bind_parameter_index(q, ":id"), job->id);
+	bind_text(q, sqlite3_bind_parameter_index(q, ":expect"), job_state_name(expect));
+	bind_text(q, sqlite3_bind_parameter_index(q, ":owner"), expect_worker);
 	return exec_stmt(s, q, "update job", err);
 }
 
@@ -898,7 +1099,7 @@ static int sqlite_claim(struct store *st, const struct claim_req *req, struct jo
 	bind_queues(q, req, &queues);
 	rc = sqlite3_step(q);
 	if (rc == SQLITE_ROW)
-		row_to_job(q, job);
+		row_to_job(q, false, job);
 	/* The reset ends the statement and with it the autocommit write transaction. */
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
 		int rc2 = sqlite3_reset(q);
@@ -1009,17 +1210,7 @@ static int sqlite_attempt_add(struct store *st, const struct attempt *a, struct 
 
 	if (!q)
 		return err->code;
-	bind_text(q, 1, a->job_id);
-	sqlite3_bind_int(q, 2, a->run);
-	sqlite3_bind_int(q, 3, a->attempt);
-	sqlite3_bind_int64(q, 4, a->started_at);
-	sqlite3_bind_int64(q, 5, a->finished_at);
-	bind_text(q, 6, a->outcome);
-	bind_text(q, 7, a->error);
-	if (a->has_exit_code)
-		sqlite3_bind_int(q, 8, a->exit_code);
-	bind_text(q, 9, a->worker_id);
-	bind_text(q, 10, a->log_path);
+	bind_cols(q, &attempts, 0, 0, a);
 	return exec_stmt(s, q, "record attempt", err) < 0 ? err->code : 0;
 }
 
@@ -1034,20 +1225,9 @@ static int sqlite_attempt_list(struct store *st, const char *job_id, attempt_vis
 		return err->code;
 	bind_text(q, 1, job_id);
 	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct attempt a = {
-			.job_id = col_text(q, 0),
-			.run = sqlite3_column_int(q, 1),
-			.attempt = sqlite3_column_int(q, 2),
-			.started_at = sqlite3_column_int64(q, 3),
-			.finished_at = sqlite3_column_int64(q, 4),
-			.outcome = col_text(q, 5),
-			.error = col_text(q, 6),
-			.has_exit_code = sqlite3_column_type(q, 7) != SQLITE_NULL,
-			.exit_code = sqlite3_column_int(q, 7),
-			.worker_id = col_text(q, 8),
-			.log_path = col_text(q, 9),
-		};
+		struct attempt a = { 0 };
 
+		read_cols(q, &attempts, false, &a);
 		stop = fn(ctx, &a);
 		attempt_release(&a);
 	}
@@ -1064,14 +1244,7 @@ static int sqlite_worker_add(struct store *st, const struct worker_info *w, stru
 
 	if (!q)
 		return err->code;
-	bind_text(q, 1, w->id);
-	bind_text(q, 2, w->host);
-	sqlite3_bind_int(q, 3, w->pid);
-	sqlite3_bind_int64(q, 4, w->pid_start);
-	sqlite3_bind_int(q, 5, w->slots);
-	bind_text(q, 7, w->queues);
-	sqlite3_bind_int64(q, 8, w->started_at);
-	sqlite3_bind_int64(q, 9, w->heartbeat_at);
+	bind_cols(q, &workers, 0, 0, w);
 	return exec_stmt(s, q, "register worker", err) < 0 ? err->code : 0;
 }
 
@@ -1108,18 +1281,9 @@ static int sqlite_worker_list(struct store *st, worker_visit_fn *fn, void *ctx,
 	if (!q)
 		return err->code;
 	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-		struct worker_info w = {
-			.id = col_text(q, 0),
-			.host = col_text(q, 1),
-			.pid = sqlite3_column_int(q, 2),
-			.pid_start = sqlite3_column_int64(q, 3),
-			.slots = sqlite3_column_int(q, 4),
-			.busy = sqlite3_column_int(q, 5),
-			.queues = col_text(q, 6),
-			.started_at = sqlite3_column_int64(q, 7),
-			.heartbeat_at = sqlite3_column_int64(q, 8),
-		};
+		struct worker_info w = { 0 };
 
+		read_cols(q, &workers, false, &w);
 		stop = fn(ctx, &w);
 		worker_info_release(&w);
 	}
