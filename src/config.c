@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "job.h"
 #include "store.h"
 #include "util.h"
 
@@ -18,7 +19,7 @@
 const struct config_setting config_settings[] = {
 	{ "max-retries", CONFIG_INT, 0, 1000, "3",
 	  "retries after a job's first attempt; copied into each job when it is enqueued", NULL },
-	{ "backoff-base", CONFIG_REAL, 1, 1000, "2",
+	{ "backoff-base", CONFIG_REAL, JOB_BACKOFF_BASE_MIN, JOB_BACKOFF_BASE_MAX, "2",
 	  "a failed job waits backoff-base ^ attempts seconds before its next attempt", NULL },
 	{ "backoff-max", CONFIG_DURATION, 0, DURATION_MAX, "3600",
 	  "the longest retry delay, in seconds (or a duration like 1h)", NULL },

@@ -93,6 +93,7 @@ void attempt_release(struct attempt *a)
 	free(a->outcome);
 	free(a->error);
 	free(a->worker_id);
+	free(a->machine);
 	free(a->log_path);
 	memset(a, 0, sizeof *a);
 }
@@ -101,6 +102,7 @@ void worker_info_release(struct worker_info *w)
 {
 	free(w->id);
 	free(w->host);
+	free(w->machine);
 	free(w->queues);
 	memset(w, 0, sizeof *w);
 }
@@ -144,12 +146,10 @@ int job_command_check(const char *command, size_t len, struct error *err)
 /* The keys a job object may have; the last five are accepted so that a job in the schema's
  * own shape ({"id","command","state":"pending","attempts":0,...}) can be enqueued as is. */
 static const char *const spec_keys[] = {
-	"id",	  "command", "queue",	   "priority",	 "max_retries", "timeout",
-	"run_at", "delay",   "created_at", "updated_at", "state",	"attempts",
+	"id",	     "command",	   "queue", "priority",	  "max_retries", "timeout",
+	"backoff_base", "run_at", "delay", "created_at", "updated_at",	 "state",
+	"attempts",
 };
-#define KEYS_LIST                                                                             \
-	"id, command, queue, priority, max_retries, timeout, run_at, delay, created_at, "     \
-	"updated_at, state, attempts"
 
 static const char *json_type_name(const json_t *v)
 {
@@ -259,6 +259,15 @@ static int spec_field(struct job_spec *spec, const char *key, json_t *v, struct 
 		spec->max_retries = (int)n;
 	} else if (!strcmp(key, "timeout")) {
 		return get_duration(key, v, &spec->timeout, err);
+	} else if (!strcmp(key, "backoff_base")) {
+		if (!json_is_number(v))
+			return want_type(key, v, JSON_REAL, "a number", err);
+		spec->backoff_base = json_number_value(v);
+		if (spec->backoff_base < JOB_BACKOFF_BASE_MIN ||
+		    spec->backoff_base > JOB_BACKOFF_BASE_MAX)
+			return error_set(err, QE_INPUT, "\"%s\" must be between %d and %d, not %g",
+					 key, JOB_BACKOFF_BASE_MIN, JOB_BACKOFF_BASE_MAX,
+					 spec->backoff_base);
 	} else if (!strcmp(key, "delay")) {
 		return get_duration(key, v, &spec->delay, err);
 	} else if (!strcmp(key, "run_at")) {
@@ -305,8 +314,13 @@ int job_spec_parse(struct job_spec *spec, const char *text, size_t len, struct e
 		for (size_t i = 0; i < sizeof spec_keys / sizeof spec_keys[0] && !known; i++)
 			known = !strcmp(key, spec_keys[i]);
 		if (!known) {
+			struct buf keys = BUF_INIT;
+
+			for (size_t i = 0; i < sizeof spec_keys / sizeof spec_keys[0]; i++)
+				buf_addf(&keys, "%s%s", i ? ", " : "", spec_keys[i]);
 			rc = error_set(err, QE_INPUT, "invalid job: unknown key \"%.64s\" (valid: %s)",
-				       key, KEYS_LIST);
+				       key, keys.data);
+			buf_release(&keys);
 			goto out;
 		}
 		if ((rc = spec_field(spec, key, v, err))) {
@@ -330,6 +344,16 @@ static json_t *json_time(int64_t ms)
 	return ms ? json_string(time_format(ms, false, buf)) : json_null();
 }
 
+/* A number as JSON: whole numbers as integers ("2", not "2.0"); 0, "not set", as null. */
+static json_t *json_number(double d)
+{
+	if (d == 0)
+		return json_null();
+	if (d == (double)(long long)d)
+		return json_integer((long long)d);
+	return json_real(d);
+}
+
 json_t *job_to_json(const struct job *job, bool detail)
 {
 	json_t *o = json_object();
@@ -345,6 +369,7 @@ json_t *job_to_json(const struct job *job, bool detail)
 	json_object_set_new(o, "priority", json_integer(job->priority));
 	json_object_set_new(o, "run_at", json_time(job->run_at));
 	json_object_set_new(o, "timeout", json_integer(job->timeout));
+	json_object_set_new(o, "backoff_base", json_number(job->backoff_base));
 	json_object_set_new(o, "last_error",
 			    job->last_error ? json_string(job->last_error) : json_null());
 	json_object_set_new(o, "exit_code",

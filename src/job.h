@@ -81,6 +81,9 @@ bool job_transition_ok(enum job_state from, enum job_state to);
 #define JOB_RETRIES_MAX 1000
 #define JOB_PRIORITY_MAX 1000000
 #define JOB_OUTPUT_TAIL (64 * 1024) /* bytes of each attempt's output kept with the job */
+/* A backoff base, the job's own or the backoff-base setting (config.c uses these bounds). */
+#define JOB_BACKOFF_BASE_MIN 1
+#define JOB_BACKOFF_BASE_MAX 1000
 
 struct job {
 	char *id;
@@ -92,6 +95,7 @@ struct job {
 	int runs;	 /* every start ever, across cycles and crashes; numbers the log files */
 	long long priority;
 	int64_t timeout;		  /* seconds; 0 = none */
+	double backoff_base;		  /* its own; 0 = the backoff-base setting at each failure */
 	int64_t run_at;			  /* ms since the epoch: not before */
 	int64_t created_at, updated_at;	  /* ms since the epoch */
 	int64_t started_at, finished_at;  /* latest attempt; 0 = never */
@@ -117,6 +121,7 @@ struct job_spec {
 	long long priority;
 	int max_retries;  /* -1: from config */
 	int64_t timeout;  /* -1: from config */
+	double backoff_base; /* 0: none of its own */
 	int64_t run_at;	  /* 0: now */
 	bool has_run_at;  /* run_at was given (it may be the epoch itself) */
 	int64_t delay;	  /* -1: none; seconds, resolved against "now" by the queue layer */
@@ -163,6 +168,7 @@ struct attempt {
 	int exit_code;
 	bool has_exit_code;
 	char *worker_id;
+	char *machine; /* the machine that ran it and holds its log (see worker_info); or NULL */
 	char *log_path;
 };
 void attempt_release(struct attempt *a);
@@ -171,6 +177,11 @@ void attempt_release(struct attempt *a);
 struct worker_info {
 	char *id;
 	char *host;    /* the hostname, for people */
+	/*
+	 * What tells this machine, as booted, from every other (the worker computes it); the
+	 * store only keeps it, and recovery compares it, never host.  NULL: not recorded.
+	 */
+	char *machine;
 	int pid;
 	long long pid_start; /* the process's start time, to tell a reused pid apart */
 	int slots, busy;     /* busy is counted when listing: the jobs the worker holds */

@@ -63,6 +63,7 @@ int queue_enqueue(struct queue *q, const struct job_spec *spec, int64_t now, str
 	job->priority = spec->priority;
 	job->max_retries = spec->max_retries >= 0 ? spec->max_retries : cfg->max_retries;
 	job->timeout = spec->timeout >= 0 ? spec->timeout : cfg->job_timeout;
+	job->backoff_base = spec->backoff_base;
 	job->run_at = spec->run_at ? spec->run_at : now + (spec->delay > 0 ? spec->delay * 1000 : 0);
 	job->created_at = spec->created_at ? spec->created_at : now;
 	job->updated_at = now;
@@ -221,7 +222,10 @@ int queue_finish(struct queue *q, const struct job *job, const struct job_result
 	} else if (upd.attempts <= job->max_retries) {
 		upd.state = JOB_FAILED;
 		upd.run_at = res->finished_at +
-			     job_retry_delay_ms(upd.attempts, cfg->backoff_base, cfg->backoff_max);
+			     job_retry_delay_ms(upd.attempts,
+						job->backoff_base ? job->backoff_base
+								  : cfg->backoff_base,
+						cfg->backoff_max);
 	} else {
 		upd.state = JOB_DEAD;
 	}
@@ -237,6 +241,7 @@ int queue_finish(struct queue *q, const struct job *job, const struct job_result
 		.exit_code = res->exit_code,
 		.has_exit_code = res->has_exit_code,
 		.worker_id = job->worker_id,
+		.machine = (char *)res->machine,
 		.log_path = (char *)res->log_path,
 	};
 	if (store_begin(q->store, err))

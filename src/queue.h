@@ -65,6 +65,7 @@ struct job_result {
 	const char *output;  /* the tail of its output */
 	size_t output_len;
 	const char *log_path;
+	const char *machine; /* the worker's machine (worker_info), where the log is; or NULL */
 };
 
 /* Claim the next due job for the worker (see store_claim); 1 if *job was filled, 0 if none. */
@@ -72,8 +73,8 @@ int queue_claim(struct queue *q, const char *worker_id, const char *const *queue
 		struct job *job, struct error *err);
 /*
  * Record the result of the attempt that job (as claimed) made: completed, or failed with the
- * next run at now + min(backoff-base ^ attempts, backoff-max), or dead once the retries are
- * spent.  Recorded only if the worker still owns the job: returns 1 if recorded, 0 if the
+ * next run at now + min(base ^ attempts, backoff-max), where base is the job's own backoff
+ * base or else the backoff-base setting, or dead once the retries are spent.  Recorded only if the worker still owns the job: returns 1 if recorded, 0 if the
  * job was taken away meanwhile (its lease expired), and sets *next to the new state.
  */
 int queue_finish(struct queue *q, const struct job *job, const struct job_result *res,

@@ -102,6 +102,13 @@ static const char *const migrations[] = {
 	"  started_at INTEGER NOT NULL,"
 	"  heartbeat_at INTEGER NOT NULL"
 	") WITHOUT ROWID;",
+	/*
+	 * 2: a job's own backoff base (NULL: the setting); the machine of a worker, and of an
+	 * attempt (where its log is), which tells machines apart where hostnames may not.
+	 */
+	"ALTER TABLE jobs ADD COLUMN backoff_base REAL;"
+	"ALTER TABLE attempts ADD COLUMN machine TEXT;"
+	"ALTER TABLE workers ADD COLUMN machine TEXT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 /* Marks the file as queuectl's (SQLite's application_id header field): "qctl". */
@@ -199,6 +206,7 @@ static const struct col job_cols[] = {
 	{ "max_retries", COL_INT, J(max_retries), 0, 0 },
 	{ "runs", COL_INT, J(runs), 0, 0 },
 	{ "timeout", COL_I64, J(timeout), 0, 0 },
+	{ "backoff_base", COL_REAL, J(backoff_base), 0, COL_ZERO_NULL },
 	{ "run_at", COL_I64, J(run_at), 0, COL_MUTABLE },
 	{ "created_at", COL_I64, J(created_at), 0, 0 },
 	{ "updated_at", COL_I64, J(updated_at), 0, COL_MUTABLE },
@@ -225,6 +233,7 @@ static const struct col attempt_cols[] = {
 	{ "error", COL_TEXT, A(error), 0, 0 },
 	{ "exit_code", COL_EXIT, A(exit_code), A(has_exit_code), 0 },
 	{ "worker_id", COL_TEXT, A(worker_id), 0, 0 },
+	{ "machine", COL_TEXT, A(machine), 0, 0 },
 	{ "log_path", COL_TEXT, A(log_path), 0, 0 },
 };
 #undef A
@@ -233,6 +242,7 @@ static const struct col attempt_cols[] = {
 static const struct col worker_cols[] = {
 	{ "id", COL_TEXT, W(id), 0, 0 },
 	{ "host", COL_TEXT, W(host), 0, 0 },
+	{ "machine", COL_TEXT, W(machine), 0, 0 },
 	{ "pid", COL_INT, W(pid), 0, 0 },
 	{ "pid_start", COL_LL, W(pid_start), 0, 0 },
 	{ "slots", COL_INT, W(slots), 0, 0 },

@@ -204,6 +204,20 @@ static void test_spec_every_key(void **state)
 	assert_int_equal(spec.created_at, 1762250400250LL);
 	job_spec_release(&spec);
 
+	/* A backoff base of its own: any number within the backoff-base setting's bounds. */
+	spec_ok("{\"command\":\"true\",\"backoff_base\":1.5}", &spec);
+	assert_true(spec.backoff_base == 1.5);
+	job_spec_release(&spec);
+	spec_ok("{\"command\":\"true\",\"backoff_base\":3}", &spec);
+	assert_true(spec.backoff_base == 3);
+	job_spec_release(&spec);
+	spec_ok("{\"command\":\"true\",\"backoff_base\":1}", &spec);
+	assert_true(spec.backoff_base == JOB_BACKOFF_BASE_MIN);
+	job_spec_release(&spec);
+	spec_ok("{\"command\":\"true\",\"backoff_base\":1e3}", &spec);
+	assert_true(spec.backoff_base == JOB_BACKOFF_BASE_MAX);
+	job_spec_release(&spec);
+
 	/* Integers for durations, and delay instead of run_at. */
 	spec_ok("{\"command\":\"true\",\"timeout\":0,\"delay\":30}", &spec);
 	assert_int_equal(spec.timeout, 0);
@@ -242,11 +256,13 @@ static void test_spec_defaults_and_null(void **state)
 	assert_int_equal(spec.run_at, 0);
 	assert_int_equal(spec.delay, -1);
 	assert_int_equal(spec.created_at, 0);
+	assert_true(spec.backoff_base == 0);
 	job_spec_release(&spec);
 
 	/* null means "the default" for every optional key, including both of run_at and delay. */
 	spec_ok("{\"command\":\"echo hi\",\"id\":null,\"queue\":null,\"priority\":null,"
-		"\"max_retries\":null,\"timeout\":null,\"run_at\":null,\"delay\":null,"
+		"\"max_retries\":null,\"timeout\":null,\"backoff_base\":null,\"run_at\":null,"
+		"\"delay\":null,"
 		"\"created_at\":null,\"updated_at\":null,\"state\":null,\"attempts\":null}",
 		&spec);
 	assert_string_equal(spec.command, "echo hi");
@@ -301,6 +317,10 @@ static void test_spec_wrong_types(void **state)
 	spec_bad("{\"command\":\"x\",\"state\":0}", "\"state\" must be a string, not an integer");
 	spec_bad("{\"command\":\"x\",\"attempts\":\"0\"}",
 		 "\"attempts\" must be an integer, not a string");
+	spec_bad("{\"command\":\"x\",\"backoff_base\":\"2\"}",
+		 "\"backoff_base\" must be a number, not a string");
+	spec_bad("{\"command\":\"x\",\"backoff_base\":true}",
+		 "\"backoff_base\" must be a number, not a boolean");
 	spec_bad("[{\"command\":\"x\"}]", "expected a JSON object, not an array");
 }
 
@@ -312,6 +332,12 @@ static void test_spec_bad_values(void **state)
 	spec_bad("{\"command\":\"x\",\"max_retries\":-1}",
 		 "\"max_retries\" must be between 0 and 1000, not -1");
 	spec_bad("{\"command\":\"x\",\"max_retries\":1001}", "\"max_retries\" must be between");
+	spec_bad("{\"command\":\"x\",\"backoff_base\":0.5}",
+		 "\"backoff_base\" must be between 1 and 1000, not 0.5");
+	spec_bad("{\"command\":\"x\",\"backoff_base\":0}", "\"backoff_base\" must be between");
+	spec_bad("{\"command\":\"x\",\"backoff_base\":-2}", "\"backoff_base\" must be between");
+	spec_bad("{\"command\":\"x\",\"backoff_base\":1000.5}",
+		 "\"backoff_base\" must be between 1 and 1000, not 1000.5");
 	spec_bad("{\"command\":\"x\",\"timeout\":-1}", "\"timeout\" must be between 0 and");
 	spec_bad("{\"command\":\"x\",\"timeout\":316224001}", "\"timeout\" must be between");
 	spec_bad("{\"command\":\"x\",\"timeout\":\"5x\"}", "\"timeout\": invalid duration '5x'");
@@ -537,7 +563,7 @@ static void test_to_json_fields(void **state)
 
 	sample_job(&job);
 	o = to_json(&job, false);
-	assert_int_equal(json_object_size(o), 13);
+	assert_int_equal(json_object_size(o), 14);
 	assert_json_string(o, "id", "j1");
 	assert_json_string(o, "command", "echo hi");
 	assert_json_string(o, "state", "failed");
@@ -551,6 +577,7 @@ static void test_to_json_fields(void **state)
 	assert_json_int(o, "timeout", 90);
 	assert_json_null(o, "last_error");
 	assert_json_null(o, "exit_code");
+	assert_json_null(o, "backoff_base"); /* none of its own */
 	for (size_t i = 0; i < sizeof detail_only / sizeof detail_only[0]; i++)
 		assert_null(json_object_get(o, detail_only[i]));
 	json_decref(o);
@@ -567,6 +594,16 @@ static void test_to_json_fields(void **state)
 	o = to_json(&job, false);
 	assert_json_int(o, "exit_code", 3);
 	json_decref(o);
+	/* A backoff base of its own: whole numbers as integers. */
+	job.backoff_base = 3;
+	o = to_json(&job, false);
+	assert_json_int(o, "backoff_base", 3);
+	json_decref(o);
+	job.backoff_base = 1.5;
+	o = to_json(&job, false);
+	assert_true(json_is_real(json_object_get(o, "backoff_base")));
+	assert_true(json_real_value(json_object_get(o, "backoff_base")) == 1.5);
+	json_decref(o);
 	job_release(&job);
 }
 
@@ -578,7 +615,7 @@ static void test_to_json_detail(void **state)
 	sample_job(&job);
 	/* Never started: the detail times and owner are null. */
 	o = to_json(&job, true);
-	assert_int_equal(json_object_size(o), 19);
+	assert_int_equal(json_object_size(o), 20);
 	assert_json_int(o, "runs", 4);
 	assert_json_null(o, "started_at");
 	assert_json_null(o, "finished_at");

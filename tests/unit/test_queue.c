@@ -452,6 +452,59 @@ static void test_backoff_follows_config(void **state)
 	job_release(&stored);
 }
 
+static void test_backoff_job_base(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct job_spec spec;
+	struct job job, stored;
+	char *canon = NULL;
+
+	/* A job's own base wins over the setting; backoff-max caps it all the same. */
+	assert_int_equal(queue_config_set(&f->q, "backoff-max", "20", &canon, &err), 0);
+	free(canon);
+	job_spec_init(&spec);
+	spec.id = xstrdup("own");
+	spec.command = xstrdup("false");
+	spec.max_retries = 3;
+	spec.backoff_base = 3;
+	assert_int_equal(queue_enqueue(&f->q, &spec, T0, &job, &err), 0);
+	assert_true(job.backoff_base == 3);
+	job_release(&job);
+	job_spec_release(&spec);
+	get_job(&f->q, "own", &stored);
+	assert_true(stored.backoff_base == 3);
+	job_release(&stored);
+
+	assert_int_equal(run_once(&f->q, "own", false, T0 + 1000), JOB_FAILED);
+	get_job(&f->q, "own", &stored);
+	assert_int_equal(stored.run_at, T0 + 1000 + 3000);
+	job_release(&stored);
+	/* A change of the setting does not touch the job's own base. */
+	assert_int_equal(queue_config_set(&f->q, "backoff-base", "4", &canon, &err), 0);
+	free(canon);
+	assert_int_equal(run_once(&f->q, "own", false, T0 + 10000), JOB_FAILED);
+	get_job(&f->q, "own", &stored);
+	assert_int_equal(stored.run_at, T0 + 10000 + 9000);
+	job_release(&stored);
+	/* 3 ^ 3 = 27 s, capped at 20 s. */
+	assert_int_equal(run_once(&f->q, "own", false, T0 + 20000), JOB_FAILED);
+	get_job(&f->q, "own", &stored);
+	assert_int_equal(stored.run_at, T0 + 20000 + 20000);
+	job_release(&stored);
+	assert_int_equal(run_once(&f->q, "own", false, T0 + 30000), JOB_DEAD);
+
+	/* A job without one follows the setting as it is at the time of the failure. */
+	enqueue_id(&f->q, "setting", 3);
+	get_job(&f->q, "setting", &stored);
+	assert_true(stored.backoff_base == 0);
+	job_release(&stored);
+	assert_int_equal(run_once(&f->q, "setting", false, T0 + 1000), JOB_FAILED);
+	get_job(&f->q, "setting", &stored);
+	assert_int_equal(stored.run_at, T0 + 1000 + 4000);
+	job_release(&stored);
+}
+
 static void test_success_after_failure(void **state)
 {
 	struct fixture *f = *state;
@@ -777,6 +830,7 @@ int main(void)
 		T(test_failure_retries_then_dead),
 		T(test_no_retries_dead_at_once),
 		T(test_backoff_follows_config),
+		T(test_backoff_job_base),
 		T(test_success_after_failure),
 		T(test_finish_after_losing_the_job),
 		T(test_release),
