@@ -150,10 +150,12 @@ int job_command_check(const char *command, size_t len, struct error *err);
 
 /* Which jobs a listing returns: every field narrows it; -1, NULL and 0 mean "any". */
 struct job_filter {
-	int state;	    /* an enum job_state, or -1 */
-	const char *queue;  /* the job's named queue */
-	const char *worker; /* the owner of processing jobs */
-	long long limit;    /* at most this many */
+	int state;		  /* an enum job_state, or -1 */
+	const char *queue;	  /* the job's named queue */
+	const char *worker;	  /* the owner of processing jobs */
+	const char *id_prefix;	  /* ids that start with this */
+	const char *command_like; /* commands that contain this text (no wildcards) */
+	long long limit;	  /* at most this many */
 };
 
 /* One finished (or abandoned) attempt, kept as the job's history. */

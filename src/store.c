@@ -147,6 +147,11 @@ int store_config_set(struct store *st, const char *key, const char *value, struc
 	return st->ops->config_set(st, key, value, err);
 }
 
+int store_config_unset(struct store *st, const char *key, struct error *err)
+{
+	return st->ops->config_unset(st, key, err);
+}
+
 int store_claim(struct store *st, const struct claim_req *req, struct job *job,
 		struct error *err)
 {

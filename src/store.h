@@ -83,7 +83,10 @@ int store_insert(struct store *st, const struct job *job, struct error *err);
 int store_resolve(struct store *st, const char *prefix, char **id, struct error *err);
 /* Load a job by exact id (job_release frees it); QE_NOTFOUND if there is none. */
 int store_get(struct store *st, const char *id, struct job *job, struct error *err);
-/* Stream jobs in creation order; a nonzero return from fn stops and is returned. */
+/*
+ * Stream the jobs that f lets through, in creation order; a nonzero return from fn stops and
+ * is returned.
+ */
 int store_list(struct store *st, const struct store_filter *f, store_job_fn *fn, void *ctx,
 	       struct error *err);
 /*
@@ -111,8 +114,12 @@ int store_remove(struct store *st, const char *id, struct error *err);
 int store_purge(struct store *st, enum job_state state, int64_t before, store_id_fn *fn,
 		void *ctx, struct error *err);
 
+/* The stored settings as key and value text, by key; no validation here (config.c does it). */
 int store_config_list(struct store *st, store_kv_fn *fn, void *ctx, struct error *err);
+/* Store a setting's value, replacing any earlier one. */
 int store_config_set(struct store *st, const char *key, const char *value, struct error *err);
+/* Remove a stored setting (every one when key is NULL); a key not stored is no error. */
+int store_config_unset(struct store *st, const char *key, struct error *err);
 
 /*
  * Atomically take the next due job for req->worker_id: of the jobs claim may take (job.h:

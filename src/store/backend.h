@@ -40,6 +40,7 @@ struct store_ops {
 
 	int (*config_list)(struct store *st, kv_visit_fn *fn, void *ctx, struct error *err);
 	int (*config_set)(struct store *st, const char *key, const char *value, struct error *err);
+	int (*config_unset)(struct store *st, const char *key, struct error *err);
 
 	int (*claim)(struct store *st, const struct claim_req *req, struct job *job,
 		     struct error *err);

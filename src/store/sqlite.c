@@ -274,6 +274,15 @@ static const struct table workers = TABLE(worker_cols);
 	"state IN (" CLAIM_FROM ") AND (?4 IS NULL OR queue IN "                              \
 	"(SELECT value FROM json_each(?4)))"
 
+/*
+ * A listing's filter but its state (two statements, so that a listing of one state can use
+ * jobs_state): queue ?2, owner ?4, id prefix ?5, text in the command ?6, each NULL for any.
+ */
+#define LIST_WHERE                                                                            \
+	"(?2 IS NULL OR queue = ?2) AND (?4 IS NULL OR worker_id = ?4) "                      \
+	"AND (?5 IS NULL OR substr(id, 1, length(?5)) = ?5) "                                 \
+	"AND (?6 IS NULL OR instr(command, ?6) > 0)"
+
 /* Every statement, prepared once per connection on first use and kept. */
 enum stmt_id {
 	S_BEGIN,
@@ -291,6 +300,7 @@ enum stmt_id {
 	S_PURGE,
 	S_CONFIG_LIST,
 	S_CONFIG_SET,
+	S_CONFIG_UNSET,
 	S_CLAIM,
 	S_STARTED,
 	S_RENEW,
@@ -315,11 +325,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	/* The first two ids at or after the prefix: enough to tell none, one and many. */
 	[S_RESOLVE] = "SELECT id FROM jobs WHERE id >= ?1 ORDER BY id LIMIT 2",
 	[S_GET] = "SELECT " COLS_DETAIL " FROM jobs WHERE id = ?1",
-	[S_LIST_ALL] = "SELECT " COLS " FROM jobs WHERE (?2 IS NULL OR queue = ?2) "
-		       "AND (?4 IS NULL OR worker_id = ?4) ORDER BY seq LIMIT ?3",
-	[S_LIST_STATE] = "SELECT " COLS " FROM jobs WHERE state = ?1 "
-			 "AND (?2 IS NULL OR queue = ?2) AND (?4 IS NULL OR worker_id = ?4) "
-			 "ORDER BY seq LIMIT ?3",
+	[S_LIST_ALL] = "SELECT " COLS " FROM jobs WHERE " LIST_WHERE " ORDER BY seq LIMIT ?3",
+	[S_LIST_STATE] = "SELECT " COLS " FROM jobs WHERE state = ?1 AND " LIST_WHERE
+			 " ORDER BY seq LIMIT ?3",
 	[S_COUNTS] = "SELECT state, n FROM counts",
 	[S_UPDATE] = "UPDATE jobs SET " COLS_SET " WHERE id = :id AND state = :expect "
 		     "AND (:owner IS NULL OR worker_id = :owner)",
@@ -328,6 +336,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_PURGE] = "DELETE FROM jobs WHERE state = ?1 AND updated_at < ?2 RETURNING id",
 	[S_CONFIG_LIST] = "SELECT key, value FROM config ORDER BY key",
 	[S_CONFIG_SET] = "INSERT OR REPLACE INTO config (key, value) VALUES (?1, ?2)",
+	[S_CONFIG_UNSET] = "DELETE FROM config WHERE ?1 IS NULL OR key = ?1",
 	/*
 	 * INDEXED BY: without statistics the planner prefers jobs_state and sorts every due
 	 * job; the claim index yields them in claim order, so the first due row ends the scan.
@@ -958,6 +967,8 @@ static int sqlite_list(struct store *st, const struct job_filter *f, job_visit_f
 	bind_text(q, 2, f->queue);
 	sqlite3_bind_int64(q, 3, f->limit > 0 ? f->limit : -1);
 	bind_text(q, 4, f->worker);
+	bind_text(q, 5, f->id_prefix);
+	bind_text(q, 6, f->command_like);
 	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct job job;
 
@@ -1075,6 +1086,17 @@ static int sqlite_config_set(struct store *st, const char *key, const char *valu
 	bind_text(q, 1, key);
 	bind_text(q, 2, value);
 	return exec_stmt(s, q, "set config", err) < 0 ? err->code : 0;
+}
+
+static int sqlite_config_unset(struct store *st, const char *key, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_CONFIG_UNSET, err);
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, key);
+	return exec_stmt(s, q, "reset config", err) < 0 ? err->code : 0;
 }
 
 /* Bind the queue filter as the JSON array that DUE_WHERE reads; *json is freed by the caller. */
@@ -1372,6 +1394,7 @@ const struct store_ops sqlite_store_ops = {
 	.purge = sqlite_purge,
 	.config_list = sqlite_config_list,
 	.config_set = sqlite_config_set,
+	.config_unset = sqlite_config_unset,
 	.claim = sqlite_claim,
 	.started = sqlite_started,
 	.renew = sqlite_renew,

@@ -529,6 +529,63 @@ static void test_list(void **state)
 	assert_list(f->st, -1, NULL, 0, "c,a,b,d");
 }
 
+/* The ids list returns for a filter on id prefix and command text, comma-separated. */
+static void assert_list_like(struct store *st, const char *prefix, const char *like,
+			     const char *want)
+{
+	struct job_filter filter = { .state = -1, .id_prefix = prefix, .command_like = like };
+	struct error err = { 0 };
+	struct buf b = BUF_INIT;
+
+	assert_int_equal(store_list(st, &filter, collect_job, &b, &err), 0);
+	if (strcmp(b.data ? b.data : "", want))
+		fail_msg("list(prefix %s, like %s) = \"%s\", want \"%s\"", prefix ? prefix : "any",
+			 like ? like : "any", b.data ? b.data : "", want);
+	buf_release(&b);
+}
+
+static void test_list_prefix_and_command(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct job job;
+
+	job_init(&job);
+	job.command = (char *)"backup --db 'a_b%c'";
+	job.queue = (char *)"default";
+	job.state = JOB_PENDING;
+	job.run_at = job.created_at = job.updated_at = 1000;
+	job.id = (char *)"b_1";
+	assert_int_equal(store_insert(f->st, &job, &err), 0);
+	add_job(f->st, "ab2", "default", 0, 1000, 1000);  /* echo hi */
+	add_job(f->st, "b%3", "default", 0, 1000, 1000);  /* echo hi */
+	add_job(f->st, "bx_1", "default", 0, 1000, 1000); /* echo hi */
+
+	assert_list_like(f->st, "b", NULL, "b_1,b%3,bx_1");
+	/* No wildcards: '_' and '%' are themselves, in ids and in commands. */
+	assert_list_like(f->st, "b_", NULL, "b_1");
+	assert_list_like(f->st, "b%", NULL, "b%3");
+	assert_list_like(f->st, "B", NULL, "");
+	assert_list_like(f->st, "b_1", NULL, "b_1");
+	assert_list_like(f->st, "b_12", NULL, "");
+	assert_list_like(f->st, "", NULL, "b_1,ab2,b%3,bx_1");
+	assert_list_like(f->st, NULL, "echo", "ab2,b%3,bx_1");
+	assert_list_like(f->st, NULL, "a_b%c", "b_1");
+	assert_list_like(f->st, NULL, "a%c", "");
+	assert_list_like(f->st, NULL, "ECHO", "");
+	assert_list_like(f->st, "b", "hi", "b%3,bx_1");
+	/* With the other fields of the filter. */
+	{
+		struct job_filter filter = { .state = JOB_PENDING, .id_prefix = "b",
+					     .command_like = "hi", .limit = 1 };
+		struct buf b = BUF_INIT;
+
+		assert_int_equal(store_list(f->st, &filter, collect_job, &b, &err), 0);
+		assert_string_equal(b.data, "b%3");
+		buf_release(&b);
+	}
+}
+
 static void test_counts_follow_changes(void **state)
 {
 	struct fixture *f = *state;
@@ -827,6 +884,17 @@ static void test_config_rows(void **state)
 	assert_string_equal(b.data, "backoff-base=2,lease=45");
 	buf_release(&b);
 	assert_int_equal(store_config_list(f->st, stop_kv, NULL, &err), 3);
+
+	/* Unset one, one that is not stored, then all. */
+	assert_int_equal(store_config_set(f->st, "max-retries", "5", &err), 0);
+	assert_int_equal(store_config_unset(f->st, "lease", &err), 0);
+	assert_int_equal(store_config_unset(f->st, "lease", &err), 0);
+	assert_int_equal(store_config_list(f->st, collect_kv, &b, &err), 0);
+	assert_string_equal(b.data, "backoff-base=2,max-retries=5");
+	buf_release(&b);
+	assert_int_equal(store_config_unset(f->st, NULL, &err), 0);
+	assert_int_equal(store_config_list(f->st, collect_kv, &b, &err), 0);
+	assert_null(b.data);
 }
 
 static void test_transactions(void **state)
@@ -1345,6 +1413,7 @@ int main(void)
 		T(test_insert_duplicate),
 		T(test_resolve),
 		T(test_list),
+		T(test_list_prefix_and_command),
 		T(test_counts_follow_changes),
 		T(test_update_writes_fields),
 		T(test_update_guard),
