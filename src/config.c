@@ -1,5 +1,5 @@
 /*
- * config.c - the settings table, validation, and loading the settings from the store.
+ * config.c - the settings table, validation, and applying stored values.
  */
 #include <errno.h>
 #include <math.h>
@@ -9,7 +9,6 @@
 
 #include "config.h"
 #include "job.h"
-#include "store.h"
 #include "util.h"
 
 /*
@@ -139,33 +138,20 @@ static void config_apply(struct config *cfg, const struct config_setting *s, con
 		cfg->durable = !strcmp(v, "full");
 }
 
-struct load_ctx {
-	struct config *cfg;
-};
-
-static int load_one(void *ctx, const char *key, const char *value)
+void config_defaults(struct config *cfg)
 {
-	struct load_ctx *lc = ctx;
+	for (int i = 0; i < config_nsettings; i++)
+		config_apply(cfg, &config_settings[i], config_settings[i].def);
+}
+
+void config_apply_stored(struct config *cfg, const char *key, const char *value)
+{
 	const struct config_setting *s = config_find(key);
 	struct error ignored;
 	char *canon;
 
-	/*
-	 * A value that no longer validates (a key from a newer version, a hand-edited row)
-	 * keeps the default rather than failing every command.
-	 */
 	if (s && config_normalize(s, value, &canon, &ignored) == 0) {
-		config_apply(lc->cfg, s, canon);
+		config_apply(cfg, s, canon);
 		free(canon);
 	}
-	return 0;
-}
-
-int config_load(struct store *store, struct config *cfg, struct error *err)
-{
-	struct load_ctx lc = { cfg };
-
-	for (int i = 0; i < config_nsettings; i++)
-		config_apply(cfg, &config_settings[i], config_settings[i].def);
-	return store_config_list(store, load_one, &lc, err);
 }

@@ -1,9 +1,9 @@
 /*
- * config.h - the settings table and the values read from the store.
+ * config.h - the settings table and the values the queue layer reads from the store.
  *
  * One row per setting (name, type, bounds, default, help) serves config get/set/show, the
  * validation of values and the man page.  Values live in the store, so every process that
- * opens the same store sees the same settings.
+ * opens the same store sees the same settings; this module only validates and applies them.
  */
 #ifndef QUEUECTL_CONFIG_H
 #define QUEUECTL_CONFIG_H
@@ -12,8 +12,6 @@
 #include <stdint.h>
 
 #include "error.h"
-
-struct store;
 
 enum config_type {
 	CONFIG_INT,	 /* a whole number */
@@ -56,7 +54,13 @@ int config_unknown(const char *name, struct error *err);
 int config_normalize(const struct config_setting *s, const char *value, char **out,
 		     struct error *err);
 
-/* The defaults, then every value stored in the store on top. */
-int config_load(struct store *store, struct config *cfg, struct error *err);
+/* Set every setting to its default. */
+void config_defaults(struct config *cfg);
+/*
+ * Apply one stored value (as the store keeps it: key and text) on top of cfg.  A key that is
+ * not known or a value that no longer validates (a key from a newer version, a hand-edited
+ * row) is ignored: the setting keeps its value, rather than every command failing.
+ */
+void config_apply_stored(struct config *cfg, const char *key, const char *value);
 
 #endif

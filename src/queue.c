@@ -1,11 +1,13 @@
 /*
- * queue.c - the job life cycle: what a job becomes at each step, written through the store
- * as guarded updates.
+ * queue.c - the job life cycle: what a job becomes at each step (job.h's table), written
+ * through the store as guarded updates, one transaction per call, stamped with the store's
+ * clock.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "queue.h"
+#include "store.h"
 #include "util.h"
 
 int queue_open(struct queue *q, const char *target, struct error *err)
@@ -29,12 +31,99 @@ void queue_close(struct queue *q)
 	q->store = NULL;
 }
 
+/* Undo a failed write: roll back and return the code already in err. */
+static int rollback(struct queue *q, struct error *err)
+{
+	store_rollback(q->store);
+	return err->code;
+}
+
+/* Commit a write, or roll it back if the commit fails; 0 or the code. */
+static int commit(struct queue *q, struct error *err)
+{
+	return store_commit(q->store, err) ? rollback(q, err) : 0;
+}
+
+void queue_notify(struct queue *q)
+{
+	store_notify(q->store);
+}
+
+/* --- reads --- */
+
+int queue_resolve(struct queue *q, const char *prefix, char **id, struct error *err)
+{
+	return store_resolve(q->store, prefix, id, err);
+}
+
+int queue_get(struct queue *q, const char *id, struct job *job, struct error *err)
+{
+	return store_get(q->store, id, job, err);
+}
+
+int queue_list(struct queue *q, const struct job_filter *f, job_visit_fn *fn, void *ctx,
+	       struct error *err)
+{
+	return store_list(q->store, f, fn, ctx, err);
+}
+
+int queue_counts(struct queue *q, long long counts[JOB_NSTATES], struct error *err)
+{
+	return store_counts(q->store, counts, err);
+}
+
+int queue_attempts(struct queue *q, const char *id, attempt_visit_fn *fn, void *ctx,
+		   struct error *err)
+{
+	return store_attempt_list(q->store, id, fn, ctx, err);
+}
+
+int queue_workers(struct queue *q, worker_visit_fn *fn, void *ctx, struct error *err)
+{
+	return store_worker_list(q->store, fn, ctx, err);
+}
+
+struct machine_ctx {
+	const char *machine;
+	worker_visit_fn *fn;
+	void *ctx;
+};
+
+static int visit_machine_worker(void *ctx, const struct worker_info *w)
+{
+	struct machine_ctx *mc = ctx;
+
+	return w->machine && !strcmp(w->machine, mc->machine) ? mc->fn(mc->ctx, w) : 0;
+}
+
+int queue_machine_workers(struct queue *q, const char *machine, worker_visit_fn *fn,
+			  void *ctx, struct error *err)
+{
+	struct machine_ctx mc = { machine, fn, ctx };
+
+	return store_worker_list(q->store, visit_machine_worker, &mc, err);
+}
+
+int queue_settings(struct queue *q, kv_visit_fn *fn, void *ctx, struct error *err)
+{
+	return store_config_list(q->store, fn, ctx, err);
+}
+
+/* --- settings --- */
+
+static int load_setting(void *ctx, const char *key, const char *value)
+{
+	config_apply_stored(ctx, key, value);
+	return 0;
+}
+
 int queue_config(struct queue *q, const struct config **cfg, struct error *err)
 {
 	if (!q->cfg_loaded) {
 		bool was = q->cfg.durable;
 
-		if (config_load(q->store, &q->cfg, err))
+		config_defaults(&q->cfg);
+		if (store_config_list(q->store, load_setting, &q->cfg, err))
 			return err->code;
 		if (q->cfg.durable != was && store_set_durable(q->store, q->cfg.durable, err))
 			return err->code;
@@ -44,15 +133,74 @@ int queue_config(struct queue *q, const struct config **cfg, struct error *err)
 	return 0;
 }
 
-int queue_enqueue(struct queue *q, const struct job_spec *spec, int64_t now, struct job *job,
-		  struct error *err)
+void queue_config_reload(struct queue *q)
+{
+	q->cfg_loaded = false;
+}
+
+int queue_config_set(struct queue *q, const char *key, const char *value, char **canon,
+		     struct error *err)
+{
+	const struct config_setting *s = config_find(key);
+
+	*canon = NULL;
+	if (!s)
+		return config_unknown(key, err);
+	if (config_normalize(s, value, canon, err))
+		return err->code;
+	if (store_config_set(q->store, s->name, *canon, err)) {
+		free(*canon);
+		*canon = NULL;
+		return err->code;
+	}
+	queue_config_reload(q);
+	return 0;
+}
+
+struct reset_ctx {
+	const struct config_setting *setting;
+	struct buf keys; /* NUL-separated */
+};
+
+/* Collect the stored keys that name the setting, in any spelling config_find accepts. */
+static int collect_setting_key(void *ctx, const char *key, const char *value)
+{
+	struct reset_ctx *rc = ctx;
+
+	if (config_find(key) == rc->setting)
+		buf_add(&rc->keys, key, strlen(key) + 1);
+	return 0;
+}
+
+int queue_config_reset(struct queue *q, const char *key, struct error *err)
+{
+	struct reset_ctx rc = { NULL, BUF_INIT };
+	int rc2 = 0;
+
+	if (key && !(rc.setting = config_find(key)))
+		return config_unknown(key, err);
+	if (store_begin(q->store, err))
+		return err->code;
+	if (!key)
+		rc2 = store_config_unset(q->store, NULL, err);
+	else if (!(rc2 = store_config_list(q->store, collect_setting_key, &rc, err)))
+		for (size_t off = 0; !rc2 && off < rc.keys.len; off += strlen(rc.keys.data + off) + 1)
+			rc2 = store_config_unset(q->store, rc.keys.data + off, err);
+	buf_release(&rc.keys);
+	if (rc2 || commit(q, err))
+		return rollback(q, err);
+	queue_config_reload(q);
+	return 0;
+}
+
+/* --- writes --- */
+
+/* The new job that spec describes, with defaults from cfg, created at now. */
+static void make_job(const struct config *cfg, const struct job_spec *spec, int64_t now,
+		     struct job *job)
 {
 	char idbuf[JOB_ID_GEN_LEN + 1];
-	const struct config *cfg;
-	int rc;
 
-	if (queue_config(q, &cfg, err))
-		return err->code;
 	job_init(job);
 	if (!spec->id)
 		id_generate(idbuf);
@@ -67,17 +215,110 @@ int queue_enqueue(struct queue *q, const struct job_spec *spec, int64_t now, str
 	job->run_at = spec->run_at ? spec->run_at : now + (spec->delay > 0 ? spec->delay * 1000 : 0);
 	job->created_at = spec->created_at ? spec->created_at : now;
 	job->updated_at = now;
-	if ((rc = store_insert(q->store, job, err)))
-		job_release(job);
-	return rc;
 }
 
-void queue_notify(struct queue *q)
+int queue_enqueue(struct queue *q, const struct job_spec *spec, struct job *job,
+		  struct error *err)
 {
+	const struct config *cfg;
+	int64_t now;
+
+	job_init(job);
+	if (queue_config(q, &cfg, err) || store_now(q->store, &now, err))
+		return err->code;
+	make_job(cfg, spec, now, job);
+	/* One insert is a transaction of its own. */
+	if (store_insert(q->store, job, err)) {
+		job_release(job);
+		return err->code;
+	}
+	/* Even a delayed job: idle workers sleep until the next due time, which may be its. */
 	store_notify(q->store);
+	return 0;
 }
 
-int queue_dlq_retry(struct queue *q, const char *id, int64_t now, struct error *err)
+int queue_enqueue_batch(struct queue *q, spec_next_fn *next, void *nctx, job_visit_fn *added,
+			void *actx, struct error *err)
+{
+	const struct config *cfg;
+	int64_t now;
+	int n = 0, rc;
+
+	if (queue_config(q, &cfg, err) || store_now(q->store, &now, err) ||
+	    store_begin(q->store, err))
+		return err->code;
+	for (;;) {
+		struct job_spec spec;
+		struct job job;
+
+		job_spec_init(&spec);
+		if ((rc = next(nctx, &spec, err)) <= 0) {
+			job_spec_release(&spec);
+			break;
+		}
+		make_job(cfg, &spec, now, &job);
+		job_spec_release(&spec);
+		rc = store_insert(q->store, &job, err);
+		if (rc == 0 && added)
+			rc = added(actx, &job);
+		job_release(&job);
+		if (rc)
+			break;
+		n++;
+	}
+	if (rc) {
+		store_rollback(q->store);
+		return rc;
+	}
+	if (commit(q, err))
+		return err->code;
+	if (n > 0)
+		store_notify(q->store);
+	return n;
+}
+
+/*
+ * The indexes of ids without repeats, in their order: a job named twice (or by two
+ * prefixes that the caller resolved) is acted on once.  *n is updated; free the result.
+ */
+struct id_at {
+	const char *id;
+	int at;
+};
+
+static int by_id_then_at(const void *a, const void *b)
+{
+	const struct id_at *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : (x->at > y->at) - (x->at < y->at);
+}
+
+static int by_at(const void *a, const void *b)
+{
+	const struct id_at *x = a, *y = b;
+
+	return (x->at > y->at) - (x->at < y->at);
+}
+
+static struct id_at *unique_ids(const char *const *ids, int *n)
+{
+	struct id_at *u = xcalloc(*n > 0 ? (size_t)*n : 1, sizeof *u);
+	int k = 0;
+
+	for (int i = 0; i < *n; i++)
+		u[i] = (struct id_at){ ids[i], i };
+	qsort(u, (size_t)*n, sizeof *u, by_id_then_at);
+	for (int i = 0; i < *n; i++)
+		if (k == 0 || strcmp(u[k - 1].id, u[i].id))
+			u[k++] = u[i];
+	qsort(u, (size_t)k, sizeof *u, by_at);
+	*n = k;
+	return u;
+}
+
+/* dead -> pending, a new cycle: attempts restart from 0 so the job gets its full retries. */
+static int retry_one(struct queue *q, const char *id, int64_t now, struct error *err)
 {
 	struct job job;
 	int rc;
@@ -89,10 +330,7 @@ int queue_dlq_retry(struct queue *q, const char *id, int64_t now, struct error *
 				 "retried", id, job_state_name(job.state));
 		goto out;
 	}
-	/*
-	 * A new cycle: attempts restart from 0 so the job gets its full max_retries again.
-	 * last_error and exit_code stay as a record of why it died until the next attempt.
-	 */
+	/* last_error and exit_code stay as a record of why it died until the next attempt. */
 	job.state = JOB_PENDING;
 	job.attempts = 0;
 	job.run_at = now;
@@ -107,27 +345,126 @@ out:
 	return rc;
 }
 
-static char *job_log_dir(struct queue *q, const char *id)
+/* Retry the n ids of the NUL-separated list ids, all or none; fn sees each after the commit. */
+static int retry_ids(struct queue *q, const char *const *ids, int n, id_visit_fn *fn,
+		     void *ctx, struct error *err)
 {
-	return xasprintf("%s/logs/%s", store_files_dir(q->store), id);
+	int64_t now;
+	int rc = 0;
+
+	if (store_now(q->store, &now, err) || store_begin(q->store, err))
+		return err->code;
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = retry_one(q, ids[i], now, err);
+	if (rc || commit(q, err))
+		return rollback(q, err);
+	if (n > 0)
+		store_notify(q->store);
+	for (int i = 0; fn && i < n; i++)
+		fn(ctx, ids[i]);
+	return n;
 }
 
-char *queue_log_path(struct queue *q, const char *id, int run)
+int queue_dlq_retry(struct queue *q, const char *const *ids, int nids, id_visit_fn *fn,
+		    void *ctx, struct error *err)
 {
-	return xasprintf("%s/logs/%s/%d.log", store_files_dir(q->store), id, run);
+	int n = nids;
+	struct id_at *u = unique_ids(ids, &n);
+	const char **list = xcalloc(n > 0 ? (size_t)n : 1, sizeof *list);
+	int rc;
+
+	for (int i = 0; i < n; i++)
+		list[i] = u[i].id;
+	rc = retry_ids(q, list, n, fn, ctx, err);
+	free(list);
+	free(u);
+	return rc;
 }
 
-int queue_delete(struct queue *q, const char *id, struct error *err)
+struct id_list {
+	struct buf text; /* NUL-separated */
+	int n;
+};
+
+static int collect_job_id(void *ctx, const struct job *job)
 {
-	return store_remove(q->store, id, err);
+	struct id_list *l = ctx;
+
+	buf_add(&l->text, job->id, strlen(job->id) + 1);
+	l->n++;
+	return 0;
 }
 
-void queue_remove_logs(struct queue *q, const char *id)
+/* The ids of l as an array into its text (free the array only). */
+static const char **id_array(const struct id_list *l)
 {
-	char *dir = job_log_dir(q, id);
+	const char **a = xcalloc(l->n > 0 ? (size_t)l->n : 1, sizeof *a);
+	size_t off = 0;
+
+	for (int i = 0; i < l->n; i++, off += strlen(l->text.data + off) + 1)
+		a[i] = l->text.data + off;
+	return a;
+}
+
+int queue_dlq_retry_all(struct queue *q, const char *queue_name, id_visit_fn *fn, void *ctx,
+			struct error *err)
+{
+	struct job_filter f = { .state = JOB_DEAD, .queue = queue_name };
+	struct id_list l = { BUF_INIT, 0 };
+	const char **ids;
+	int rc;
+
+	/*
+	 * Listed before the transaction: a job that dies meanwhile waits for the next retry,
+	 * and one retried or deleted meanwhile fails the whole call, as a named one would.
+	 */
+	if (store_list(q->store, &f, collect_job_id, &l, err)) {
+		buf_release(&l.text);
+		return err->code;
+	}
+	ids = id_array(&l);
+	rc = retry_ids(q, ids, l.n, fn, ctx, err);
+	free(ids);
+	buf_release(&l.text);
+	return rc;
+}
+
+/*
+ * Where a job's logs go when the job does: only after the commit, so that a rolled-back
+ * delete keeps them.  (Logs are moving to a module of their own: this is the one place to
+ * point at it.)
+ */
+static void remove_logs(struct queue *q, const char *id)
+{
+	char *dir = xasprintf("%s/logs/%s", store_files_dir(q->store), id);
 
 	remove_tree(dir);
 	free(dir);
+}
+
+int queue_delete(struct queue *q, const char *const *ids, int nids, id_visit_fn *fn,
+		 void *ctx, struct error *err)
+{
+	int n = nids, rc = 0;
+	struct id_at *u = unique_ids(ids, &n);
+
+	if (store_begin(q->store, err)) {
+		free(u);
+		return err->code;
+	}
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = store_remove(q->store, u[i].id, err);
+	if (rc || commit(q, err)) {
+		free(u);
+		return rollback(q, err);
+	}
+	for (int i = 0; i < n; i++) {
+		remove_logs(q, u[i].id);
+		if (fn)
+			fn(ctx, u[i].id);
+	}
+	free(u);
+	return n;
 }
 
 static int collect_id(void *ctx, const char *id)
@@ -149,34 +486,95 @@ int queue_purge(struct queue *q, enum job_state state, int64_t before, struct er
 	if (store_begin(q->store, err))
 		return err->code;
 	n = store_purge(q->store, state, before, collect_id, &ids, err);
-	if (n < 0 || store_commit(q->store, err)) {
-		store_rollback(q->store);
+	if (n < 0 || commit(q, err)) {
 		buf_release(&ids);
-		return err->code;
+		return rollback(q, err);
 	}
 	/* Logs go only once the rows are gone for good: a failed purge leaves both. */
 	for (size_t off = 0; off < ids.len; off += strlen(ids.data + off) + 1)
-		queue_remove_logs(q, ids.data + off);
+		remove_logs(q, ids.data + off);
 	buf_release(&ids);
 	return n;
 }
 
-int queue_config_set(struct queue *q, const char *key, const char *value, char **canon,
-		     struct error *err)
+int queue_purge_older(struct queue *q, enum job_state state, int64_t older_than,
+		      struct error *err)
 {
-	const struct config_setting *s = config_find(key);
+	int64_t now;
 
-	if (!s)
-		return config_unknown(key, err);
-	if (config_normalize(s, value, canon, err))
+	if (store_now(q->store, &now, err))
 		return err->code;
-	if (store_config_set(q->store, s->name, *canon, err)) {
-		free(*canon);
-		*canon = NULL;
+	/* "Older than 0" is every one, up to and including now. */
+	return queue_purge(q, state, older_than ? now - older_than * 1000 : now + 1, err);
+}
+
+char *queue_log_path(struct queue *q, const char *id, int run)
+{
+	return xasprintf("%s/logs/%s/%d.log", store_files_dir(q->store), id, run);
+}
+
+/* --- the worker's traffic --- */
+
+int queue_worker_register(struct queue *q, const struct worker_info *w, struct error *err)
+{
+	struct worker_info row = *w;
+
+	if (store_now(q->store, &row.started_at, err))
 		return err->code;
-	}
-	q->cfg_loaded = false;
-	return 0;
+	row.heartbeat_at = row.started_at;
+	return store_worker_add(q->store, &row, err);
+}
+
+int queue_worker_unregister(struct queue *q, const char *worker_id, struct error *err)
+{
+	int n;
+
+	if (store_begin(q->store, err))
+		return err->code;
+	n = store_release(q->store, worker_id, NULL, err);
+	if (n < 0 || store_worker_remove(q->store, worker_id, err) || commit(q, err))
+		return rollback(q, err);
+	if (n > 0)
+		store_notify(q->store);
+	return n;
+}
+
+int queue_heartbeat(struct queue *q, const char *worker_id, struct error *err)
+{
+	const struct config *cfg;
+	int64_t now;
+	int n;
+
+	if (queue_config(q, &cfg, err) || store_now(q->store, &now, err) ||
+	    store_begin(q->store, err))
+		return err->code;
+	n = store_worker_beat(q->store, worker_id, now, err);
+	if (n < 0 || store_renew(q->store, worker_id, now + cfg->lease * 1000, err) < 0 ||
+	    commit(q, err))
+		return rollback(q, err);
+	return n;
+}
+
+int queue_recover_leases(struct queue *q, struct error *err)
+{
+	int64_t now;
+	int n;
+
+	if (store_now(q->store, &now, err))
+		return err->code;
+	if ((n = store_recover_leases(q->store, now, err)) > 0)
+		store_notify(q->store);
+	return n;
+}
+
+int queue_prune_workers(struct queue *q, struct error *err)
+{
+	const struct config *cfg;
+	int64_t now;
+
+	if (queue_config(q, &cfg, err) || store_now(q->store, &now, err))
+		return err->code;
+	return store_prune_workers(q->store, now - 2 * cfg->lease * 1000, err);
 }
 
 int queue_claim(struct queue *q, const char *worker_id, const char *const *queues, int nqueues,
@@ -195,19 +593,38 @@ int queue_claim(struct queue *q, const char *worker_id, const char *const *queue
 	return store_claim(q->store, &req, job, err);
 }
 
+int queue_started(struct queue *q, const struct job *job, int pid, long long pid_start,
+		  struct error *err)
+{
+	return store_started(q->store, job->id, job->worker_id, pid, pid_start, err);
+}
+
+static int64_t retry_delay(const struct config *cfg, const struct job *job, int attempts)
+{
+	double base = job->backoff_base ? job->backoff_base : cfg->backoff_base;
+
+	return job_retry_delay_ms(attempts, base, cfg->backoff_max);
+}
+
+int64_t queue_retry_delay_ms(struct queue *q, const struct job *job)
+{
+	return retry_delay(&q->cfg, job, job->attempts + 1);
+}
+
 int queue_finish(struct queue *q, const struct job *job, const struct job_result *res,
 		 enum job_state *next, struct error *err)
 {
 	const struct config *cfg;
 	struct job upd = *job;
 	struct attempt a;
+	int64_t now;
 	int rc;
 
-	if (queue_config(q, &cfg, err))
+	if (queue_config(q, &cfg, err) || store_now(q->store, &now, err))
 		return err->code;
+	/* The job's times are the store's; its started_at is the claim's. */
 	upd.attempts = job->attempts + 1;
-	upd.updated_at = upd.finished_at = res->finished_at;
-	upd.started_at = res->started_at;
+	upd.updated_at = upd.finished_at = now;
 	upd.worker_id = NULL;
 	upd.lease_until = 0;
 	upd.last_error = res->ok ? NULL : (char *)res->error;
@@ -221,11 +638,7 @@ int queue_finish(struct queue *q, const struct job *job, const struct job_result
 		upd.last_error = NULL;
 	} else if (upd.attempts <= job->max_retries) {
 		upd.state = JOB_FAILED;
-		upd.run_at = res->finished_at +
-			     job_retry_delay_ms(upd.attempts,
-						job->backoff_base ? job->backoff_base
-								  : cfg->backoff_base,
-						cfg->backoff_max);
+		upd.run_at = now + retry_delay(cfg, job, upd.attempts);
 	} else {
 		upd.state = JOB_DEAD;
 	}
@@ -249,14 +662,43 @@ int queue_finish(struct queue *q, const struct job *job, const struct job_result
 	rc = store_update(q->store, &upd, JOB_PROCESSING, job->worker_id, err);
 	if (rc > 0 && store_attempt_add(q->store, &a, err))
 		rc = err->code;
-	if (rc < 0 || store_commit(q->store, err)) {
-		store_rollback(q->store);
-		return err->code;
-	}
+	if (rc < 0 || commit(q, err))
+		return rollback(q, err);
+	/* A retry is scheduled: idle workers sleeping until the next due time look again. */
+	if (rc > 0 && upd.state == JOB_FAILED)
+		store_notify(q->store);
 	return rc;
 }
 
 int queue_release(struct queue *q, const struct job *job, struct error *err)
 {
-	return store_release(q->store, job->worker_id, job->id, err);
+	int n = store_release(q->store, job->worker_id, job->id, err);
+
+	if (n > 0)
+		store_notify(q->store);
+	return n;
+}
+
+int queue_next_due(struct queue *q, const char *const *queues, int nqueues, int64_t *in_ms,
+		   struct error *err)
+{
+	struct claim_req req = { .queues = queues, .nqueues = nqueues };
+	int64_t now, when;
+	int rc;
+
+	if (store_now(q->store, &now, err))
+		return err->code;
+	if ((rc = store_next_due(q->store, &req, &when, err)) == 1)
+		*in_ms = when > now ? when - now : 0;
+	return rc;
+}
+
+int queue_wait_fd(struct queue *q, struct error *err)
+{
+	return store_wait_fd(q->store, err);
+}
+
+void queue_wait_drain(struct queue *q)
+{
+	store_wait_drain(q->store);
 }

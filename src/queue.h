@@ -1,9 +1,17 @@
 /*
- * queue.h - the job life cycle over a store: enqueue, claim, finish (complete, retry with
- * backoff, or dead letter), release, dlq retry, delete, purge, and settings.
+ * queue.h - the one API above the store: the job life cycle (enqueue, claim, finish with
+ * retry or dead letter, release, dlq retry, delete, purge) applying the state machine of
+ * job.h, the reads a front end needs, the settings, and the worker's traffic (registration,
+ * heartbeat, recovery, wake-ups).
  *
- * Commands read through the store directly (get, list, counts) and change jobs only through
- * this layer, which is where the state machine of job.h is applied.
+ * Every write is one call that any front end (the CLI, later an HTTP API) can make, and is
+ * all or nothing: it commits before it returns and, after the commit, wakes idle workers if
+ * it made jobs due, so callers never handle transactions or wake-ups.  Every time the queue
+ * layer writes comes from the store's clock (store_now), never the caller's.
+ *
+ * Functions return 0 (or the count documented) on success, or a negative QE_* code with err
+ * filled in.  Records passed to a callback are valid only during the call; a nonzero return
+ * from a read's callback stops the read and is returned.
  */
 #ifndef QUEUECTL_QUEUE_H
 #define QUEUECTL_QUEUE_H
@@ -12,51 +20,167 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "error.h"
 #include "job.h"
-#include "store.h"
 
+struct store;
+
+/*
+ * The handle; its fields are the queue layer's.  (cmd/ and the worker still read store and
+ * cfg, and write cfg_loaded: to be removed once cmd/ and worker use queue_*.)
+ */
 struct queue {
 	struct store *store;
 	struct config cfg;
 	bool cfg_loaded;
 };
 
-/* Open the store at target and wrap it; queue_close closes it. */
+/* Open the store at target (a file path or a URL) and wrap it; queue_close closes it. */
 int queue_open(struct queue *q, const char *target, struct error *err);
 void queue_close(struct queue *q);
-/* The settings, read from the store on first use. */
+
+/* --- reads --- */
+
+/*
+ * Find the one job whose id is prefix or starts with it; *id is malloc'd.  QE_NOTFOUND if
+ * none, QE_INPUT if the prefix is ambiguous.
+ */
+int queue_resolve(struct queue *q, const char *prefix, char **id, struct error *err);
+/* Load a job by exact id, with its detail (job_release frees it); QE_NOTFOUND if none. */
+int queue_get(struct queue *q, const char *id, struct job *job, struct error *err);
+/* Stream the jobs f lets through, oldest first, without their output. */
+int queue_list(struct queue *q, const struct job_filter *f, job_visit_fn *fn, void *ctx,
+	       struct error *err);
+/* The number of jobs in each state; cheap at any size. */
+int queue_counts(struct queue *q, long long counts[JOB_NSTATES], struct error *err);
+/* Stream a job's attempts, oldest first (none for an unknown id). */
+int queue_attempts(struct queue *q, const char *id, attempt_visit_fn *fn, void *ctx,
+		   struct error *err);
+/* Stream the registered workers, by start time. */
+int queue_workers(struct queue *q, worker_visit_fn *fn, void *ctx, struct error *err);
+/*
+ * Stream the workers registered from machine (worker_info.machine, compared exactly; never
+ * the hostname): the ones whose processes this machine can check.
+ */
+int queue_machine_workers(struct queue *q, const char *machine, worker_visit_fn *fn,
+			  void *ctx, struct error *err);
+/* Stream the stored settings as they are stored, by key (what store_config_list gives). */
+int queue_settings(struct queue *q, kv_visit_fn *fn, void *ctx, struct error *err);
+
+/* --- settings --- */
+
+/* The settings in effect: defaults, then the stored values; read from the store on first use. */
 int queue_config(struct queue *q, const struct config **cfg, struct error *err);
-
-/*
- * Turn spec into a new pending job and insert it, with defaults from the config: a generated
- * id, max_retries, timeout, queue "default", run_at now (or now + delay).  On success *job
- * holds the stored job (job_release frees it).  Call inside store_begin/commit to batch;
- * alone, the insert is its own transaction.  Call queue_notify after the commit.
- */
-int queue_enqueue(struct queue *q, const struct job_spec *spec, int64_t now, struct job *job,
-		  struct error *err);
-/* Wake idle workers: jobs were added or became due. */
-void queue_notify(struct queue *q);
-
-/* dead -> pending with attempts reset (a new cycle); QE_CONFLICT if the job is not dead. */
-int queue_dlq_retry(struct queue *q, const char *id, int64_t now, struct error *err);
-/*
- * Delete a job that is not processing, with its history.  Its logs are not touched: call
- * queue_remove_logs once the deletion is committed, so a rolled-back delete keeps them.
- */
-int queue_delete(struct queue *q, const char *id, struct error *err);
-void queue_remove_logs(struct queue *q, const char *id);
-/* Delete the jobs in state (completed or dead) last updated before "before"; returns how many. */
-int queue_purge(struct queue *q, enum job_state state, int64_t before, struct error *err);
+/* Read the settings again at the next use (a worker picking up 'config set'). */
+void queue_config_reload(struct queue *q);
 /* Validate and store a setting; *canon (malloc'd) is the value as stored. */
 int queue_config_set(struct queue *q, const char *key, const char *value, char **canon,
 		     struct error *err);
+/*
+ * Return a setting to its default by removing its stored value (every setting when key is
+ * NULL); an unknown key is the same QE_INPUT as queue_config_set gives.
+ */
+int queue_config_reset(struct queue *q, const char *key, struct error *err);
 
-/* The path of the log of a job's run: <files>/logs/<id>/<run>.log (malloc'd). */
-char *queue_log_path(struct queue *q, const char *id, int run);
+/* --- writes --- */
+
+/*
+ * Turn spec into a new pending job and store it, with defaults from the settings: a
+ * generated id, max_retries, timeout, queue "default", run_at now (or now + delay).  On
+ * success *job holds the stored job (job_release frees it); QE_CONFLICT if the id is taken.
+ */
+int queue_enqueue(struct queue *q, const struct job_spec *spec, struct job *job,
+		  struct error *err);
+/*
+ * The source of a batch: returns 1 with *spec filled in (the queue layer releases it), 0 at
+ * the end, or a negative QE_* code with err set, which the batch returns as it is.
+ */
+typedef int spec_next_fn(void *ctx, struct job_spec *spec, struct error *err);
+/*
+ * Store every spec that next gives, as queue_enqueue would, in one transaction: all of them
+ * or none.  added (may be NULL) sees each job as it is stored, before the commit, so what it
+ * shows must wait for success; it returns 0, or a negative QE_* code with err set to stop
+ * and roll back.  Returns how many were stored (0 for an empty batch, which is no error).
+ *
+ * When storing a spec fails (its id is taken), err is the store's message, unprefixed: the
+ * failure is about the spec that next gave last and added has not seen, which the caller
+ * can tell apart from a failure to begin or commit, and name (enqueue --file puts "line N: "
+ * in front).
+ */
+int queue_enqueue_batch(struct queue *q, spec_next_fn *next, void *nctx, job_visit_fn *added,
+			void *actx, struct error *err);
+/*
+ * Send dead jobs back to pending for a new cycle (attempts from 0, due now), by exact id;
+ * one named twice is retried once.  All or nothing: an unknown id is QE_NOTFOUND, and one
+ * that is not dead is QE_CONFLICT ("job 'x' is completed, not dead: only dead jobs can be
+ * retried").  fn (may be NULL) sees each retried id after the commit.  Returns the count.
+ */
+int queue_dlq_retry(struct queue *q, const char *const *ids, int nids, id_visit_fn *fn,
+		    void *ctx, struct error *err);
+/* The same for every dead job, or those of one named queue; returns the count. */
+int queue_dlq_retry_all(struct queue *q, const char *queue_name, id_visit_fn *fn, void *ctx,
+			struct error *err);
+/*
+ * Delete jobs that are not processing, with their history, by exact id; one named twice is
+ * deleted once.  All or nothing: an unknown id is QE_NOTFOUND, a processing one QE_CONFLICT.
+ * Their logs are removed after the commit, and fn (may be NULL) sees each id then.  Returns
+ * the count.
+ */
+int queue_delete(struct queue *q, const char *const *ids, int nids, id_visit_fn *fn,
+		 void *ctx, struct error *err);
+/*
+ * Delete the jobs in state (completed or dead, else QE_INPUT) last updated more than
+ * older_than seconds ago by the store's clock (0: all of them), with their history and
+ * logs; returns how many.
+ */
+int queue_purge_older(struct queue *q, enum job_state state, int64_t older_than,
+		      struct error *err);
+/*
+ * The same with the cut-off given as a time (updated_at before "before"): to be removed
+ * once cmd/ uses queue_purge_older.
+ */
+int queue_purge(struct queue *q, enum job_state state, int64_t before, struct error *err);
+
+/* --- the worker's traffic --- */
+
+/*
+ * Register a worker (or register it again under the same id); its started_at and
+ * heartbeat_at are the store's now, whatever w holds.
+ */
+int queue_worker_register(struct queue *q, const struct worker_info *w, struct error *err);
+/*
+ * Forget a worker: it exits, or it died (another worker of its machine found it gone).  Its
+ * processing jobs go back to pending without counting an attempt; returns how many.
+ */
+int queue_worker_unregister(struct queue *q, const char *worker_id, struct error *err);
+/*
+ * The worker is alive: its heartbeat is now, and its jobs' leases run for another lease
+ * setting from now.  Returns how many worker rows it updated: 0 means the worker is no
+ * longer registered (pruned as stale), and should register again.
+ */
+int queue_heartbeat(struct queue *q, const char *worker_id, struct error *err);
+/* Return to pending (recover, uncounted) the jobs whose lease has ended; returns how many. */
+int queue_recover_leases(struct queue *q, struct error *err);
+/* Forget the workers with no heartbeat for two leases; returns how many. */
+int queue_prune_workers(struct queue *q, struct error *err);
+
+/*
+ * Claim the next due job for the worker (see store_claim), with a lease of the lease
+ * setting; 1 if *job was filled (job_release frees it), 0 if none is due.
+ */
+int queue_claim(struct queue *q, const char *worker_id, const char *const *queues, int nqueues,
+		struct job *job, struct error *err);
+/*
+ * Record the process (group leader) running job (as claimed) and its start time, so that a
+ * job orphaned by a dead worker can be stopped before it runs again.  Returns 1 if the
+ * worker still owned the job, 0 if not.
+ */
+int queue_started(struct queue *q, const struct job *job, int pid, long long pid_start,
+		  struct error *err);
 
 /* What happened to one attempt, as the worker saw it. */
 struct job_result {
+	/* The process's start and end on the worker's clock: the attempt's history keeps them. */
 	int64_t started_at, finished_at;
 	bool ok;	     /* exited 0 */
 	const char *error;   /* readable cause when not ok: "exit status 3", "timed out after 5s" */
@@ -68,18 +192,47 @@ struct job_result {
 	const char *machine; /* the worker's machine (worker_info), where the log is; or NULL */
 };
 
-/* Claim the next due job for the worker (see store_claim); 1 if *job was filled, 0 if none. */
-int queue_claim(struct queue *q, const char *worker_id, const char *const *queues, int nqueues,
-		struct job *job, struct error *err);
 /*
  * Record the result of the attempt that job (as claimed) made: completed, or failed with the
  * next run at now + min(base ^ attempts, backoff-max), where base is the job's own backoff
- * base or else the backoff-base setting, or dead once the retries are spent.  Recorded only if the worker still owns the job: returns 1 if recorded, 0 if the
- * job was taken away meanwhile (its lease expired), and sets *next to the new state.
+ * base or else the backoff-base setting, or dead once the retries are spent.  Recorded only
+ * if the worker still owns the job: returns 1 if recorded, 0 if the job was taken away
+ * meanwhile (its lease expired), and sets *next to the new state.
  */
 int queue_finish(struct queue *q, const struct job *job, const struct job_result *res,
 		 enum job_state *next, struct error *err);
-/* Give a running job back to pending without counting the attempt (hard stop). */
+/* The wait queue_finish gives job (as claimed) if this attempt fails, with the settings as loaded. */
+int64_t queue_retry_delay_ms(struct queue *q, const struct job *job);
+/* Give a running job back to pending without counting the attempt (a hard stop). */
 int queue_release(struct queue *q, const struct job *job, struct error *err);
+/*
+ * How long until the next job that a worker of these queues (NULL: any) could claim is due,
+ * on the store's clock (0 if one is due now): 1 and *in_ms, or 0 if there is none.
+ */
+int queue_next_due(struct queue *q, const char *const *queues, int nqueues, int64_t *in_ms,
+		   struct error *err);
+
+/*
+ * A descriptor that becomes readable when a write makes jobs due; queue_wait_drain resets
+ * it.  Missed wake-ups are possible (a write on another machine): poll it with a timeout.
+ */
+int queue_wait_fd(struct queue *q, struct error *err);
+void queue_wait_drain(struct queue *q);
+
+/*
+ * Wake idle workers: every write above does it when needed.  (For the worker's own calls
+ * until it uses queue_*: to be removed then.)
+ */
+void queue_notify(struct queue *q);
+
+/* The path of the log of a job's run: <files>/logs/<id>/<run>.log (malloc'd). */
+char *queue_log_path(struct queue *q, const char *id, int run);
+
+/*
+ * Transition only: cmd/ and the worker still call store_* and find store.h through this
+ * header.  To be removed once cmd/ and worker use queue_*, with its line in
+ * tests/check-layers.sh.
+ */
+#include "store.h"
 
 #endif

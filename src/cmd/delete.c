@@ -15,40 +15,34 @@ extern const struct cmd_entry cmd_delete;
  * All in one transaction: a typo in the third id deletes nothing, and the logs go only once
  * the rows are gone for good.  Naming a job twice (or by two prefixes) deletes it once.
  */
+static int print_id(void *ctx, const char *id)
+{
+	puts(id);
+	return 0;
+}
+
 static int delete_run(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct buf ids = BUF_INIT;
 	struct queue *q;
-	int c, rc = 0;
+	char **ids;
+	int c, n = 0, rc = 0;
 
 	while ((c = cmd_getopt(ctx, &cmd_delete, argc, argv, "", NULL, &rc)) != -1)
 		return rc;
 	if (optind == argc)
 		return cmd_usage_error(ctx, &cmd_delete, "missing job id");
-	if (!(q = cmd_queue(ctx)) || store_begin(q->store, &ctx->err))
+	if (!(q = cmd_queue(ctx)))
 		return ctx->err.code;
-	for (int i = optind; i < argc && rc == 0; i++) {
-		char *id;
-
-		if ((rc = cmd_resolve(ctx, argv[i], &id)))
-			break;
-		if (!cmd_ids_has(&ids, id)) {
-			buf_add(&ids, id, strlen(id) + 1);
-			rc = queue_delete(q, id, &ctx->err);
-		}
-		free(id);
-	}
-	if (rc == 0)
-		rc = store_commit(q->store, &ctx->err);
-	if (rc) {
-		store_rollback(q->store);
-	} else {
-		for (size_t off = 0; off < ids.len; off += strlen(ids.data + off) + 1) {
-			queue_remove_logs(q, ids.data + off);
-			puts(ids.data + off);
-		}
-	}
-	buf_release(&ids);
+	ids = xcalloc((size_t)(argc - optind), sizeof *ids);
+	for (int i = optind; i < argc && rc == 0; i++)
+		if ((rc = cmd_resolve(ctx, argv[i], &ids[n])) == 0)
+			n++;
+	if (rc == 0 && (rc = queue_delete(q, (const char *const *)ids, n, print_id, NULL,
+					  &ctx->err)) > 0)
+		rc = 0;
+	for (int i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
 	return rc;
 }
 

@@ -33,11 +33,9 @@ static int dlq_list_run(struct cmd_ctx *ctx, int argc, char **argv)
 	return cmd_list_jobs(ctx, &f, json, true);
 }
 
-static int collect_dead(void *ctx, const struct job *job)
+static int print_id(void *ctx, const char *id)
 {
-	struct buf *ids = ctx;
-
-	buf_add(ids, job->id, strlen(job->id) + 1);
+	puts(id);
 	return 0;
 }
 
@@ -52,13 +50,10 @@ static int dlq_retry_run(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct store_filter f = { .state = JOB_DEAD };
-	struct buf ids = BUF_INIT;
-	int64_t now = time_now_ms();
 	struct queue *q;
 	bool all = false;
-	long n = 0;
-	int c, rc = 0;
+	char **ids;
+	int c, n = 0, rc = 0;
 
 	while ((c = cmd_getopt(ctx, &cmd_dlq_retry, argc, argv, "", opts, &rc)) != -1) {
 		if (c == CMD_EXIT)
@@ -68,34 +63,25 @@ static int dlq_retry_run(struct cmd_ctx *ctx, int argc, char **argv)
 	if (all == (optind < argc))
 		return cmd_usage_error(ctx, &cmd_dlq_retry, all ? "give ids or --all, not both"
 								: "missing job id (or --all)");
-	if (!(q = cmd_queue(ctx)) || store_begin(q->store, &ctx->err))
+	if (!(q = cmd_queue(ctx)))
 		return ctx->err.code;
 	if (all) {
-		rc = store_list(q->store, &f, collect_dead, &ids, &ctx->err);
-	} else {
-		for (int i = optind; i < argc && rc == 0; i++) {
-			char *id;
-
-			if ((rc = cmd_resolve(ctx, argv[i], &id)) == 0) {
-				if (!cmd_ids_has(&ids, id)) /* named twice: retried once */
-					buf_add(&ids, id, strlen(id) + 1);
-				free(id);
-			}
+		if ((rc = queue_dlq_retry_all(q, NULL, print_id, NULL, &ctx->err)) >= 0) {
+			fprintf(stderr, "retried %d dead job%s\n", rc, rc == 1 ? "" : "s");
+			rc = 0;
 		}
+		return rc;
 	}
-	for (size_t off = 0; rc == 0 && off < ids.len; off += strlen(ids.data + off) + 1, n++)
-		rc = queue_dlq_retry(q, ids.data + off, now, &ctx->err);
-	if (rc == 0 && (rc = store_commit(q->store, &ctx->err)) == 0) {
-		if (n)
-			queue_notify(q);
-		for (size_t off = 0; off < ids.len; off += strlen(ids.data + off) + 1)
-			puts(ids.data + off);
-		if (all)
-			fprintf(stderr, "retried %ld dead job%s\n", n, n == 1 ? "" : "s");
-	} else {
-		store_rollback(q->store);
-	}
-	buf_release(&ids);
+	ids = xcalloc((size_t)(argc - optind), sizeof *ids);
+	for (int i = optind; i < argc && rc == 0; i++)
+		if ((rc = cmd_resolve(ctx, argv[i], &ids[n])) == 0)
+			n++;
+	if (rc == 0 && (rc = queue_dlq_retry(q, (const char *const *)ids, n, print_id, NULL,
+					     &ctx->err)) > 0)
+		rc = 0;
+	for (int i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
 	return rc;
 }
 

@@ -43,90 +43,104 @@ static void apply(struct job_spec *spec, const struct overrides *o)
 }
 
 /* Store one spec and print its id. */
-static int add(struct cmd_ctx *ctx, struct queue *q, struct job_spec *spec, int64_t now)
+static int add(struct cmd_ctx *ctx, struct queue *q, struct job_spec *spec)
 {
 	struct job job;
 
-	if (queue_enqueue(q, spec, now, &job, &ctx->err))
+	if (queue_enqueue(q, spec, &job, &ctx->err))
 		return ctx->err.code;
 	puts(job.id);
 	job_release(&job);
 	return 0;
 }
 
+/* A JSONL file read as the specs of a batch. */
+struct file_specs {
+	FILE *f;
+	const char *path;
+	const struct overrides *o;
+	char *line;
+	size_t cap;
+	long lineno;
+	struct buf ids; /* of the stored jobs, one a line */
+	bool unstored;	/* the spec of line lineno went to the queue and is not stored yet */
+};
+
+/* The next job of the file (queue_enqueue_batch's spec_next_fn). */
+static int next_spec(void *arg, struct job_spec *spec, struct error *err)
+{
+	struct file_specs *fs = arg;
+	ssize_t len;
+
+	while ((len = getline(&fs->line, &fs->cap, fs->f)) >= 0) {
+		size_t l = (size_t)len;
+
+		fs->lineno++;
+		while (l > 0 && (fs->line[l - 1] == '\n' || fs->line[l - 1] == '\r'))
+			l--;
+		if (strspn(fs->line, " \t") == l) /* blank lines are allowed */
+			continue;
+		if (job_spec_parse(spec, fs->line, l, err)) {
+			/* jansson counts lines within the one line it saw; say the file's line. */
+			if (!strncmp(err->msg, "invalid job JSON at line 1, ", 28)) {
+				char rest[sizeof err->msg]; /* the message is rewritten in place */
+
+				snprintf(rest, sizeof rest, "%s", err->msg + 28);
+				error_set(err, err->code, "invalid job JSON at line %ld, %s",
+					  fs->lineno, rest);
+			} else {
+				error_prefix(err, "line %ld: ", fs->lineno);
+			}
+			return err->code;
+		}
+		apply(spec, fs->o);
+		fs->unstored = true;
+		return 1;
+	}
+	if (ferror(fs->f))
+		return error_set(err, QE_INPUT, "cannot read '%s': %s", fs->path, strerror(errno));
+	return 0;
+}
+
+static int stored(void *arg, const struct job *job)
+{
+	struct file_specs *fs = arg;
+
+	buf_add(&fs->ids, job->id, strlen(job->id));
+	buf_add(&fs->ids, "\n", 1);
+	fs->unstored = false;
+	return 0;
+}
+
 /*
- * Every line is parsed and stored inside one transaction; the ids are printed only after
- * the commit, so that a failure prints nothing and leaves the store as it was.
+ * Every line is stored in one batch; the ids are printed only after it succeeded, so that
+ * a failure prints nothing and leaves the store as it was.
  */
 static int enqueue_file(struct cmd_ctx *ctx, const char *path, const struct overrides *o)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "re") : stdin;
-	struct buf ids = BUF_INIT;
+	struct file_specs fs = { .f = strcmp(path, "-") ? fopen(path, "re") : stdin,
+				 .path = path, .o = o, .ids = BUF_INIT };
 	struct queue *q;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	long lineno = 0, n = 0;
-	int64_t now = time_now_ms();
-	int rc = 0;
+	int rc;
 
-	if (!f)
+	if (!fs.f)
 		return error_set(&ctx->err, QE_INPUT, "cannot read '%s': %s", path, strerror(errno));
-	if (!(q = cmd_queue(ctx)) || store_begin(q->store, &ctx->err)) {
+	if (!(q = cmd_queue(ctx))) {
 		rc = ctx->err.code;
-		goto out;
-	}
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		struct job_spec spec;
-		struct job job;
-		size_t l = (size_t)len;
-
-		lineno++;
-		while (l > 0 && (line[l - 1] == '\n' || line[l - 1] == '\r'))
-			l--;
-		if (strspn(line, " \t") == l) /* blank lines are allowed */
-			continue;
-		job_spec_init(&spec);
-		if (job_spec_parse(&spec, line, l, &ctx->err) == 0) {
-			apply(&spec, o);
-			queue_enqueue(q, &spec, now, &job, &ctx->err);
-		}
-		job_spec_release(&spec);
-		if (ctx->err.code) {
-			/* jansson counts lines within the one line it saw; say the file's line. */
-			if (!strncmp(ctx->err.msg, "invalid job JSON at line 1, ", 28)) {
-				char rest[sizeof ctx->err.msg]; /* the message is rewritten in place */
-
-				snprintf(rest, sizeof rest, "%s", ctx->err.msg + 28);
-				error_set(&ctx->err, ctx->err.code, "invalid job JSON at line %ld, %s",
-					  lineno, rest);
-			} else {
-				error_prefix(&ctx->err, "line %ld: ", lineno);
-			}
-			rc = ctx->err.code;
-			break;
-		}
-		buf_add(&ids, job.id, strlen(job.id));
-		buf_add(&ids, "\n", 1);
-		job_release(&job);
-		n++;
-	}
-	if (rc == 0 && ferror(f))
-		rc = error_set(&ctx->err, QE_INPUT, "cannot read '%s': %s", path, strerror(errno));
-	if (rc == 0 && n == 0)
+	} else if ((rc = queue_enqueue_batch(q, next_spec, &fs, stored, &fs, &ctx->err)) < 0) {
+		/* Storing failed (an id taken): the job is the one of the line read last. */
+		if (fs.unstored)
+			error_prefix(&ctx->err, "line %ld: ", fs.lineno);
+	} else if (rc == 0) {
 		rc = error_set(&ctx->err, QE_INPUT, "'%s' holds no jobs", path);
-	if (rc == 0 && store_commit(q->store, &ctx->err) == 0) {
-		queue_notify(q);
-		fwrite(ids.data, 1, ids.len, stdout);
 	} else {
-		rc = ctx->err.code;
-		store_rollback(q->store);
+		fwrite(fs.ids.data, 1, fs.ids.len, stdout);
+		rc = 0;
 	}
-out:
-	free(line);
-	buf_release(&ids);
-	if (f && f != stdin)
-		fclose(f);
+	free(fs.line);
+	buf_release(&fs.ids);
+	if (fs.f != stdin)
+		fclose(fs.f);
 	return rc;
 }
 
@@ -270,8 +284,8 @@ static int enqueue_run(struct cmd_ctx *ctx, int argc, char **argv)
 		apply(&spec, &o);
 		if (!(q = cmd_queue(ctx)))
 			rc = ctx->err.code;
-		else if ((rc = add(ctx, q, &spec, time_now_ms())) == 0)
-			queue_notify(q);
+		else
+			rc = add(ctx, q, &spec);
 	}
 	job_spec_release(&spec);
 out:

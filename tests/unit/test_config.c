@@ -1,7 +1,8 @@
 /*
  * test_config.c - unit tests for config.c: finding a setting by either spelling, validating
- * and normalising a value of each type, and loading the settings from a store (defaults,
- * stored values on top, stored values that no longer validate).
+ * and normalising a value of each type, and the settings as the queue layer loads them
+ * (defaults, stored values on top, stored values that no longer validate).  Reading and
+ * writing them through a store is test_queue's.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -14,8 +15,6 @@
 #include <cmocka.h>
 
 #include "config.h"
-#include "store.h"
-#include "tmpdb.h"
 #include "util.h"
 
 /* --- finding settings --- */
@@ -204,121 +203,68 @@ static void test_normalize_duration(void **state)
 	norm_bad("backoff-max", "3661d", "longer than 10 years");
 }
 
-/* --- loading from a store --- */
+/* --- applying stored values --- */
 
-struct fixture {
-	char *dir, *path;
-	struct store *st;
-};
-
-static int store_setup(void **state)
+static void test_defaults(void **state)
 {
-	struct fixture *f = xcalloc(1, sizeof *f);
-	struct error err = { 0 };
-
-	if (tmpdb_make("config", &f->dir, &f->path) == 0) {
-		if (store_open(f->path, &f->st, &err) == 0) {
-			*state = f;
-			return 0;
-		}
-		print_error("store_open: %s\n", err.msg);
-		tmpdb_remove(f->dir, f->path);
-	}
-	free(f);
-	return -1;
-}
-
-static int store_teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	store_close(f->st);
-	tmpdb_remove(f->dir, f->path);
-	free(f);
-	return 0;
-}
-
-static void test_load_defaults(void **state)
-{
-	struct fixture *f = *state;
-	struct error err = { 0 };
 	struct config cfg;
 
-	/* Garbage in cfg beforehand: load sets every field. */
+	/* Garbage in cfg beforehand: every field is set. */
 	memset(&cfg, 0x5a, sizeof cfg);
-	assert_int_equal(config_load(f->st, &cfg, &err), 0);
+	config_defaults(&cfg);
 	assert_int_equal(cfg.max_retries, 3);
 	assert_true(cfg.backoff_base == 2.0);
 	assert_int_equal(cfg.backoff_max, 3600);
 	assert_int_equal(cfg.job_timeout, 0);
 	assert_int_equal(cfg.lease, 30);
+	assert_false(cfg.durable);
 }
 
-static void test_load_stored(void **state)
+static void test_apply_stored(void **state)
 {
-	struct fixture *f = *state;
-	struct error err = { 0 };
 	struct config cfg;
 
-	assert_int_equal(store_config_set(f->st, "max-retries", "5", &err), 0);
-	assert_int_equal(store_config_set(f->st, "backoff-base", "1.5", &err), 0);
-	assert_int_equal(store_config_set(f->st, "backoff-max", "600", &err), 0);
-	assert_int_equal(store_config_set(f->st, "job-timeout", "120", &err), 0);
-	assert_int_equal(store_config_set(f->st, "lease", "10", &err), 0);
-	memset(&cfg, 0, sizeof cfg);
-	assert_int_equal(config_load(f->st, &cfg, &err), 0);
+	config_defaults(&cfg);
+	config_apply_stored(&cfg, "max-retries", "5");
+	config_apply_stored(&cfg, "backoff-base", "1.5");
+	config_apply_stored(&cfg, "backoff-max", "600");
+	config_apply_stored(&cfg, "job-timeout", "120");
+	config_apply_stored(&cfg, "lease", "10");
+	config_apply_stored(&cfg, "durability", "full");
 	assert_int_equal(cfg.max_retries, 5);
 	assert_true(cfg.backoff_base == 1.5);
 	assert_int_equal(cfg.backoff_max, 600);
 	assert_int_equal(cfg.job_timeout, 120);
 	assert_int_equal(cfg.lease, 10);
+	assert_true(cfg.durable);
 
 	/* A later value replaces the earlier one. */
-	assert_int_equal(store_config_set(f->st, "max-retries", "0", &err), 0);
-	assert_int_equal(config_load(f->st, &cfg, &err), 0);
+	config_apply_stored(&cfg, "max-retries", "0");
 	assert_int_equal(cfg.max_retries, 0);
 	assert_int_equal(cfg.lease, 10);
 }
 
-static void test_load_stored_persists(void **state)
+static void test_apply_stored_bad(void **state)
 {
-	struct fixture *f = *state;
-	struct error err = { 0 };
-	struct store *other;
-	struct config cfg;
-
-	/* Settings live in the store: another connection to it sees them. */
-	assert_int_equal(store_config_set(f->st, "lease", "45", &err), 0);
-	assert_int_equal(store_open(f->path, &other, &err), 0);
-	memset(&cfg, 0, sizeof cfg);
-	assert_int_equal(config_load(other, &cfg, &err), 0);
-	assert_int_equal(cfg.lease, 45);
-	assert_int_equal(cfg.max_retries, 3);
-	store_close(other);
-}
-
-static void test_load_bad_stored_values(void **state)
-{
-	struct fixture *f = *state;
-	struct error err = { 0 };
 	struct config cfg;
 
 	/*
-	 * Rows that no longer validate (hand-edited, or from another version) keep the default;
+	 * Rows that no longer validate (hand-edited, or from another version) keep the value;
 	 * unknown keys are ignored; a stored duration in text form is read as what it means.
 	 */
-	assert_int_equal(store_config_set(f->st, "max-retries", "lots", &err), 0);
-	assert_int_equal(store_config_set(f->st, "backoff-base", "0.1", &err), 0);
-	assert_int_equal(store_config_set(f->st, "lease", "1", &err), 0);
-	assert_int_equal(store_config_set(f->st, "from-the-future", "1", &err), 0);
-	assert_int_equal(store_config_set(f->st, "job_timeout", "2m", &err), 0);
-	memset(&cfg, 0, sizeof cfg);
-	assert_int_equal(config_load(f->st, &cfg, &err), 0);
+	config_defaults(&cfg);
+	config_apply_stored(&cfg, "max-retries", "lots");
+	config_apply_stored(&cfg, "backoff-base", "0.1");
+	config_apply_stored(&cfg, "lease", "1");
+	config_apply_stored(&cfg, "from-the-future", "1");
+	config_apply_stored(&cfg, "job_timeout", "2m");
+	config_apply_stored(&cfg, "durability", "sometimes");
 	assert_int_equal(cfg.max_retries, 3);
 	assert_true(cfg.backoff_base == 2.0);
 	assert_int_equal(cfg.backoff_max, 3600);
 	assert_int_equal(cfg.job_timeout, 120);
 	assert_int_equal(cfg.lease, 30);
+	assert_false(cfg.durable);
 }
 
 int main(void)
@@ -331,12 +277,9 @@ int main(void)
 		cmocka_unit_test(test_normalize_real),
 		cmocka_unit_test(test_normalize_real_whole),
 		cmocka_unit_test(test_normalize_duration),
-		cmocka_unit_test_setup_teardown(test_load_defaults, store_setup, store_teardown),
-		cmocka_unit_test_setup_teardown(test_load_stored, store_setup, store_teardown),
-		cmocka_unit_test_setup_teardown(test_load_stored_persists, store_setup,
-						store_teardown),
-		cmocka_unit_test_setup_teardown(test_load_bad_stored_values, store_setup,
-						store_teardown),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_apply_stored),
+		cmocka_unit_test(test_apply_stored_bad),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

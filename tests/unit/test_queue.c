@@ -1,13 +1,15 @@
 /*
- * test_queue.c - unit tests for queue.c, the job life cycle over a real store: enqueue with
- * defaults from the config, claim and finish (complete, retry with backoff, dead letter),
- * a finish that comes too late, release, dlq retry, delete and purge with their logs, and
- * settings.
+ * test_queue.c - the queue layer's contract (queue.h) over a real store: enqueue, one job or
+ * a batch, with defaults from the settings; claim and finish (complete, retry with backoff,
+ * dead letter), a finish that comes too late, release; dlq retry of ids or of all; delete
+ * and purge with their logs; settings set and reset; the reads; the worker's traffic
+ * (register, heartbeat, recovery, next due, wake-ups); and the table of job.h, operation by
+ * operation.
  *
- * Each test has its own store in a fresh temporary directory.  Jobs are enqueued at a fixed
- * time in the past (T0) so that they are due for queue_claim, which reads the clock itself;
- * every other time is explicit.
+ * Each test has its own store (tmpdb.h: QUEUECTL_TEST_DB chooses the backend).  The store's
+ * clock is pinned to the_time, which the tests move, so every time is exact.
  */
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,13 +23,17 @@
 #include <cmocka.h>
 
 #include "queue.h"
+#include "store.h" /* store_pin_clock: the one call below the queue layer */
 #include "tmpdb.h"
 #include "util.h"
 
 #define T0 1700000000000LL /* 2023-11-14T22:13:20Z */
 
+/* The store's clock in every test. */
+static int64_t the_time;
+
 struct fixture {
-	char *dir, *path;
+	char *dir, *target;
 	struct queue q;
 };
 
@@ -36,13 +42,15 @@ static int queue_setup(void **state)
 	struct fixture *f = xcalloc(1, sizeof *f);
 	struct error err = { 0 };
 
-	if (tmpdb_make("queue", &f->dir, &f->path) == 0) {
-		if (queue_open(&f->q, f->path, &err) == 0) {
+	if (tmpdb_make("queue", &f->dir, &f->target) == 0) {
+		if (queue_open(&f->q, f->target, &err) == 0) {
+			the_time = T0;
+			store_pin_clock(f->q.store, &the_time);
 			*state = f;
 			return 0;
 		}
 		print_error("queue_open: %s\n", err.msg);
-		tmpdb_remove(f->dir, f->path);
+		tmpdb_remove(f->dir, f->target);
 	}
 	free(f);
 	return -1;
@@ -53,14 +61,14 @@ static int queue_teardown(void **state)
 	struct fixture *f = *state;
 
 	queue_close(&f->q);
-	tmpdb_remove(f->dir, f->path);
+	tmpdb_remove(f->dir, f->target);
 	free(f);
 	return 0;
 }
 
 /* --- helpers --- */
 
-/* Enqueue "echo <id>" with id (or a generated one when NULL) and max_retries, at T0. */
+/* Enqueue "echo <id>" with id (or a generated one when NULL) and max_retries, now. */
 static void enqueue(struct queue *q, const char *id, int max_retries, struct job *job)
 {
 	struct error err = { 0 };
@@ -70,7 +78,7 @@ static void enqueue(struct queue *q, const char *id, int max_retries, struct job
 	spec.id = id ? xstrdup(id) : NULL;
 	spec.command = xasprintf("echo %s", id ? id : "anon");
 	spec.max_retries = max_retries;
-	if (queue_enqueue(q, &spec, T0, job, &err))
+	if (queue_enqueue(q, &spec, job, &err))
 		fail_msg("enqueue: %s", err.msg);
 	job_spec_release(&spec);
 }
@@ -98,11 +106,25 @@ static void get_job(struct queue *q, const char *id, struct job *job)
 {
 	struct error err = { 0 };
 
-	if (store_get(q->store, id, job, &err))
+	if (queue_get(q, id, job, &err))
 		fail_msg("get '%s': %s", id, err.msg);
 }
 
-/* Finish a claimed job: ok, or failed with exit status 3; the attempt ran [start, end]. */
+static enum job_state state_of(struct queue *q, const char *id)
+{
+	struct job job;
+	enum job_state st;
+
+	get_job(q, id, &job);
+	st = job.state;
+	job_release(&job);
+	return st;
+}
+
+/*
+ * Finish a claimed job at time end: ok, or failed with exit status 3; the worker saw the
+ * process run [start, end].
+ */
 static int finish(struct queue *q, const struct job *job, bool ok, int64_t start, int64_t end,
 		  enum job_state *next)
 {
@@ -116,21 +138,25 @@ static int finish(struct queue *q, const struct job *job, bool ok, int64_t start
 		.output = ok ? "all good\n" : "oops\n",
 		.output_len = ok ? 9 : 5,
 		.log_path = "/logs/x.log",
+		.machine = "m-1",
 	};
 	struct error err = { 0 };
-	int rc = queue_finish(q, job, &res, next, &err);
+	int rc;
 
+	the_time = end;
+	rc = queue_finish(q, job, &res, next, &err);
 	if (rc < 0)
 		fail_msg("finish: %s", err.msg);
 	return rc;
 }
 
-/* Claim the job id as worker w1 and finish it; returns the new state. */
+/* Claim the job id as worker w1 half a second before end and finish it; the new state. */
 static enum job_state run_once(struct queue *q, const char *id, bool ok, int64_t end)
 {
 	enum job_state next = JOB_NSTATES;
 	struct job job;
 
+	the_time = end - 500;
 	claim_one(q, "w1", id, &job);
 	assert_int_equal(finish(q, &job, ok, end - 500, end, &next), 1);
 	job_release(&job);
@@ -144,7 +170,7 @@ static void assert_counts(struct queue *q, long long pending, long long processi
 	long long got[JOB_NSTATES];
 	struct error err = { 0 };
 
-	assert_int_equal(store_counts(q->store, got, &err), 0);
+	assert_int_equal(queue_counts(q, got, &err), 0);
 	for (int i = 0; i < JOB_NSTATES; i++)
 		if (got[i] != want[i])
 			fail_msg("count of %s is %lld, want %lld", job_state_name((enum job_state)i),
@@ -165,9 +191,39 @@ static void assert_attempts(struct queue *q, const char *id, const char *want)
 	struct error err = { 0 };
 	struct buf b = BUF_INIT;
 
-	assert_int_equal(store_attempt_list(q->store, id, collect_attempt, &b, &err), 0);
+	assert_int_equal(queue_attempts(q, id, collect_attempt, &b, &err), 0);
 	assert_string_equal(b.data ? b.data : "", want);
 	buf_release(&b);
+}
+
+static int collect_job(void *ctx, const struct job *job)
+{
+	struct buf *b = ctx;
+
+	buf_addf(b, "%s%s", b->len ? "," : "", job->id);
+	return 0;
+}
+
+/* The ids of the jobs in state (-1: all), comma-separated, oldest first. */
+static void assert_jobs(struct queue *q, int state, const char *want)
+{
+	struct job_filter f = { .state = state };
+	struct error err = { 0 };
+	struct buf b = BUF_INIT;
+
+	assert_int_equal(queue_list(q, &f, collect_job, &b, &err), 0);
+	if (strcmp(b.data ? b.data : "", want))
+		fail_msg("jobs in state %d: \"%s\", want \"%s\"", state, b.data ? b.data : "",
+			 want);
+	buf_release(&b);
+}
+
+static int collect_id(void *ctx, const char *id)
+{
+	struct buf *b = ctx;
+
+	buf_addf(b, "%s%s", b->len ? "," : "", id);
+	return 0;
 }
 
 static bool exists(const char *path)
@@ -194,6 +250,19 @@ static char *make_log(struct queue *q, const char *id)
 	return dir;
 }
 
+/* Whether a wake-up is waiting on the queue's descriptor; drains it. */
+static bool woken(struct queue *q)
+{
+	struct error err = { 0 };
+	struct pollfd p = { .fd = queue_wait_fd(q, &err), .events = POLLIN };
+	bool yes;
+
+	assert_true(p.fd >= 0);
+	yes = poll(&p, 1, 0) == 1;
+	queue_wait_drain(q);
+	return yes;
+}
+
 /* --- enqueue --- */
 
 static void test_enqueue_defaults(void **state)
@@ -205,7 +274,7 @@ static void test_enqueue_defaults(void **state)
 
 	job_spec_init(&spec);
 	spec.command = xstrdup("echo hello");
-	assert_int_equal(queue_enqueue(&f->q, &spec, T0, &job, &err), 0);
+	assert_int_equal(queue_enqueue(&f->q, &spec, &job, &err), 0);
 	/* A generated id: 32 hex digits. */
 	assert_int_equal(strlen(job.id), JOB_ID_GEN_LEN);
 	assert_int_equal(strspn(job.id, "0123456789abcdef"), JOB_ID_GEN_LEN);
@@ -216,6 +285,8 @@ static void test_enqueue_defaults(void **state)
 	assert_int_equal(job.attempts, 0);
 	assert_int_equal(job.max_retries, 3); /* max-retries */
 	assert_int_equal(job.timeout, 0);     /* job-timeout */
+	assert_true(job.backoff_base == 0);   /* none of its own */
+	/* The times are the store's clock. */
 	assert_int_equal(job.run_at, T0);
 	assert_int_equal(job.created_at, T0);
 	assert_int_equal(job.updated_at, T0);
@@ -231,8 +302,10 @@ static void test_enqueue_defaults(void **state)
 	job_release(&stored);
 
 	/* Another job gets another id. */
-	assert_int_equal(queue_enqueue(&f->q, &spec, T0, &other, &err), 0);
+	the_time = T0 + 5;
+	assert_int_equal(queue_enqueue(&f->q, &spec, &other, &err), 0);
 	assert_string_not_equal(other.id, job.id);
+	assert_int_equal(other.created_at, T0 + 5);
 	job_release(&other);
 	job_release(&job);
 	job_spec_release(&spec);
@@ -249,12 +322,12 @@ static void test_enqueue_delay(void **state)
 	job_spec_init(&spec);
 	spec.command = xstrdup("true");
 	spec.delay = 90;
-	assert_int_equal(queue_enqueue(&f->q, &spec, T0, &job, &err), 0);
+	assert_int_equal(queue_enqueue(&f->q, &spec, &job, &err), 0);
 	assert_int_equal(job.run_at, T0 + 90000);
 	assert_int_equal(job.created_at, T0);
 	job_release(&job);
 	spec.delay = 0;
-	assert_int_equal(queue_enqueue(&f->q, &spec, T0, &job, &err), 0);
+	assert_int_equal(queue_enqueue(&f->q, &spec, &job, &err), 0);
 	assert_int_equal(job.run_at, T0);
 	job_release(&job);
 	job_spec_release(&spec);
@@ -274,14 +347,16 @@ static void test_enqueue_overrides(void **state)
 	spec.priority = 12;
 	spec.max_retries = 0;
 	spec.timeout = 5;
+	spec.backoff_base = 1.5;
 	spec.run_at = T0 + 3600000;
 	spec.created_at = T0 - 1000;
-	assert_int_equal(queue_enqueue(&f->q, &spec, T0, &job, &err), 0);
+	assert_int_equal(queue_enqueue(&f->q, &spec, &job, &err), 0);
 	assert_string_equal(job.id, "mine");
 	assert_string_equal(job.queue, "slow");
 	assert_int_equal(job.priority, 12);
 	assert_int_equal(job.max_retries, 0);
 	assert_int_equal(job.timeout, 5);
+	assert_true(job.backoff_base == 1.5);
 	assert_int_equal(job.run_at, T0 + 3600000);
 	assert_int_equal(job.created_at, T0 - 1000);
 	assert_int_equal(job.updated_at, T0);
@@ -292,12 +367,13 @@ static void test_enqueue_overrides(void **state)
 	assert_int_equal(stored.priority, 12);
 	assert_int_equal(stored.max_retries, 0);
 	assert_int_equal(stored.timeout, 5);
+	assert_true(stored.backoff_base == 1.5);
 	assert_int_equal(stored.run_at, T0 + 3600000);
 	assert_int_equal(stored.created_at, T0 - 1000);
 	job_release(&stored);
 
 	/* The same id again is a conflict, and job is left empty. */
-	assert_int_equal(queue_enqueue(&f->q, &spec, T0, &job, &err), QE_CONFLICT);
+	assert_int_equal(queue_enqueue(&f->q, &spec, &job, &err), QE_CONFLICT);
 	assert_string_equal(err.msg, "a job with id 'mine' already exists");
 	assert_null(job.id);
 	job_spec_release(&spec);
@@ -329,6 +405,111 @@ static void test_enqueue_defaults_follow_config(void **state)
 	job_release(&job);
 }
 
+/* A batch's source: the specs of the ids in a comma-separated list; "!" fails as input. */
+struct specs {
+	const char *ids;
+	int given;
+};
+
+static int next_spec(void *ctx, struct job_spec *spec, struct error *err)
+{
+	struct specs *s = ctx;
+	const char *p = s->ids, *end;
+
+	for (int i = 0; i < s->given && p; i++)
+		p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
+	if (!p || !*p)
+		return 0;
+	end = strchr(p, ',') ? strchr(p, ',') : p + strlen(p);
+	s->given++;
+	if (*p == '!')
+		return error_set(err, QE_INPUT, "invalid job JSON at line %d, column 1: bad",
+				 s->given);
+	spec->id = xstrndup(p, (size_t)(end - p));
+	spec->command = xstrdup("true");
+	if (s->given == 2)
+		spec->delay = 60;
+	return 1;
+}
+
+static int collect_added(void *ctx, const struct job *job)
+{
+	return collect_job(ctx, job);
+}
+
+static int refuse_third(void *ctx, const struct job *job)
+{
+	struct buf *b = ctx;
+
+	collect_job(ctx, job);
+	return strchr(b->data, ',') && strchr(strchr(b->data, ',') + 1, ',') ? QE_FAIL : 0;
+}
+
+static void test_enqueue_batch(void **state)
+{
+	struct fixture *f = *state;
+	struct specs s = { "b1,b2,b3", 0 };
+	struct error err = { 0 };
+	struct buf added = BUF_INIT;
+	struct job job;
+
+	(void)woken(&f->q);
+	assert_int_equal(queue_enqueue_batch(&f->q, next_spec, &s, collect_added, &added, &err),
+			 3);
+	assert_string_equal(added.data, "b1,b2,b3");
+	buf_release(&added);
+	assert_jobs(&f->q, JOB_PENDING, "b1,b2,b3");
+	/* One clock for the batch, and each spec made into a job as queue_enqueue would. */
+	get_job(&f->q, "b2", &job);
+	assert_int_equal(job.created_at, T0);
+	assert_int_equal(job.run_at, T0 + 60000);
+	assert_int_equal(job.max_retries, 3);
+	job_release(&job);
+	assert_true(woken(&f->q));
+
+	/* Empty: nothing stored, no error, nobody woken; added may be NULL. */
+	s = (struct specs){ "", 0 };
+	assert_int_equal(queue_enqueue_batch(&f->q, next_spec, &s, NULL, NULL, &err), 0);
+	assert_false(woken(&f->q));
+}
+
+static void test_enqueue_batch_all_or_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct specs s = { "n1,n2,taken,n3", 0 };
+	struct error err = { 0 };
+	struct buf added = BUF_INIT;
+
+	enqueue_id(&f->q, "taken", 3);
+	(void)woken(&f->q);
+	/* A spec that cannot be stored: the store's message, unprefixed; nothing stored. */
+	assert_int_equal(queue_enqueue_batch(&f->q, next_spec, &s, collect_added, &added, &err),
+			 QE_CONFLICT);
+	assert_string_equal(err.msg, "a job with id 'taken' already exists");
+	/* added saw the first two (before the commit that never came), not the third. */
+	assert_string_equal(added.data, "n1,n2");
+	buf_release(&added);
+	assert_int_equal(s.given, 3);
+	assert_jobs(&f->q, -1, "taken");
+	assert_false(woken(&f->q));
+
+	/* The source's own error comes back as it is. */
+	s = (struct specs){ "n1,n2,!", 0 };
+	assert_int_equal(queue_enqueue_batch(&f->q, next_spec, &s, NULL, NULL, &err), QE_INPUT);
+	assert_string_equal(err.msg, "invalid job JSON at line 3, column 1: bad");
+	assert_jobs(&f->q, -1, "taken");
+
+	/* So does added's: it stops the batch and rolls it back. */
+	s = (struct specs){ "n1,n2,n3,n4", 0 };
+	assert_int_equal(queue_enqueue_batch(&f->q, next_spec, &s, refuse_third, &added, &err),
+			 QE_FAIL);
+	buf_release(&added);
+	assert_int_equal(s.given, 3);
+	assert_jobs(&f->q, -1, "taken");
+	assert_counts(&f->q, 1, 0, 0, 0, 0);
+	assert_false(woken(&f->q));
+}
+
 /* --- claim and finish --- */
 
 static void test_claim_and_complete(void **state)
@@ -340,14 +521,24 @@ static void test_claim_and_complete(void **state)
 
 	assert_int_equal(queue_claim(&f->q, "w1", NULL, 0, &job, &err), 0);
 	enqueue_id(&f->q, "j1", 2);
+	the_time = T0 + 1000;
 	claim_one(&f->q, "w1", "j1", &job);
 	assert_int_equal(job.state, JOB_PROCESSING);
 	assert_int_equal(job.runs, 1);
-	/* The lease is the lease setting from the claim. */
-	assert_int_equal(job.lease_until - job.started_at, 30 * 1000);
+	/* The claim is stamped with the store's clock, with a lease of the lease setting. */
+	assert_int_equal(job.started_at, T0 + 1000);
+	assert_int_equal(job.lease_until, T0 + 1000 + 30 * 1000);
 	assert_counts(&f->q, 0, 1, 0, 0, 0);
 
-	assert_int_equal(finish(&f->q, &job, true, T0 + 1000, T0 + 2500, &next), 1);
+	/* The worker's clock (T0 + 900 .. T0 + 2400) goes to the history only. */
+	the_time = T0 + 2500;
+	{
+		struct job_result res = { .started_at = T0 + 900, .finished_at = T0 + 2400,
+					  .ok = true, .has_exit_code = true, .output = "all good\n",
+					  .output_len = 9, .machine = "m-1" };
+
+		assert_int_equal(queue_finish(&f->q, &job, &res, &next, &err), 1);
+	}
 	assert_int_equal(next, JOB_COMPLETED);
 	job_release(&job);
 
@@ -367,26 +558,38 @@ static void test_claim_and_complete(void **state)
 	assert_memory_equal(stored.output, "all good\n", 9);
 	job_release(&stored);
 	assert_counts(&f->q, 0, 0, 1, 0, 0);
-	assert_attempts(&f->q, "j1", "1/1:completed:-@1700000002500");
+	assert_attempts(&f->q, "j1", "1/1:completed:-@1700000002400");
 
 	/* Nothing left to claim. */
 	assert_int_equal(queue_claim(&f->q, "w1", NULL, 0, &job, &err), 0);
 }
 
+static int check_attempt_machine(void *ctx, const struct attempt *a)
+{
+	assert_string_equal(a->machine, "m-1");
+	assert_string_equal(a->worker_id, "w1");
+	assert_string_equal(a->log_path, "/logs/x.log");
+	assert_int_equal(a->started_at, T0 + 500);
+	++*(int *)ctx;
+	return 0;
+}
+
 static void test_failure_retries_then_dead(void **state)
 {
 	struct fixture *f = *state;
+	struct error err = { 0 };
 	struct job stored;
+	int n = 0;
 
 	enqueue_id(&f->q, "j1", 2);
 
 	/* Attempt 1 of 3: failed, due again after base ^ 1 = 2 s. */
-	assert_int_equal(run_once(&f->q, "j1", false, T0 + 10000), JOB_FAILED);
+	assert_int_equal(run_once(&f->q, "j1", false, T0 + 1000), JOB_FAILED);
 	get_job(&f->q, "j1", &stored);
 	assert_int_equal(stored.state, JOB_FAILED);
 	assert_int_equal(stored.attempts, 1);
-	assert_int_equal(stored.finished_at, T0 + 10000);
-	assert_int_equal(stored.run_at, T0 + 10000 + 2000);
+	assert_int_equal(stored.finished_at, T0 + 1000);
+	assert_int_equal(stored.run_at, T0 + 1000 + 2000);
 	assert_string_equal(stored.last_error, "exit status 3");
 	assert_true(stored.has_exit_code);
 	assert_int_equal(stored.exit_code, 3);
@@ -394,6 +597,16 @@ static void test_failure_retries_then_dead(void **state)
 	assert_memory_equal(stored.output, "oops\n", 5);
 	job_release(&stored);
 	assert_counts(&f->q, 0, 0, 0, 1, 0);
+	assert_int_equal(queue_attempts(&f->q, "j1", check_attempt_machine, &n, &err), 0);
+	assert_int_equal(n, 1);
+
+	/* Not due before then. */
+	the_time = T0 + 2999;
+	{
+		struct job job;
+
+		assert_int_equal(queue_claim(&f->q, "w1", NULL, 0, &job, &err), 0);
+	}
 
 	/* Attempt 2 of 3: failed, 4 s. */
 	assert_int_equal(run_once(&f->q, "j1", false, T0 + 20000), JOB_FAILED);
@@ -414,7 +627,7 @@ static void test_failure_retries_then_dead(void **state)
 	job_release(&stored);
 	assert_counts(&f->q, 0, 0, 0, 0, 1);
 	assert_attempts(&f->q, "j1",
-			"1/1:failed:exit status 3@1700000010000,"
+			"1/1:failed:exit status 3@1700000001000,"
 			"2/2:failed:exit status 3@1700000020000,"
 			"3/3:dead:exit status 3@1700000030000");
 }
@@ -468,13 +681,9 @@ static void test_backoff_job_base(void **state)
 	spec.command = xstrdup("false");
 	spec.max_retries = 3;
 	spec.backoff_base = 3;
-	assert_int_equal(queue_enqueue(&f->q, &spec, T0, &job, &err), 0);
-	assert_true(job.backoff_base == 3);
+	assert_int_equal(queue_enqueue(&f->q, &spec, &job, &err), 0);
 	job_release(&job);
 	job_spec_release(&spec);
-	get_job(&f->q, "own", &stored);
-	assert_true(stored.backoff_base == 3);
-	job_release(&stored);
 
 	assert_int_equal(run_once(&f->q, "own", false, T0 + 1000), JOB_FAILED);
 	get_job(&f->q, "own", &stored);
@@ -487,21 +696,30 @@ static void test_backoff_job_base(void **state)
 	get_job(&f->q, "own", &stored);
 	assert_int_equal(stored.run_at, T0 + 10000 + 9000);
 	job_release(&stored);
-	/* 3 ^ 3 = 27 s, capped at 20 s. */
-	assert_int_equal(run_once(&f->q, "own", false, T0 + 20000), JOB_FAILED);
+	/* 3 ^ 3 = 27 s, capped at 20 s; queue_retry_delay_ms says so beforehand. */
+	the_time = T0 + 30000;
+	claim_one(&f->q, "w1", "own", &job);
+	assert_int_equal(queue_retry_delay_ms(&f->q, &job), 20000);
+	{
+		enum job_state next;
+
+		assert_int_equal(finish(&f->q, &job, false, T0 + 30000, T0 + 30500, &next), 1);
+		assert_int_equal(next, JOB_FAILED);
+	}
+	job_release(&job);
 	get_job(&f->q, "own", &stored);
-	assert_int_equal(stored.run_at, T0 + 20000 + 20000);
+	assert_int_equal(stored.run_at, T0 + 30500 + 20000);
 	job_release(&stored);
-	assert_int_equal(run_once(&f->q, "own", false, T0 + 30000), JOB_DEAD);
 
 	/* A job without one follows the setting as it is at the time of the failure. */
 	enqueue_id(&f->q, "setting", 3);
 	get_job(&f->q, "setting", &stored);
 	assert_true(stored.backoff_base == 0);
+	assert_int_equal(queue_retry_delay_ms(&f->q, &stored), 4000);
 	job_release(&stored);
-	assert_int_equal(run_once(&f->q, "setting", false, T0 + 1000), JOB_FAILED);
+	assert_int_equal(run_once(&f->q, "setting", false, T0 + 40000), JOB_FAILED);
 	get_job(&f->q, "setting", &stored);
-	assert_int_equal(stored.run_at, T0 + 1000 + 4000);
+	assert_int_equal(stored.run_at, T0 + 40000 + 4000);
 	job_release(&stored);
 }
 
@@ -533,7 +751,10 @@ static void test_finish_after_losing_the_job(void **state)
 	enqueue_id(&f->q, "j1", 3);
 	claim_one(&f->q, "w1", "j1", &mine);
 	/* w1's lease runs out; recovery gives the job back and w2 takes it. */
-	assert_int_equal(store_recover(f->q.store, mine.lease_until + 1, 0, &err), 1);
+	the_time = mine.lease_until;
+	assert_int_equal(queue_recover_leases(&f->q, &err), 0);
+	the_time = mine.lease_until + 1;
+	assert_int_equal(queue_recover_leases(&f->q, &err), 1);
 	claim_one(&f->q, "w2", "j1", &theirs);
 
 	/* w1's late result is dropped, whether success or failure. */
@@ -572,43 +793,78 @@ static void test_release(void **state)
 
 	enqueue_id(&f->q, "j1", 3);
 	claim_one(&f->q, "w1", "j1", &job);
+	(void)woken(&f->q);
+	the_time = T0 + 700;
 	assert_int_equal(queue_release(&f->q, &job, &err), 1);
+	assert_true(woken(&f->q));
 	get_job(&f->q, "j1", &stored);
 	assert_int_equal(stored.state, JOB_PENDING);
 	assert_int_equal(stored.attempts, 0);
+	assert_int_equal(stored.updated_at, T0 + 700);
 	assert_null(stored.worker_id);
 	job_release(&stored);
-	/* The released claim can no longer finish the job. */
+	/* The released claim can no longer finish the job, nor be released again. */
 	{
 		enum job_state next;
 
 		assert_int_equal(finish(&f->q, &job, true, T0, T0 + 1, &next), 0);
 	}
+	assert_int_equal(queue_release(&f->q, &job, &err), 0);
+	assert_false(woken(&f->q));
 	assert_counts(&f->q, 1, 0, 0, 0, 0);
 	job_release(&job);
 }
 
 /* --- dead letter queue --- */
 
+/* Enqueue id on queue name with no retries, run it into the dead letter queue at time at. */
+static void make_dead(struct queue *q, const char *id, const char *name, int64_t at)
+{
+	struct error err = { 0 };
+	struct job_spec spec;
+	struct job job;
+
+	job_spec_init(&spec);
+	spec.id = xstrdup(id);
+	spec.command = xstrdup("false");
+	spec.queue = name ? xstrdup(name) : NULL;
+	spec.max_retries = 0;
+	spec.priority = 100; /* claimed before any other job */
+	the_time = at - 1000;
+	if (queue_enqueue(q, &spec, &job, &err))
+		fail_msg("enqueue: %s", err.msg);
+	job_release(&job);
+	job_spec_release(&spec);
+	assert_int_equal(run_once(q, id, false, at), JOB_DEAD);
+}
+
 static void test_dlq_retry(void **state)
 {
 	struct fixture *f = *state;
+	static const char *const j1[] = { "j1" };
 	struct error err = { 0 };
+	struct buf ids = BUF_INIT;
 	struct job stored;
 
 	enqueue_id(&f->q, "j1", 1);
 	assert_int_equal(run_once(&f->q, "j1", false, T0 + 1000), JOB_FAILED);
 	assert_int_equal(run_once(&f->q, "j1", false, T0 + 5000), JOB_DEAD);
 
-	assert_int_equal(queue_dlq_retry(&f->q, "j1", T0 + 9000, &err), 0);
+	the_time = T0 + 9000;
+	(void)woken(&f->q);
+	assert_int_equal(queue_dlq_retry(&f->q, j1, 1, collect_id, &ids, &err), 1);
+	assert_string_equal(ids.data, "j1");
+	buf_release(&ids);
+	assert_true(woken(&f->q));
 	get_job(&f->q, "j1", &stored);
 	assert_int_equal(stored.state, JOB_PENDING);
 	assert_int_equal(stored.attempts, 0);
 	assert_int_equal(stored.run_at, T0 + 9000);
 	assert_int_equal(stored.updated_at, T0 + 9000);
 	assert_int_equal(stored.runs, 2);
-	/* Why it died stays on record until the next attempt. */
+	/* Why it died stays on record until the next attempt, output included. */
 	assert_string_equal(stored.last_error, "exit status 3");
+	assert_memory_equal(stored.output, "oops\n", 5);
 	job_release(&stored);
 	assert_counts(&f->q, 1, 0, 0, 0, 0);
 
@@ -621,34 +877,88 @@ static void test_dlq_retry(void **state)
 	assert_int_equal(run_once(&f->q, "j1", false, T0 + 20000), JOB_DEAD);
 }
 
-static void test_dlq_retry_not_dead(void **state)
+static void test_dlq_retry_many(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const twice[] = { "d2", "d1", "d2" };
+	static const char *const with_done[] = { "d3", "done" };
+	static const char *const with_pending[] = { "d3", "waiting" };
+	static const char *const with_unknown[] = { "d3", "nope" };
+	struct error err = { 0 };
+	struct buf ids = BUF_INIT;
+
+	make_dead(&f->q, "d1", NULL, T0 + 1000);
+	make_dead(&f->q, "d2", NULL, T0 + 1000);
+	make_dead(&f->q, "d3", NULL, T0 + 1000);
+	enqueue_id(&f->q, "done", 3);
+	assert_int_equal(run_once(&f->q, "done", true, T0 + 2000), JOB_COMPLETED);
+	enqueue_id(&f->q, "waiting", 3);
+
+	/* A job named twice is retried once; fn sees each, in the order named. */
+	assert_int_equal(queue_dlq_retry(&f->q, twice, 3, collect_id, &ids, &err), 2);
+	assert_string_equal(ids.data, "d2,d1");
+	buf_release(&ids);
+	assert_jobs(&f->q, JOB_DEAD, "d3");
+
+	/* One that is not dead fails the whole call, with nothing retried and nothing seen. */
+	assert_int_equal(queue_dlq_retry(&f->q, with_done, 2, collect_id, &ids, &err),
+			 QE_CONFLICT);
+	assert_string_equal(err.msg,
+			    "job 'done' is completed, not dead: only dead jobs can be retried");
+	assert_int_equal(queue_dlq_retry(&f->q, with_pending, 2, collect_id, &ids, &err),
+			 QE_CONFLICT);
+	assert_string_equal(err.msg,
+			    "job 'waiting' is pending, not dead: only dead jobs can be retried");
+	assert_int_equal(queue_dlq_retry(&f->q, with_unknown, 2, collect_id, &ids, &err),
+			 QE_NOTFOUND);
+	assert_string_equal(err.msg, "no job 'nope'");
+	assert_null(ids.data);
+	assert_jobs(&f->q, JOB_DEAD, "d3");
+
+	/* None at all is no error. */
+	assert_int_equal(queue_dlq_retry(&f->q, NULL, 0, collect_id, &ids, &err), 0);
+	assert_null(ids.data);
+}
+
+static void test_dlq_retry_all(void **state)
 {
 	struct fixture *f = *state;
 	struct error err = { 0 };
-	struct job job, stored;
+	struct buf ids = BUF_INIT;
 
-	/* Claims go in creation order: "done" first. */
-	enqueue_id(&f->q, "done", 3);
-	enqueue_id(&f->q, "pending", 3);
-	assert_int_equal(queue_dlq_retry(&f->q, "pending", T0 + 1000, &err), QE_CONFLICT);
-	assert_string_equal(err.msg,
-			    "job 'pending' is pending, not dead: only dead jobs can be retried");
-	get_job(&f->q, "pending", &stored);
-	assert_int_equal(stored.updated_at, T0);
-	job_release(&stored);
+	assert_int_equal(queue_dlq_retry_all(&f->q, NULL, collect_id, &ids, &err), 0);
+	make_dead(&f->q, "a1", "a", T0 + 1000);
+	make_dead(&f->q, "b1", "b", T0 + 1000);
+	make_dead(&f->q, "a2", "a", T0 + 1000);
+	enqueue_id(&f->q, "other", 3);
 
-	assert_int_equal(run_once(&f->q, "done", true, T0 + 1000), JOB_COMPLETED);
-	assert_int_equal(queue_dlq_retry(&f->q, "done", T0 + 2000, &err), QE_CONFLICT);
-	assert_non_null(strstr(err.msg, "is completed, not dead"));
+	/* Narrowed to a named queue. */
+	the_time = T0 + 5000;
+	assert_int_equal(queue_dlq_retry_all(&f->q, "a", collect_id, &ids, &err), 2);
+	assert_string_equal(ids.data, "a1,a2");
+	buf_release(&ids);
+	assert_jobs(&f->q, JOB_DEAD, "b1");
+	assert_int_equal(queue_dlq_retry_all(&f->q, "nope", NULL, NULL, &err), 0);
+	/* Every dead job. */
+	assert_int_equal(queue_dlq_retry_all(&f->q, NULL, NULL, NULL, &err), 1);
+	assert_jobs(&f->q, JOB_DEAD, "");
+	assert_jobs(&f->q, JOB_PENDING, "a1,b1,a2,other");
+	assert_int_equal(queue_dlq_retry_all(&f->q, NULL, NULL, NULL, &err), 0);
+}
 
-	claim_one(&f->q, "w1", "pending", &job);
-	assert_int_equal(queue_dlq_retry(&f->q, "pending", T0 + 2000, &err), QE_CONFLICT);
+static void test_dlq_retry_processing(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const busy[] = { "busy" };
+	struct error err = { 0 };
+	struct job job;
+
+	enqueue_id(&f->q, "busy", 3);
+	claim_one(&f->q, "w1", "busy", &job);
+	assert_int_equal(queue_dlq_retry(&f->q, busy, 1, NULL, NULL, &err), QE_CONFLICT);
 	assert_non_null(strstr(err.msg, "is processing, not dead"));
 	job_release(&job);
-
-	assert_int_equal(queue_dlq_retry(&f->q, "nope", T0, &err), QE_NOTFOUND);
-	assert_string_equal(err.msg, "no job 'nope'");
-	assert_counts(&f->q, 0, 1, 1, 0, 0);
+	assert_counts(&f->q, 0, 1, 0, 0, 0);
 }
 
 /* --- delete and purge --- */
@@ -656,39 +966,51 @@ static void test_dlq_retry_not_dead(void **state)
 static void test_delete(void **state)
 {
 	struct fixture *f = *state;
+	static const char *const one[] = { "j1" };
+	static const char *const twice[] = { "j3", "j1", "j3" };
+	static const char *const with_busy[] = { "j4", "j2" };
+	static const char *const with_unknown[] = { "j4", "nope" };
 	struct error err = { 0 };
-	char *want = xasprintf("%s.d/logs/j1/3.log", f->path);
-	char *path = queue_log_path(&f->q, "j1", 3);
-	char *logs1, *logs2;
+	struct buf ids = BUF_INIT;
+	char *logs[4];
 	struct job job;
 
-	assert_string_equal(path, want);
-	free(path);
-	free(want);
+	for (int i = 0; i < 4; i++) {
+		char id[8];
 
-	enqueue_id(&f->q, "j1", 3);
-	enqueue_id(&f->q, "j2", 3);
-	logs1 = make_log(&f->q, "j1");
-	logs2 = make_log(&f->q, "j2");
+		snprintf(id, sizeof id, "j%d", i + 1);
+		enqueue_id(&f->q, id, 3);
+		logs[i] = make_log(&f->q, id);
+	}
+	assert_int_equal(queue_delete(&f->q, one, 1, collect_id, &ids, &err), 1);
+	assert_string_equal(ids.data, "j1");
+	buf_release(&ids);
+	assert_int_equal(queue_get(&f->q, "j1", &job, &err), QE_NOTFOUND);
+	assert_false(exists(logs[0]));
+	assert_true(exists(logs[1]));
 
-	assert_int_equal(queue_delete(&f->q, "j1", &err), 0);
-	assert_int_equal(store_get(f->q.store, "j1", &job, &err), QE_NOTFOUND);
-	/* The logs stay until the caller has committed the deletion and removes them. */
-	assert_true(exists(logs1));
-	queue_remove_logs(&f->q, "j1");
-	assert_false(exists(logs1));
-	assert_true(exists(logs2));
-
-	/* A running job is not deleted, and keeps its logs. */
+	/* A running job is not deleted; neither is anything named with it; logs stay. */
 	claim_one(&f->q, "w1", "j2", &job);
-	assert_int_equal(queue_delete(&f->q, "j2", &err), QE_CONFLICT);
-	assert_true(exists(logs2));
+	assert_int_equal(queue_delete(&f->q, with_busy, 2, collect_id, &ids, &err), QE_CONFLICT);
+	assert_string_equal(err.msg, "job 'j2' is processing: it cannot be deleted");
+	assert_null(ids.data);
 	job_release(&job);
+	assert_int_equal(queue_delete(&f->q, with_unknown, 2, NULL, NULL, &err), QE_NOTFOUND);
+	assert_string_equal(err.msg, "no job 'nope'");
+	assert_jobs(&f->q, -1, "j2,j3,j4");
+	assert_true(exists(logs[1]));
+	assert_true(exists(logs[3]));
 
-	assert_int_equal(queue_delete(&f->q, "j1", &err), QE_NOTFOUND);
-	assert_counts(&f->q, 0, 1, 0, 0, 0);
-	free(logs1);
-	free(logs2);
+	/* Named twice: deleted once; an id already gone is not found. */
+	enqueue_id(&f->q, "j1", 3);
+	assert_int_equal(queue_delete(&f->q, twice, 3, collect_id, &ids, &err), 2);
+	assert_string_equal(ids.data, "j3,j1");
+	buf_release(&ids);
+	assert_false(exists(logs[2]));
+	assert_int_equal(queue_delete(&f->q, one, 1, NULL, NULL, &err), QE_NOTFOUND);
+	assert_counts(&f->q, 1, 1, 0, 0, 0);
+	for (int i = 0; i < 4; i++)
+		free(logs[i]);
 }
 
 static void test_purge_refuses_unfinished(void **state)
@@ -703,6 +1025,8 @@ static void test_purge_refuses_unfinished(void **state)
 				       job_state_name(states[i]));
 
 		assert_int_equal(queue_purge(&f->q, states[i], INT64_MAX, &err), QE_INPUT);
+		assert_non_null(strstr(err.msg, want));
+		assert_int_equal(queue_purge_older(&f->q, states[i], 0, &err), QE_INPUT);
 		assert_non_null(strstr(err.msg, want));
 		free(want);
 	}
@@ -722,24 +1046,32 @@ static void test_purge(void **state)
 	enqueue_id(&f->q, "waiting", 3);
 	assert_int_equal(run_once(&f->q, "old", true, T0 + 1000), JOB_COMPLETED);
 	assert_int_equal(run_once(&f->q, "new", true, T0 + 5000), JOB_COMPLETED);
-	assert_int_equal(run_once(&f->q, "dead", false, T0 + 1000), JOB_DEAD);
+	assert_int_equal(run_once(&f->q, "dead", false, T0 + 5000), JOB_DEAD);
 	old_logs = make_log(&f->q, "old");
 	new_logs = make_log(&f->q, "new");
 	dead_logs = make_log(&f->q, "dead");
 
 	assert_int_equal(queue_purge(&f->q, JOB_COMPLETED, T0 + 3000, &err), 1);
-	assert_int_equal(store_get(f->q.store, "old", &job, &err), QE_NOTFOUND);
+	assert_int_equal(queue_get(&f->q, "old", &job, &err), QE_NOTFOUND);
 	assert_false(exists(old_logs));
 	assert_true(exists(new_logs));
 	assert_true(exists(dead_logs));
 	assert_counts(&f->q, 1, 0, 1, 0, 1);
-
 	assert_int_equal(queue_purge(&f->q, JOB_COMPLETED, T0 + 3000, &err), 0);
-	assert_int_equal(queue_purge(&f->q, JOB_DEAD, T0 + 1000, &err), 0);
-	assert_int_equal(queue_purge(&f->q, JOB_DEAD, INT64_MAX, &err), 1);
+
+	/* By age on the store's clock: the dead job was last updated 5 s before now. */
+	the_time = T0 + 10000;
+	assert_int_equal(queue_purge_older(&f->q, JOB_DEAD, 6, &err), 0);
+	assert_int_equal(queue_purge_older(&f->q, JOB_DEAD, 5, &err), 0); /* strictly older */
+	the_time = T0 + 10001;
+	assert_int_equal(queue_purge_older(&f->q, JOB_DEAD, 5, &err), 1);
 	assert_false(exists(dead_logs));
 	assert_true(exists(new_logs));
 	assert_counts(&f->q, 1, 0, 1, 0, 0);
+	/* 0: every one, including one finished this very moment. */
+	the_time = T0 + 5000;
+	assert_int_equal(queue_purge_older(&f->q, JOB_COMPLETED, 0, &err), 1);
+	assert_counts(&f->q, 1, 0, 0, 0, 0);
 	free(old_logs);
 	free(new_logs);
 	free(dead_logs);
@@ -760,7 +1092,7 @@ static void assert_stored_config(struct queue *q, const char *want)
 	struct error err = { 0 };
 	struct buf b = BUF_INIT;
 
-	assert_int_equal(store_config_list(q->store, collect_kv, &b, &err), 0);
+	assert_int_equal(queue_settings(q, collect_kv, &b, &err), 0);
 	assert_string_equal(b.data ? b.data : "", want);
 	buf_release(&b);
 }
@@ -817,6 +1149,380 @@ static void test_config_set(void **state)
 	}
 }
 
+static void test_config_shared(void **state)
+{
+	struct fixture *f = *state;
+	const struct config *cfg;
+	struct error err = { 0 };
+	struct queue other;
+	char *canon = NULL;
+
+	/* Settings live in the store: another queue on it sees them, at its next reload. */
+	assert_int_equal(queue_open(&other, f->target, &err), 0);
+	assert_int_equal(queue_config_set(&f->q, "lease", "45", &canon, &err), 0);
+	free(canon);
+	assert_int_equal(queue_config(&other, &cfg, &err), 0);
+	assert_int_equal(cfg->lease, 30);
+	queue_config_reload(&other);
+	assert_int_equal(queue_config(&other, &cfg, &err), 0);
+	assert_int_equal(cfg->lease, 45);
+	assert_int_equal(cfg->max_retries, 3);
+	queue_close(&other);
+}
+
+static void test_config_reset(void **state)
+{
+	struct fixture *f = *state;
+	const struct config *cfg;
+	struct error err = { 0 };
+	char *canon = NULL;
+
+	assert_int_equal(queue_config_set(&f->q, "lease", "45", &canon, &err), 0);
+	free(canon);
+	assert_int_equal(queue_config_set(&f->q, "max-retries", "9", &canon, &err), 0);
+	free(canon);
+	assert_int_equal(queue_config_set(&f->q, "durability", "full", &canon, &err), 0);
+	free(canon);
+
+	/* One setting, by either spelling: back to its default, at once. */
+	assert_int_equal(queue_config_reset(&f->q, "max_retries", &err), 0);
+	assert_stored_config(&f->q, "durability=full,lease=45");
+	assert_int_equal(queue_config(&f->q, &cfg, &err), 0);
+	assert_int_equal(cfg->max_retries, 3);
+	assert_int_equal(cfg->lease, 45);
+	/* One that is not stored: nothing to do, no error. */
+	assert_int_equal(queue_config_reset(&f->q, "backoff-base", &err), 0);
+	/* An unknown key: the error of config set. */
+	assert_int_equal(queue_config_reset(&f->q, "colour", &err), QE_INPUT);
+	assert_string_equal(err.msg, "unknown config key 'colour' (valid: max-retries, "
+				     "backoff-base, backoff-max, job-timeout, lease, durability)");
+	assert_stored_config(&f->q, "durability=full,lease=45");
+	/* Every setting. */
+	assert_int_equal(queue_config_reset(&f->q, NULL, &err), 0);
+	assert_stored_config(&f->q, "");
+	assert_int_equal(queue_config(&f->q, &cfg, &err), 0);
+	assert_int_equal(cfg->lease, 30);
+	assert_false(cfg->durable);
+}
+
+/* --- reads --- */
+
+static void test_reads(void **state)
+{
+	struct fixture *f = *state;
+	struct job_filter like = { .state = -1, .id_prefix = "ab", .command_like = "c" };
+	struct error err = { 0 };
+	struct buf b = BUF_INIT;
+	char *id = NULL;
+
+	enqueue_id(&f->q, "abc", 3);
+	enqueue_id(&f->q, "abd", 3);
+	enqueue_id(&f->q, "xyz", 3);
+	assert_int_equal(queue_resolve(&f->q, "x", &id, &err), 0);
+	assert_string_equal(id, "xyz");
+	free(id);
+	assert_int_equal(queue_resolve(&f->q, "ab", &id, &err), QE_INPUT);
+	assert_int_equal(queue_resolve(&f->q, "q", &id, &err), QE_NOTFOUND);
+	/* "echo abc" and "echo abd": both have a c; only the ids tell them apart. */
+	assert_int_equal(queue_list(&f->q, &like, collect_job, &b, &err), 0);
+	assert_string_equal(b.data, "abc,abd");
+	buf_release(&b);
+	like.command_like = "abd";
+	assert_int_equal(queue_list(&f->q, &like, collect_job, &b, &err), 0);
+	assert_string_equal(b.data, "abd");
+	buf_release(&b);
+}
+
+/* --- the worker's traffic --- */
+
+static int collect_worker(void *ctx, const struct worker_info *w)
+{
+	struct buf *b = ctx;
+
+	buf_addf(b, "%s%s:%lld:%lld:%d", b->len ? "," : "", w->id,
+		 (long long)(w->started_at - T0), (long long)(w->heartbeat_at - T0), w->busy);
+	return 0;
+}
+
+static void assert_workers(struct queue *q, const char *want)
+{
+	struct error err = { 0 };
+	struct buf b = BUF_INIT;
+
+	assert_int_equal(queue_workers(q, collect_worker, &b, &err), 0);
+	assert_string_equal(b.data ? b.data : "", want);
+	buf_release(&b);
+}
+
+static void add_worker(struct queue *q, const char *id, const char *machine)
+{
+	struct worker_info w = {
+		.id = (char *)id,
+		.host = (char *)"same-name",
+		.machine = (char *)machine,
+		.pid = 4242,
+		.pid_start = 987654321,
+		.slots = 2,
+		.started_at = 1, /* the store's clock decides */
+		.heartbeat_at = 1,
+	};
+	struct error err = { 0 };
+
+	assert_int_equal(queue_worker_register(q, &w, &err), 0);
+}
+
+static void test_workers(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct buf b = BUF_INIT;
+	struct job job;
+
+	assert_workers(&f->q, "");
+	add_worker(&f->q, "w1", "m-1");
+	the_time = T0 + 1000;
+	add_worker(&f->q, "w2", "m-2");
+	add_worker(&f->q, "w3", NULL);
+	assert_workers(&f->q, "w1:0:0:0,w2:1000:1000:0,w3:1000:1000:0");
+
+	/* This machine's workers: by machine, never by hostname (all three share one). */
+	assert_int_equal(queue_machine_workers(&f->q, "m-2", collect_worker, &b, &err), 0);
+	assert_string_equal(b.data, "w2:1000:1000:0");
+	buf_release(&b);
+	assert_int_equal(queue_machine_workers(&f->q, "m-3", collect_worker, &b, &err), 0);
+	assert_null(b.data);
+
+	/* A heartbeat stamps the worker and renews its leases by the lease setting. */
+	enqueue_id(&f->q, "j1", 3);
+	claim_one(&f->q, "w1", "j1", &job);
+	assert_int_equal(job.lease_until, T0 + 1000 + 30000);
+	job_release(&job);
+	the_time = T0 + 20000;
+	assert_int_equal(queue_heartbeat(&f->q, "w1", &err), 1);
+	get_job(&f->q, "j1", &job);
+	assert_int_equal(job.lease_until, T0 + 20000 + 30000);
+	job_release(&job);
+	assert_workers(&f->q, "w1:0:20000:1,w2:1000:1000:0,w3:1000:1000:0");
+	/* A worker that is not registered: 0 rows, so that it can register again. */
+	assert_int_equal(queue_heartbeat(&f->q, "ghost", &err), 0);
+
+	/* Pruning forgets the workers silent for two leases (60 s), strictly. */
+	the_time = T0 + 61000;
+	assert_int_equal(queue_prune_workers(&f->q, &err), 0);
+	the_time = T0 + 61001;
+	assert_int_equal(queue_prune_workers(&f->q, &err), 2);
+	assert_workers(&f->q, "w1:0:20000:1");
+
+	/* Unregistering returns the worker's jobs, uncounted, and wakes the others. */
+	(void)woken(&f->q);
+	assert_int_equal(queue_worker_unregister(&f->q, "w1", &err), 1);
+	assert_true(woken(&f->q));
+	assert_workers(&f->q, "");
+	get_job(&f->q, "j1", &job);
+	assert_int_equal(job.state, JOB_PENDING);
+	assert_int_equal(job.attempts, 0);
+	assert_int_equal(job.updated_at, T0 + 61001);
+	job_release(&job);
+	assert_int_equal(queue_worker_unregister(&f->q, "w1", &err), 0);
+}
+
+static void test_recover_and_started(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct job a, b, stored;
+
+	enqueue_id(&f->q, "a", 3);
+	enqueue_id(&f->q, "b", 3);
+	claim_one(&f->q, "w1", "a", &a);
+	the_time = T0 + 10000;
+	claim_one(&f->q, "w2", "b", &b);
+	assert_int_equal(queue_started(&f->q, &a, 321, 654, &err), 1);
+	get_job(&f->q, "a", &stored);
+	assert_int_equal(stored.pid, 321);
+	assert_int_equal(stored.pid_start, 654);
+	job_release(&stored);
+
+	/* Judged on the store's clock: a's lease ended at T0 + 30 s, b's holds. */
+	(void)woken(&f->q);
+	the_time = T0 + 30001;
+	assert_int_equal(queue_recover_leases(&f->q, &err), 1);
+	assert_true(woken(&f->q));
+	assert_int_equal(state_of(&f->q, "a"), JOB_PENDING);
+	assert_int_equal(state_of(&f->q, "b"), JOB_PROCESSING);
+	assert_int_equal(queue_recover_leases(&f->q, &err), 0);
+	assert_false(woken(&f->q));
+	/* The lost claim can no longer record its process. */
+	assert_int_equal(queue_started(&f->q, &a, 322, 655, &err), 0);
+	job_release(&a);
+	job_release(&b);
+}
+
+static void test_next_due(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const qa[] = { "a" };
+	struct error err = { 0 };
+	struct job_spec spec;
+	struct job job;
+	int64_t in = -1;
+
+	assert_int_equal(queue_next_due(&f->q, NULL, 0, &in, &err), 0);
+	assert_int_equal(in, -1);
+	job_spec_init(&spec);
+	spec.command = xstrdup("true");
+	spec.queue = xstrdup("a");
+	spec.delay = 90;
+	assert_int_equal(queue_enqueue(&f->q, &spec, &job, &err), 0);
+	job_release(&job);
+	job_spec_release(&spec);
+
+	/* How long from the store's now. */
+	the_time = T0 + 30000;
+	assert_int_equal(queue_next_due(&f->q, NULL, 0, &in, &err), 1);
+	assert_int_equal(in, 60000);
+	assert_int_equal(queue_next_due(&f->q, qa, 1, &in, &err), 1);
+	assert_int_equal(in, 60000);
+	/* Overdue is due now. */
+	the_time = T0 + 100000;
+	assert_int_equal(queue_next_due(&f->q, qa, 1, &in, &err), 1);
+	assert_int_equal(in, 0);
+}
+
+/* --- the table of job.h, one operation at a time --- */
+
+/* Put a job called by its state's name into that state, claimed (if ever) by w1. */
+static const char *make_in_state(struct queue *q, enum job_state st)
+{
+	const char *id = job_state_name(st);
+	enum job_state next;
+	struct job job;
+
+	the_time = T0;
+	enqueue_id(q, id, st == JOB_DEAD ? 0 : 3);
+	if (st != JOB_PENDING) {
+		claim_one(q, "w1", id, &job);
+		if (st != JOB_PROCESSING) {
+			assert_int_equal(finish(q, &job, st == JOB_COMPLETED, T0, T0, &next), 1);
+			assert_int_equal(next, st);
+		}
+		job_release(&job);
+	}
+	/* Past any lease and retry delay. */
+	the_time = T0 + 3600 * 1000;
+	return id;
+}
+
+/* Empty the queue: release what w1 holds, delete every job. */
+static void clear(struct queue *q)
+{
+	struct job_filter all = { .state = -1 };
+	struct error err = { 0 };
+	struct buf b = BUF_INIT;
+	const char *ids[1];
+
+	assert_true(queue_worker_unregister(q, "w1", &err) >= 0);
+	assert_int_equal(queue_list(q, &all, collect_job, &b, &err), 0);
+	if (b.data) {
+		assert_null(strchr(b.data, ',')); /* one job at a time */
+		ids[0] = b.data;
+		assert_int_equal(queue_delete(q, ids, 1, NULL, NULL, &err), 1);
+	}
+	buf_release(&b);
+}
+
+/* The job id as its claim would be if w1 held it: what finish and release are given. */
+static void as_claimed(struct queue *q, const char *id, struct job *job)
+{
+	get_job(q, id, job);
+	if (!job->worker_id)
+		job->worker_id = xstrdup("w1");
+}
+
+static void test_transitions_table(void **state)
+{
+	struct fixture *f = *state;
+
+	for (int i = 0; i < JOB_NSTATES; i++) {
+		enum job_state st = (enum job_state)i;
+		struct error err = { 0 };
+		enum job_state next;
+		const char *id;
+		struct job job;
+		int rc;
+
+		/* claim: pending, failed -> processing (run_at has come). */
+		id = make_in_state(&f->q, st);
+		rc = queue_claim(&f->q, "w2", NULL, 0, &job, &err);
+		assert_int_equal(rc, job_op_from(JOB_OP_CLAIM, st));
+		if (rc == 1) {
+			assert_string_equal(job.id, id);
+			assert_true(job_ops[JOB_OP_CLAIM].to & JOB_BIT(job.state));
+			assert_int_equal(queue_release(&f->q, &job, &err), 1);
+			job_release(&job);
+		}
+		clear(&f->q);
+
+		/* finish: processing -> completed, failed, dead (the owner only). */
+		id = make_in_state(&f->q, st);
+		as_claimed(&f->q, id, &job);
+		rc = finish(&f->q, &job, false, T0, the_time, &next);
+		assert_int_equal(rc, job_op_from(JOB_OP_FINISH, st));
+		if (rc == 1)
+			assert_true(job_ops[JOB_OP_FINISH].to & JOB_BIT(state_of(&f->q, id)));
+		else
+			assert_int_equal(state_of(&f->q, id), st);
+		job_release(&job);
+		clear(&f->q);
+
+		/* release: processing -> pending (the owner only). */
+		id = make_in_state(&f->q, st);
+		as_claimed(&f->q, id, &job);
+		assert_int_equal(queue_release(&f->q, &job, &err), job_op_from(JOB_OP_RELEASE, st));
+		assert_int_equal(state_of(&f->q, id),
+				 job_op_from(JOB_OP_RELEASE, st) ? JOB_PENDING : st);
+		job_release(&job);
+		clear(&f->q);
+
+		/* recover: processing -> pending (its lease has ended). */
+		id = make_in_state(&f->q, st);
+		assert_int_equal(queue_recover_leases(&f->q, &err), job_op_from(JOB_OP_RECOVER, st));
+		assert_int_equal(state_of(&f->q, id),
+				 job_op_from(JOB_OP_RECOVER, st) ? JOB_PENDING : st);
+		clear(&f->q);
+
+		/* dlq retry: dead -> pending; anything else is a conflict. */
+		id = make_in_state(&f->q, st);
+		rc = queue_dlq_retry(&f->q, &id, 1, NULL, NULL, &err);
+		if (job_op_from(JOB_OP_DLQ_RETRY, st)) {
+			assert_int_equal(rc, 1);
+			assert_true(job_ops[JOB_OP_DLQ_RETRY].to & JOB_BIT(state_of(&f->q, id)));
+		} else {
+			assert_int_equal(rc, QE_CONFLICT);
+			assert_int_equal(state_of(&f->q, id), st);
+		}
+		clear(&f->q);
+
+		/* delete: any state but processing, which is a conflict. */
+		id = make_in_state(&f->q, st);
+		rc = queue_delete(&f->q, &id, 1, NULL, NULL, &err);
+		assert_int_equal(rc, job_op_from(JOB_OP_DELETE, st) ? 1 : QE_CONFLICT);
+		clear(&f->q);
+
+		/* purge: completed, dead; any other state is refused, and never taken. */
+		id = make_in_state(&f->q, st);
+		for (int p = 0; p < JOB_NSTATES; p++) {
+			rc = queue_purge(&f->q, (enum job_state)p, INT64_MAX, &err);
+			if (!job_op_from(JOB_OP_PURGE, (enum job_state)p))
+				assert_int_equal(rc, QE_INPUT);
+			else
+				assert_int_equal(rc, p == i);
+		}
+		clear(&f->q);
+		assert_jobs(&f->q, -1, "");
+	}
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, queue_setup, queue_teardown)
 
 int main(void)
@@ -826,6 +1532,8 @@ int main(void)
 		T(test_enqueue_delay),
 		T(test_enqueue_overrides),
 		T(test_enqueue_defaults_follow_config),
+		T(test_enqueue_batch),
+		T(test_enqueue_batch_all_or_nothing),
 		T(test_claim_and_complete),
 		T(test_failure_retries_then_dead),
 		T(test_no_retries_dead_at_once),
@@ -835,11 +1543,20 @@ int main(void)
 		T(test_finish_after_losing_the_job),
 		T(test_release),
 		T(test_dlq_retry),
-		T(test_dlq_retry_not_dead),
+		T(test_dlq_retry_many),
+		T(test_dlq_retry_all),
+		T(test_dlq_retry_processing),
 		T(test_delete),
 		T(test_purge_refuses_unfinished),
 		T(test_purge),
 		T(test_config_set),
+		T(test_config_shared),
+		T(test_config_reset),
+		T(test_reads),
+		T(test_workers),
+		T(test_recover_and_started),
+		T(test_next_due),
+		T(test_transitions_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
