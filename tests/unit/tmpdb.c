@@ -1,12 +1,15 @@
 /*
- * tmpdb.c - temporary directories for the unit tests' databases.
+ * tmpdb.c - a store for each test: a temporary SQLite file, or QUEUECTL_TEST_DB.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "store.h"
 #include "tmpdb.h"
 #include "util.h"
 
-int tmpdb_make(const char *name, char **dir, char **path)
+int tmpdb_make_sqlite(const char *name, char **dir, char **path)
 {
 	const char *tmp = getenv("TMPDIR");
 
@@ -19,9 +22,83 @@ int tmpdb_make(const char *name, char **dir, char **path)
 	return 0;
 }
 
-void tmpdb_remove(char *dir, char *path)
+static int collect_job(void *ctx, const struct job *job)
 {
-	remove_tree(dir);
+	struct buf *b = ctx;
+
+	buf_addf(b, "%s%c%s%c", job->id, 0, job->worker_id ? job->worker_id : "", 0);
+	return 0;
+}
+
+static int collect_worker(void *ctx, const struct worker_info *w)
+{
+	buf_add(ctx, w->id, strlen(w->id) + 1);
+	return 0;
+}
+
+/* Empty a shared store through the contract: every job, every worker, every setting. */
+static int wipe(const char *target)
+{
+	struct job_filter all = { .state = -1 };
+	struct buf jobs = BUF_INIT, workers = BUF_INIT;
+	struct error err = { 0 };
+	struct store *st;
+	int rc;
+
+	if (store_open(target, &st, &err)) {
+		fprintf(stderr, "tmpdb: %s\n", err.msg);
+		return -1;
+	}
+	rc = store_list(st, &all, collect_job, &jobs, &err) ||
+	     store_worker_list(st, collect_worker, &workers, &err);
+	for (size_t off = 0; !rc && off < jobs.len;) {
+		const char *id = jobs.data + off, *owner = id + strlen(id) + 1;
+
+		if (*owner)
+			rc = store_release(st, owner, id, &err) < 0;
+		rc = rc || store_remove(st, id, &err);
+		off += strlen(id) + strlen(owner) + 2;
+	}
+	for (size_t off = 0; !rc && off < workers.len; off += strlen(workers.data + off) + 1)
+		rc = store_worker_remove(st, workers.data + off, &err);
+	rc = rc || store_config_unset(st, NULL, &err);
+	if (rc)
+		fprintf(stderr, "tmpdb: cannot empty '%s': %s\n", target, err.msg);
+	buf_release(&jobs);
+	buf_release(&workers);
+	store_close(st);
+	return rc ? -1 : 0;
+}
+
+int tmpdb_make(const char *name, char **dir, char **target)
+{
+	const char *env = getenv("QUEUECTL_TEST_DB");
+	const char *mark;
+	static unsigned serial;
+
+	if (!env || !*env)
+		return tmpdb_make_sqlite(name, dir, target);
+	*dir = NULL;
+	if ((mark = strstr(env, "{}"))) {
+		char unique[JOB_ID_GEN_LEN + 1];
+
+		id_generate(unique);
+		*target = xasprintf("%.*s%s-%u-%.8s%s", (int)(mark - env), env, name, serial++,
+				    unique, mark + 2);
+		return 0;
+	}
+	*target = xstrdup(env);
+	if (wipe(*target)) {
+		free(*target);
+		return -1;
+	}
+	return 0;
+}
+
+void tmpdb_remove(char *dir, char *target)
+{
+	if (dir)
+		remove_tree(dir);
 	free(dir);
-	free(path);
+	free(target);
 }

@@ -1,16 +1,29 @@
 /*
- * tmpdb.h - a temporary directory holding a database path, for tests that each want a store
- * of their own.
+ * tmpdb.h - a store of its own for each test: by default a SQLite file in a new temporary
+ * directory; with QUEUECTL_TEST_DB set, that target, so that the contract tests (test_store,
+ * test_queue, test_config) run against another backend or place.
+ *
+ * QUEUECTL_TEST_DB is a path or URL.  A "{}" in it is replaced by a name new for each test
+ * (a backend that creates its store on open, as SQLite does, then gives each test a fresh
+ * one); without one, every test uses the same store, emptied through the store contract
+ * before the test (every job, worker and setting removed).
  */
 #ifndef QUEUECTL_TEST_TMPDB_H
 #define QUEUECTL_TEST_TMPDB_H
 
 /*
- * Make $TMPDIR/queuectl-<name>-XXXXXX and set *dir to it and *path to "<dir>/q.db" (no file
- * is created).  Returns 0, or -1 with nothing allocated.
+ * Set *target to the store for a test called name (no store is opened or created) and *dir
+ * to a temporary directory for the test's own files, or NULL when QUEUECTL_TEST_DB names the
+ * store.  Returns 0, or -1 with nothing allocated.
  */
-int tmpdb_make(const char *name, char **dir, char **path);
-/* Remove the directory and everything in it, and free both strings. */
-void tmpdb_remove(char *dir, char *path);
+int tmpdb_make(const char *name, char **dir, char **target);
+/* Remove the temporary directory and everything in it, if any, and free both strings. */
+void tmpdb_remove(char *dir, char *target);
+
+/*
+ * A temporary SQLite file whatever QUEUECTL_TEST_DB says, for the tests of the SQLite
+ * backend itself: *dir is the directory and *path "<dir>/q.db".
+ */
+int tmpdb_make_sqlite(const char *name, char **dir, char **path);
 
 #endif
