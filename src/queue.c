@@ -31,6 +31,11 @@ void queue_close(struct queue *q)
 	q->store = NULL;
 }
 
+bool queue_is_url(const char *target)
+{
+	return store_is_url(target);
+}
+
 /* Undo a failed write: roll back and return the code already in err. */
 static int rollback(struct queue *q, struct error *err)
 {

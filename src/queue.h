@@ -38,6 +38,11 @@ struct queue {
 /* Open the store at target (a file path or a URL) and wrap it; queue_close closes it. */
 int queue_open(struct queue *q, const char *target, struct error *err);
 void queue_close(struct queue *q);
+/*
+ * Whether target is a URL (postgres://...) rather than a file path, so that there is no
+ * directory to make for it: the store's table of backends decides (store_is_url).
+ */
+bool queue_is_url(const char *target);
 
 /* --- reads --- */
 
