@@ -107,7 +107,7 @@ int store_get(struct store *st, const char *id, struct job *job, struct error *e
 	return st->ops->get(st, id, job, err);
 }
 
-int store_list(struct store *st, const struct store_filter *f, store_job_fn *fn, void *ctx,
+int store_list(struct store *st, const struct job_filter *f, job_visit_fn *fn, void *ctx,
 	       struct error *err)
 {
 	return st->ops->list(st, f, fn, ctx, err);
@@ -130,14 +130,14 @@ int store_remove(struct store *st, const char *id, struct error *err)
 	return st->ops->remove(st, id, err);
 }
 
-int store_purge(struct store *st, enum job_state state, int64_t before, store_id_fn *fn,
+int store_purge(struct store *st, enum job_state state, int64_t before, id_visit_fn *fn,
 		void *ctx, struct error *err)
 {
 	assert(job_op_from(JOB_OP_PURGE, state));
 	return st->ops->purge(st, state, before, fn, ctx, err);
 }
 
-int store_config_list(struct store *st, store_kv_fn *fn, void *ctx, struct error *err)
+int store_config_list(struct store *st, kv_visit_fn *fn, void *ctx, struct error *err)
 {
 	return st->ops->config_list(st, fn, ctx, err);
 }
@@ -211,7 +211,7 @@ int store_attempt_add(struct store *st, const struct attempt *a, struct error *e
 	return st->ops->attempt_add(st, a, err);
 }
 
-int store_attempt_list(struct store *st, const char *job_id, store_attempt_fn *fn, void *ctx,
+int store_attempt_list(struct store *st, const char *job_id, attempt_visit_fn *fn, void *ctx,
 		       struct error *err)
 {
 	return st->ops->attempt_list(st, job_id, fn, ctx, err);
@@ -232,7 +232,7 @@ int store_worker_remove(struct store *st, const char *id, struct error *err)
 	return st->ops->worker_remove(st, id, err);
 }
 
-int store_worker_list(struct store *st, store_worker_fn *fn, void *ctx, struct error *err)
+int store_worker_list(struct store *st, worker_visit_fn *fn, void *ctx, struct error *err)
 {
 	return st->ops->worker_list(st, fn, ctx, err);
 }

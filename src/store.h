@@ -2,7 +2,8 @@
  * store.h - where jobs live: an opaque store, opened by file path or URL, and the operations
  * on it.  Each backend is one file in store/ behind the table of store/backend.h; this
  * header is the contract they all keep, and is included only by the queue layer (queue.c)
- * and the store itself.
+ * and the store itself.  (Until cmd/ and the worker use queue_*, some of them still call
+ * these functions: tests/unit/check-layers.sh lists which.)
  *
  * The store knows its storage and nothing of the job state machine: the queue layer decides
  * what a job becomes and asks the store to write it, guarded by what it expects the job to
@@ -87,7 +88,7 @@ int store_get(struct store *st, const char *id, struct job *job, struct error *e
  * Stream the jobs that f lets through, in creation order; a nonzero return from fn stops and
  * is returned.
  */
-int store_list(struct store *st, const struct store_filter *f, store_job_fn *fn, void *ctx,
+int store_list(struct store *st, const struct job_filter *f, job_visit_fn *fn, void *ctx,
 	       struct error *err);
 /*
  * The number of jobs in each state.  Cheap: never a scan of the jobs, so status costs the
@@ -111,11 +112,11 @@ int store_remove(struct store *st, const char *id, struct error *err);
  * Delete, with their history, the jobs in state (one that purge may take: completed or dead)
  * whose updated_at is before "before"; fn sees each id; returns the count.
  */
-int store_purge(struct store *st, enum job_state state, int64_t before, store_id_fn *fn,
+int store_purge(struct store *st, enum job_state state, int64_t before, id_visit_fn *fn,
 		void *ctx, struct error *err);
 
 /* The stored settings as key and value text, by key; no validation here (config.c does it). */
-int store_config_list(struct store *st, store_kv_fn *fn, void *ctx, struct error *err);
+int store_config_list(struct store *st, kv_visit_fn *fn, void *ctx, struct error *err);
 /* Store a setting's value, replacing any earlier one. */
 int store_config_set(struct store *st, const char *key, const char *value, struct error *err);
 /* Remove a stored setting (every one when key is NULL); a key not stored is no error. */
@@ -162,16 +163,20 @@ int store_recover(struct store *st, int64_t now, int64_t stale_before, struct er
 int store_next_due(struct store *st, const struct claim_req *req, int64_t *when,
 		   struct error *err);
 
+/* Record an attempt of a job, replacing any record of the same run. */
 int store_attempt_add(struct store *st, const struct attempt *a, struct error *err);
-/* Stream a job's attempts, oldest first. */
-int store_attempt_list(struct store *st, const char *job_id, store_attempt_fn *fn, void *ctx,
+/* Stream a job's attempts, oldest first (none for an unknown job). */
+int store_attempt_list(struct store *st, const char *job_id, attempt_visit_fn *fn, void *ctx,
 		       struct error *err);
 
+/* Register a worker, replacing any with the same id (its busy is not stored). */
 int store_worker_add(struct store *st, const struct worker_info *w, struct error *err);
-/* busy in worker_info is computed when listing: the number of jobs the worker holds. */
+/* Set a worker's heartbeat; returns how many workers (0: it is not registered). */
 int store_worker_beat(struct store *st, const char *id, int64_t now, struct error *err);
+/* Forget a worker (its jobs are not touched); one not registered is no error. */
 int store_worker_remove(struct store *st, const char *id, struct error *err);
-int store_worker_list(struct store *st, store_worker_fn *fn, void *ctx, struct error *err);
+/* Stream the workers by start time, busy counted: the jobs each one holds. */
+int store_worker_list(struct store *st, worker_visit_fn *fn, void *ctx, struct error *err);
 
 /*
  * Wake the idle workers of this store (after a commit that made jobs due); never fails: a
