@@ -677,11 +677,8 @@ int queue_finish(struct queue *q, const struct job *job, const struct job_result
 
 int queue_release(struct queue *q, const struct job *job, struct error *err)
 {
-	int n = store_release(q->store, job->worker_id, job->id, err);
-
-	if (n > 0)
-		store_notify(q->store);
-	return n;
+	/* No wake-up here: the releasing worker would wake itself out of its back-off. */
+	return store_release(q->store, job->worker_id, job->id, err);
 }
 
 int queue_next_due(struct queue *q, const char *const *queues, int nqueues, int64_t *in_ms,

@@ -208,7 +208,12 @@ int queue_finish(struct queue *q, const struct job *job, const struct job_result
 		 enum job_state *next, struct error *err);
 /* The wait queue_finish gives job (as claimed) if this attempt fails, with the settings as loaded. */
 int64_t queue_retry_delay_ms(struct queue *q, const struct job *job);
-/* Give a running job back to pending without counting the attempt (a hard stop). */
+/*
+ * Give a running job back to pending without counting the attempt (a hard stop, or a job
+ * that could not be started).  It wakes no one, unlike the other writes: the worker that
+ * gives a job back decides whether it is tried again soon (a failed start waits, where a
+ * wake-up would bring the job straight back to it), and calls queue_notify if it should be.
+ */
 int queue_release(struct queue *q, const struct job *job, struct error *err);
 /*
  * How long until the next job that a worker of these queues (NULL: any) could claim is due,
@@ -225,8 +230,8 @@ int queue_wait_fd(struct queue *q, struct error *err);
 void queue_wait_drain(struct queue *q);
 
 /*
- * Wake idle workers: every write above does it when needed.  (For the worker's own calls
- * until it uses queue_*: to be removed then.)
+ * Wake idle workers now.  Every write does it when it makes jobs due, but queue_release:
+ * this is for the worker that released a job for others to take at once.
  */
 void queue_notify(struct queue *q);
 
