@@ -36,17 +36,14 @@ bool queue_is_url(const char *target)
 	return store_is_url(target);
 }
 
-/* Undo a failed write: roll back and return the code already in err. */
+/*
+ * Undo a write that failed, in any step up to and including its commit (a commit that
+ * fails leaves the transaction open); returns the code already in err.
+ */
 static int rollback(struct queue *q, struct error *err)
 {
 	store_rollback(q->store);
 	return err->code;
-}
-
-/* Commit a write, or roll it back if the commit fails; 0 or the code. */
-static int commit(struct queue *q, struct error *err)
-{
-	return store_commit(q->store, err) ? rollback(q, err) : 0;
 }
 
 void queue_notify(struct queue *q)
@@ -192,7 +189,7 @@ int queue_config_reset(struct queue *q, const char *key, struct error *err)
 		for (size_t off = 0; !rc2 && off < rc.keys.len; off += strlen(rc.keys.data + off) + 1)
 			rc2 = store_config_unset(q->store, rc.keys.data + off, err);
 	buf_release(&rc.keys);
-	if (rc2 || commit(q, err))
+	if (rc2 || store_commit(q->store, err))
 		return rollback(q, err);
 	queue_config_reload(q);
 	return 0;
@@ -275,17 +272,13 @@ int queue_enqueue_batch(struct queue *q, spec_next_fn *next, void *nctx, job_vis
 		store_rollback(q->store);
 		return rc;
 	}
-	if (commit(q, err))
-		return err->code;
+	if (store_commit(q->store, err))
+		return rollback(q, err);
 	if (n > 0)
 		store_notify(q->store);
 	return n;
 }
 
-/*
- * The indexes of ids without repeats, in their order: a job named twice (or by two
- * prefixes that the caller resolved) is acted on once.  *n is updated; free the result.
- */
 struct id_at {
 	const char *id;
 	int at;
@@ -306,6 +299,10 @@ static int by_at(const void *a, const void *b)
 	return (x->at > y->at) - (x->at < y->at);
 }
 
+/*
+ * The n ids without repeats, in their order: a job named twice (or by two prefixes that the
+ * caller resolved) is acted on once.  *n becomes their number; free the result.
+ */
 static struct id_at *unique_ids(const char *const *ids, int *n)
 {
 	struct id_at *u = xcalloc(*n > 0 ? (size_t)*n : 1, sizeof *u);
@@ -350,42 +347,6 @@ out:
 	return rc;
 }
 
-/* Retry the n ids of the NUL-separated list ids, all or none; fn sees each after the commit. */
-static int retry_ids(struct queue *q, const char *const *ids, int n, id_visit_fn *fn,
-		     void *ctx, struct error *err)
-{
-	int64_t now;
-	int rc = 0;
-
-	if (store_now(q->store, &now, err) || store_begin(q->store, err))
-		return err->code;
-	for (int i = 0; i < n && rc == 0; i++)
-		rc = retry_one(q, ids[i], now, err);
-	if (rc || commit(q, err))
-		return rollback(q, err);
-	if (n > 0)
-		store_notify(q->store);
-	for (int i = 0; fn && i < n; i++)
-		fn(ctx, ids[i]);
-	return n;
-}
-
-int queue_dlq_retry(struct queue *q, const char *const *ids, int nids, id_visit_fn *fn,
-		    void *ctx, struct error *err)
-{
-	int n = nids;
-	struct id_at *u = unique_ids(ids, &n);
-	const char **list = xcalloc(n > 0 ? (size_t)n : 1, sizeof *list);
-	int rc;
-
-	for (int i = 0; i < n; i++)
-		list[i] = u[i].id;
-	rc = retry_ids(q, list, n, fn, ctx, err);
-	free(list);
-	free(u);
-	return rc;
-}
-
 struct id_list {
 	struct buf text; /* NUL-separated */
 	int n;
@@ -400,38 +361,68 @@ static int collect_job_id(void *ctx, const struct job *job)
 	return 0;
 }
 
-/* The ids of l as an array into its text (free the array only). */
-static const char **id_array(const struct id_list *l)
+/*
+ * Retry, all or none, the n ids (no repeats) or, when ids is NULL, every dead job of
+ * queue_name (NULL: of any queue), listed inside the transaction so that the list and the
+ * retry are one; fn sees each id after the commit.  Returns the count.
+ */
+static int retry(struct queue *q, const char *const *ids, int n, const char *queue_name,
+		 id_visit_fn *fn, void *ctx, struct error *err)
 {
-	const char **a = xcalloc(l->n > 0 ? (size_t)l->n : 1, sizeof *a);
-	size_t off = 0;
+	struct job_filter dead = { .state = JOB_DEAD, .queue = queue_name };
+	struct id_list l = { BUF_INIT, 0 };
+	const char **all = NULL;
+	int64_t now;
+	int rc = 0;
 
-	for (int i = 0; i < l->n; i++, off += strlen(l->text.data + off) + 1)
-		a[i] = l->text.data + off;
-	return a;
+	if (store_now(q->store, &now, err) || store_begin(q->store, err))
+		return err->code;
+	if (!ids) {
+		if ((rc = store_list(q->store, &dead, collect_job_id, &l, err)))
+			goto out;
+		all = xcalloc(l.n > 0 ? (size_t)l.n : 1, sizeof *all);
+		for (size_t i = 0, off = 0; i < (size_t)l.n; off += strlen(l.text.data + off) + 1)
+			all[i++] = l.text.data + off;
+		ids = all;
+		n = l.n;
+	}
+	for (int i = 0; i < n && rc == 0; i++)
+		rc = retry_one(q, ids[i], now, err);
+out:
+	if (rc || store_commit(q->store, err)) {
+		rc = rollback(q, err);
+	} else {
+		if (n > 0)
+			store_notify(q->store);
+		for (int i = 0; fn && i < n; i++)
+			fn(ctx, ids[i]);
+		rc = n;
+	}
+	free(all);
+	buf_release(&l.text);
+	return rc;
+}
+
+int queue_dlq_retry(struct queue *q, const char *const *ids, int nids, id_visit_fn *fn,
+		    void *ctx, struct error *err)
+{
+	int n = nids;
+	struct id_at *u = unique_ids(ids, &n);
+	const char **list = xcalloc(n > 0 ? (size_t)n : 1, sizeof *list);
+	int rc;
+
+	for (int i = 0; i < n; i++)
+		list[i] = u[i].id;
+	rc = retry(q, list, n, NULL, fn, ctx, err);
+	free(list);
+	free(u);
+	return rc;
 }
 
 int queue_dlq_retry_all(struct queue *q, const char *queue_name, id_visit_fn *fn, void *ctx,
 			struct error *err)
 {
-	struct job_filter f = { .state = JOB_DEAD, .queue = queue_name };
-	struct id_list l = { BUF_INIT, 0 };
-	const char **ids;
-	int rc;
-
-	/*
-	 * Listed before the transaction: a job that dies meanwhile waits for the next retry,
-	 * and one retried or deleted meanwhile fails the whole call, as a named one would.
-	 */
-	if (store_list(q->store, &f, collect_job_id, &l, err)) {
-		buf_release(&l.text);
-		return err->code;
-	}
-	ids = id_array(&l);
-	rc = retry_ids(q, ids, l.n, fn, ctx, err);
-	free(ids);
-	buf_release(&l.text);
-	return rc;
+	return retry(q, NULL, 0, queue_name, fn, ctx, err);
 }
 
 /*
@@ -459,7 +450,7 @@ int queue_delete(struct queue *q, const char *const *ids, int nids, id_visit_fn 
 	}
 	for (int i = 0; i < n && rc == 0; i++)
 		rc = store_remove(q->store, u[i].id, err);
-	if (rc || commit(q, err)) {
+	if (rc || store_commit(q->store, err)) {
 		free(u);
 		return rollback(q, err);
 	}
@@ -491,7 +482,7 @@ int queue_purge(struct queue *q, enum job_state state, int64_t before, struct er
 	if (store_begin(q->store, err))
 		return err->code;
 	n = store_purge(q->store, state, before, collect_id, &ids, err);
-	if (n < 0 || commit(q, err)) {
+	if (n < 0 || store_commit(q->store, err)) {
 		buf_release(&ids);
 		return rollback(q, err);
 	}
@@ -537,7 +528,7 @@ int queue_worker_unregister(struct queue *q, const char *worker_id, struct error
 	if (store_begin(q->store, err))
 		return err->code;
 	n = store_release(q->store, worker_id, NULL, err);
-	if (n < 0 || store_worker_remove(q->store, worker_id, err) || commit(q, err))
+	if (n < 0 || store_worker_remove(q->store, worker_id, err) || store_commit(q->store, err))
 		return rollback(q, err);
 	if (n > 0)
 		store_notify(q->store);
@@ -555,7 +546,7 @@ int queue_heartbeat(struct queue *q, const char *worker_id, struct error *err)
 		return err->code;
 	n = store_worker_beat(q->store, worker_id, now, err);
 	if (n < 0 || store_renew(q->store, worker_id, now + cfg->lease * 1000, err) < 0 ||
-	    commit(q, err))
+	    store_commit(q->store, err))
 		return rollback(q, err);
 	return n;
 }
@@ -667,7 +658,7 @@ int queue_finish(struct queue *q, const struct job *job, const struct job_result
 	rc = store_update(q->store, &upd, JOB_PROCESSING, job->worker_id, err);
 	if (rc > 0 && store_attempt_add(q->store, &a, err))
 		rc = err->code;
-	if (rc < 0 || commit(q, err))
+	if (rc < 0 || store_commit(q->store, err))
 		return rollback(q, err);
 	/* A retry is scheduled: idle workers sleeping until the next due time look again. */
 	if (rc > 0 && upd.state == JOB_FAILED)
