@@ -10,17 +10,17 @@
 
 extern const struct cmd_entry cmd_delete;
 
-/*
- * delete <id>...
- * All in one transaction: a typo in the third id deletes nothing, and the logs go only once
- * the rows are gone for good.  Naming a job twice (or by two prefixes) deletes it once.
- */
 static int print_id(void *ctx, const char *id)
 {
 	puts(id);
 	return 0;
 }
 
+/*
+ * delete <id>...
+ * All in one transaction: a typo in the third id deletes nothing, and the logs go only once
+ * the rows are gone for good.  Naming a job twice (or by two prefixes) deletes it once.
+ */
 static int delete_run(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct queue *q;
