@@ -77,6 +77,7 @@ struct job_spec {
 	bool has_run_at;  /* run_at was given (it may be the epoch itself) */
 	int64_t delay;	  /* -1: none; seconds, resolved against "now" by the queue layer */
 	int64_t created_at; /* 0: now */
+	double backoff_base; /* 0: the backoff-base setting at the time of each failure */
 };
 
 void job_init(struct job *job);

@@ -10,27 +10,10 @@
 
 extern const struct cmd_entry cmd_dlq, cmd_dlq_list, cmd_dlq_retry;
 
-/* dlq list [--json] */
-static int dlq_list_run(struct cmd_ctx *ctx, int argc, char **argv)
+/* dlq list [--queue Q] [--limit N] [--json | --quiet] */
+static int dlq_list_run(struct cmd_ctx *ctx, const struct args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct store_filter f = { .state = JOB_DEAD };
-	bool json = false;
-	int c, rc = 0;
-
-	while ((c = cmd_getopt(ctx, &cmd_dlq_list, argc, argv, "", opts, &rc)) != -1) {
-		if (c == CMD_EXIT)
-			return rc;
-		json = true;
-	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, &cmd_dlq_list, "unexpected argument '%.64s'",
-				       argv[optind]);
-	return cmd_list_jobs(ctx, &f, json, true);
+	return cmd_list_jobs(ctx, &cmd_dlq_list, a);
 }
 
 static int collect_dead(void *ctx, const struct job *job)
@@ -42,41 +25,34 @@ static int collect_dead(void *ctx, const struct job *job)
 }
 
 /*
- * dlq retry <id>... | --all
+ * dlq retry ID... | --all [--queue Q]   [--json]
  * All the named jobs go back or none does: one that is not dead fails the whole command.
  */
-static int dlq_retry_run(struct cmd_ctx *ctx, int argc, char **argv)
+static int dlq_retry_run(struct cmd_ctx *ctx, const struct args *a)
 {
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct store_filter f = { .state = JOB_DEAD };
+	struct store_filter f = { .state = JOB_DEAD, .queue = args_get(a, "queue") };
+	bool all = args_has(a, "all"), json = args_has(a, "json");
 	struct buf ids = BUF_INIT;
 	int64_t now = time_now_ms();
 	struct queue *q;
-	bool all = false;
 	long n = 0;
-	int c, rc = 0;
+	int rc = 0;
 
-	while ((c = cmd_getopt(ctx, &cmd_dlq_retry, argc, argv, "", opts, &rc)) != -1) {
-		if (c == CMD_EXIT)
-			return rc;
-		all = true;
-	}
-	if (all == (optind < argc))
-		return cmd_usage_error(ctx, &cmd_dlq_retry, all ? "give ids or --all, not both"
-								: "missing job id (or --all)");
+	if (all && a->argc > 0)
+		return cmd_usage_error(ctx, &cmd_dlq_retry, "give ids or --all, not both");
+	if (!all && a->argc == 0)
+		return cmd_usage_error(ctx, &cmd_dlq_retry, "missing job id (or --all)");
+	if (f.queue && !all)
+		return cmd_usage_error(ctx, &cmd_dlq_retry, "--queue narrows --all: give both");
 	if (!(q = cmd_queue(ctx)) || store_begin(q->store, &ctx->err))
 		return ctx->err.code;
 	if (all) {
 		rc = store_list(q->store, &f, collect_dead, &ids, &ctx->err);
 	} else {
-		for (int i = optind; i < argc && rc == 0; i++) {
+		for (int i = 0; i < a->argc && rc == 0; i++) {
 			char *id;
 
-			if ((rc = cmd_resolve(ctx, argv[i], &id)) == 0) {
+			if ((rc = cmd_resolve(ctx, a->argv[i], &id)) == 0) {
 				if (!cmd_ids_has(&ids, id)) /* named twice: retried once */
 					buf_add(&ids, id, strlen(id) + 1);
 				free(id);
@@ -88,9 +64,8 @@ static int dlq_retry_run(struct cmd_ctx *ctx, int argc, char **argv)
 	if (rc == 0 && (rc = store_commit(q->store, &ctx->err)) == 0) {
 		if (n)
 			queue_notify(q);
-		for (size_t off = 0; off < ids.len; off += strlen(ids.data + off) + 1)
-			puts(ids.data + off);
-		if (all)
+		cmd_print_ids(&ids, json ? "retried" : NULL);
+		if (all && !json)
 			fprintf(stderr, "retried %ld dead job%s\n", n, n == 1 ? "" : "s");
 	} else {
 		store_rollback(q->store);
@@ -102,19 +77,24 @@ static int dlq_retry_run(struct cmd_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_dlq_list = {
 	.name = "list",
 	.parent = "dlq",
-	.usage = "[--json]",
+	.usage = "[--queue NAME] [--limit N] [--json | --quiet]",
 	.summary = "list the dead jobs (retries spent) with their last error",
-	.help = "  --json  print one JSON array of job objects\n",
+	.args = { .options = (const struct args_option[]){ CMD_LIST_OPTIONS, { 0 } } },
 	.run = dlq_list_run,
 };
 
 const struct cmd_entry cmd_dlq_retry = {
 	.name = "retry",
 	.parent = "dlq",
-	.usage = "ID... | --all",
+	.usage = "ID... | --all [--queue NAME]",
 	.summary = "send dead jobs back to pending with their attempts reset to 0",
-	.help = "  --all  retry every dead job\n"
-		"Every id must name a dead job; otherwise nothing is retried.\n",
+	.help = "Every id must name a dead job; otherwise nothing is retried.\n",
+	.args = { .options = (const struct args_option[]){
+			  { "all", 0, NULL, "retry every dead job" },
+			  { "queue", 0, "NAME", "with --all: only the dead jobs of this queue" },
+			  { "json", 0, NULL, "print {\"retried\": N, \"ids\": [...]}" },
+			  { 0 } },
+		  .max = ARGS_MANY },
 	.run = dlq_retry_run,
 };
 

@@ -5,7 +5,7 @@
 . "$TEST_DIR/lib.sh"
 
 commands='enqueue status list info logs delete purge'
-subcommands='worker start|worker stop|dlq list|dlq retry|config get|config set|config show'
+subcommands='worker start|worker stop|dlq list|dlq retry|config get|config set|config reset|config show'
 before=$(snapshot)
 assert_eq none "$before" "no store to begin with"
 
