@@ -22,12 +22,23 @@ struct args_option {
 	const char *help;  /* one line for the command's help */
 };
 
+/* What a command's operands are, for shell completion. */
+enum args_kind {
+	ARGS_ANY,      /* nothing to offer: files, as a shell would */
+	ARGS_JOB,      /* job ids from the store */
+	ARGS_DEAD_JOB, /* ids of dead jobs */
+	ARGS_SETTING,  /* a config key, then its value */
+	ARGS_PROGRAM,  /* a command line: a program, then its arguments */
+	ARGS_SHELL,    /* bash, zsh or fish */
+};
+
 /* What a command takes; part of its struct cmd_entry. */
 struct args_spec {
 	const struct args_option *options; /* NULL: none but --help */
 	int min, max;			   /* operands; max ARGS_MANY for no limit */
 	const char *what;		   /* the operand in messages: "job id" */
 	unsigned flags;
+	enum args_kind kind;
 };
 #define ARGS_MANY (-1)
 #define ARGS_STOP_AT_OPERAND 0x1u /* the first operand ends the options (enqueue) */

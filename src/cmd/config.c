@@ -185,7 +185,7 @@ const struct cmd_entry cmd_config_get = {
 	.parent = "config",
 	.usage = "KEY [--json]",
 	.summary = "print one setting's value",
-	.args = { .options = JSON_OPTION("print {\"KEY\": value}"), .min = 1, .max = 1 },
+	.args = { .options = JSON_OPTION("print {\"KEY\": value}"), .min = 1, .max = 1, .kind = ARGS_SETTING },
 	.run = config_get_run,
 };
 
@@ -197,7 +197,7 @@ const struct cmd_entry cmd_config_set = {
 	.help = "Keys also take the underscore spelling (max_retries).  A new value applies\n"
 		"to what happens from now on: see 'queuectl config show' and queuectl(1).\n",
 	.args = { .options = JSON_OPTION("print {\"KEY\": value} as stored"),
-		  .min = 2, .max = 2 },
+		  .min = 2, .max = 2, .kind = ARGS_SETTING },
 	.run = config_set_run,
 };
 
@@ -207,7 +207,7 @@ const struct cmd_entry cmd_config_reset = {
 	.usage = "[KEY] [--json]",
 	.summary = "return one setting, or every setting, to its default",
 	.args = { .options = JSON_OPTION("print {\"KEY\": value, ...} of the settings reset"),
-		  .max = 1 },
+		  .max = 1, .kind = ARGS_SETTING },
 	.run = config_reset_run,
 };
 

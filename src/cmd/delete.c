@@ -54,6 +54,6 @@ const struct cmd_entry cmd_delete = {
 	.args = { .options = (const struct args_option[]){
 			  { "json", 0, NULL, "print {\"deleted\": N, \"ids\": [...]}" },
 			  { 0 } },
-		  .min = 1, .max = ARGS_MANY, .what = "job id" },
+		  .min = 1, .max = ARGS_MANY, .what = "job id", .kind = ARGS_JOB },
 	.run = delete_run,
 };

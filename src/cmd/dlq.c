@@ -94,7 +94,7 @@ const struct cmd_entry cmd_dlq_retry = {
 			  { "queue", 0, "NAME", "with --all: only the dead jobs of this queue" },
 			  { "json", 0, NULL, "print {\"retried\": N, \"ids\": [...]}" },
 			  { 0 } },
-		  .max = ARGS_MANY },
+		  .max = ARGS_MANY, .kind = ARGS_DEAD_JOB },
 	.run = dlq_retry_run,
 };
 

@@ -351,6 +351,7 @@ const struct cmd_entry cmd_enqueue = {
 			  { "json", 0, NULL,
 			    "print the stored job object (an array of them with --file)" },
 			  { 0 } },
-		  .max = ARGS_MANY, .flags = ARGS_STOP_AT_OPERAND },
+		  .max = ARGS_MANY, .flags = ARGS_STOP_AT_OPERAND,
+		  .kind = ARGS_PROGRAM },
 	.run = enqueue_run,
 };

@@ -120,6 +120,6 @@ const struct cmd_entry cmd_info = {
 	.args = { .options = (const struct args_option[]){
 			  { "json", 0, NULL, "print one JSON object, with its attempt history and output" },
 			  { 0 } },
-		  .min = 1, .max = 1, .what = "job id" },
+		  .min = 1, .max = 1, .what = "job id", .kind = ARGS_JOB },
 	.run = info_run,
 };

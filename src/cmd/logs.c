@@ -134,6 +134,6 @@ const struct cmd_entry cmd_logs = {
 			    "keep printing while the attempt runs; a job not running yet is waited "
 			    "for, and the command ends when its attempt does" },
 			  { 0 } },
-		  .min = 1, .max = 1, .what = "job id" },
+		  .min = 1, .max = 1, .what = "job id", .kind = ARGS_JOB },
 	.run = logs_run,
 };
