@@ -4,7 +4,7 @@
 # Commands: --help, -h, help, --version, -V, and --help of every command and subcommand.
 . "$TEST_DIR/lib.sh"
 
-commands='enqueue status list info logs delete purge'
+commands='enqueue status list info logs wait delete purge completion'
 subcommands='worker start|worker stop|dlq list|dlq retry|config get|config set|config reset|config show'
 before=$(snapshot)
 assert_eq none "$before" "no store to begin with"
