@@ -2,6 +2,7 @@
  * cmd.c - the command table, dispatch, and what all commands share: option parsing with our
  * error messages, help generated from the entries, opening the store, printing.
  */
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +12,12 @@
 #include "util.h"
 
 extern const struct cmd_entry cmd_enqueue, cmd_worker, cmd_status, cmd_list, cmd_info,
-	cmd_logs, cmd_dlq, cmd_config, cmd_delete, cmd_purge;
+	cmd_logs, cmd_wait, cmd_dlq, cmd_config, cmd_delete, cmd_purge, cmd_completion;
 
 /* In the order --help lists them: the everyday ones first. */
 const struct cmd_entry *const cmd_table[] = {
-	&cmd_enqueue, &cmd_worker, &cmd_status, &cmd_list,   &cmd_info,
-	&cmd_logs,    &cmd_dlq,	   &cmd_config, &cmd_delete, &cmd_purge,
+	&cmd_enqueue, &cmd_worker, &cmd_status, &cmd_list,   &cmd_info,	  &cmd_logs,
+	&cmd_wait,    &cmd_dlq,	   &cmd_config, &cmd_delete, &cmd_purge, &cmd_completion,
 	NULL,
 };
 
@@ -33,6 +34,7 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table, cons
 {
 	const struct cmd_entry *e;
 	struct buf names = BUF_INIT;
+	struct args a;
 	int rc;
 
 	if (argc < 1 || !(e = cmd_find(table, argv[0]))) {
@@ -55,8 +57,24 @@ int cmd_dispatch(struct cmd_ctx *ctx, const struct cmd_entry *const *table, cons
 			return cmd_help(e);
 		return cmd_dispatch(ctx, e->sub, e->name, argc - 1, argv + 1);
 	}
-	optind = 0; /* a full reset of getopt for the command's own options */
-	return e->run(ctx, argc, argv);
+	if (args_parse(&a, &e->args, argc, argv, &ctx->err)) {
+		/* A command whose operands are described only by its usage says so. */
+		if (!e->args.what && !strncmp(ctx->err.msg, "missing argument", 16))
+			rc = cmd_usage_error(ctx, e, "expected %s", e->usage);
+		else if (!e->args.what && e->args.max > 1 &&
+			 !strncmp(ctx->err.msg, "unexpected argument", 19))
+			rc = cmd_usage_error(ctx, e, "expected %s", e->usage);
+		else
+			rc = cmd_usage_error(ctx, e, "%s", ctx->err.msg);
+	} else if (a.help) {
+		rc = cmd_help(e);
+	} else {
+		if (a.db)
+			ctx->db_option = a.db;
+		rc = e->run(ctx, &a);
+	}
+	args_release(&a);
+	return rc;
 }
 
 /* "dlq retry" for a subcommand, "list" for a command; the caller frees it. */
@@ -65,9 +83,24 @@ static char *full_name(const struct cmd_entry *e)
 	return e->parent ? xasprintf("%s %s", e->parent, e->name) : xstrdup(e->name);
 }
 
+/* "--name VALUE, -k" as an option's help shows it. */
+static char *option_words(const struct args_option *o)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addf(&b, "--%s", o->name);
+	if (o->value)
+		buf_addf(&b, " %s", o->value);
+	if (o->key)
+		buf_addf(&b, ", -%c", o->key);
+	return buf_detach(&b);
+}
+
 int cmd_help(const struct cmd_entry *e)
 {
 	char *name = full_name(e);
+	const struct args_option *o;
+	int width = 0;
 
 	printf("usage: queuectl %s %s\n\n%s\n", name, e->usage, e->summary);
 	free(name);
@@ -75,6 +108,21 @@ int cmd_help(const struct cmd_entry *e)
 		printf("\nsubcommands:\n");
 		for (int i = 0; e->sub[i]; i++)
 			printf("  %s %-28s %s\n", e->name, e->sub[i]->name, e->sub[i]->summary);
+	}
+	for (o = e->args.options; o && o->name; o++) {
+		char *w = option_words(o);
+
+		if ((int)strlen(w) > width)
+			width = (int)strlen(w);
+		free(w);
+	}
+	if (width)
+		printf("\noptions:\n");
+	for (o = e->args.options; o && o->name; o++) {
+		char *w = option_words(o);
+
+		printf("  %-*s  %s\n", width, w, o->help);
+		free(w);
 	}
 	if (e->help)
 		printf("\n%s", e->help);
@@ -121,38 +169,57 @@ int cmd_usage_error(struct cmd_ctx *ctx, const struct cmd_entry *e, const char *
 	return rc;
 }
 
-int cmd_getopt(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv,
-	       const char *optstring, const struct option *longopts, int *rc)
+/*
+ * The database: --db, else $QUEUECTL_DB, else queuectl.db in the data directory
+ * ($QUEUECTL_HOME, else $XDG_DATA_HOME/queuectl, else ~/.local/share/queuectl).  Its
+ * directory is created owner-only.  Never the current directory, so that a worker and an
+ * enqueue started from different places find the same queue.
+ */
+static int find_db(const char *opt, char **db, struct error *err)
 {
-	static const struct option help_only[] = { { "help", no_argument, NULL, 'h' },
-						   { NULL, 0, NULL, 0 } };
-	char *spec = xasprintf("+:%sh", optstring);
-	int c;
+	const char *env;
+	char *dir, *copy;
+	int rc;
 
-	opterr = 0;
-	c = getopt_long(argc, argv, spec, longopts ? longopts : help_only, NULL);
-	free(spec);
-	switch (c) {
-	case 'h':
-		*rc = cmd_help(e);
-		return CMD_EXIT;
-	case ':':
-		*rc = cmd_usage_error(ctx, e, "option '%s' needs a value", argv[optind - 1]);
-		return CMD_EXIT;
-	case '?':
-		if (optopt)
-			*rc = cmd_usage_error(ctx, e, "unknown option '-%c'", optopt);
+	if (opt || ((env = getenv("QUEUECTL_DB")) && *env)) {
+		*db = xstrdup(opt ? opt : env);
+		if (!strncmp(*db, "postgres://", 11) || !strncmp(*db, "postgresql://", 13))
+			return 0;
+		if (**db == '\0')
+			return error_set(err, QE_INPUT, "the database path is empty");
+		copy = xstrdup(*db);
+		dir = xstrdup(dirname(copy));
+		free(copy);
+	} else {
+		if ((env = getenv("QUEUECTL_HOME")) && *env)
+			dir = xstrdup(env);
+		else if ((env = getenv("XDG_DATA_HOME")) && *env == '/')
+			dir = xasprintf("%s/queuectl", env);
+		else if ((env = getenv("HOME")) && *env == '/')
+			dir = xasprintf("%s/.local/share/queuectl", env);
 		else
-			*rc = cmd_usage_error(ctx, e, "unknown option '%s'", argv[optind - 1]);
-		return CMD_EXIT;
+			return error_set(err, QE_INPUT,
+					 "cannot find the data directory: set QUEUECTL_HOME or HOME");
+		*db = xasprintf("%s/queuectl.db", dir);
 	}
-	return c;
+	rc = mkdir_p(dir, 0700, err);
+	free(dir);
+	return rc;
+}
+
+const char *cmd_db(struct cmd_ctx *ctx)
+{
+	if (!ctx->db && find_db(ctx->db_option, &ctx->db, &ctx->err)) {
+		free(ctx->db);
+		ctx->db = NULL;
+	}
+	return ctx->db;
 }
 
 struct queue *cmd_queue(struct cmd_ctx *ctx)
 {
 	if (!ctx->opened) {
-		if (queue_open(&ctx->q, ctx->db, &ctx->err))
+		if (!cmd_db(ctx) || queue_open(&ctx->q, ctx->db, &ctx->err))
 			return NULL;
 		ctx->opened = true;
 	}
@@ -176,6 +243,25 @@ bool cmd_ids_has(const struct buf *b, const char *id)
 		if (!strcmp(b->data + off, id))
 			return true;
 	return false;
+}
+
+void cmd_print_ids(const struct buf *ids, const char *verb)
+{
+	json_t *o, *list;
+	long n = 0;
+
+	if (!verb) {
+		for (size_t off = 0; off < ids->len; off += strlen(ids->data + off) + 1)
+			puts(ids->data + off);
+		return;
+	}
+	o = json_object();
+	list = json_array();
+	for (size_t off = 0; off < ids->len; off += strlen(ids->data + off) + 1, n++)
+		json_array_append_new(list, json_string(ids->data + off));
+	json_object_set_new(o, verb, json_integer(n));
+	json_object_set_new(o, "ids", list);
+	cmd_print_json(o);
 }
 
 void cmd_print_json(json_t *v)

@@ -59,5 +59,7 @@ int error_exit_status(int code)
 		return EXIT_OK;
 	if (code == QE_INPUT)
 		return EXIT_USAGE;
+	if (code == QE_TIMEOUT)
+		return EXIT_TIMEOUT;
 	return EXIT_FAIL;
 }

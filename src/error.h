@@ -15,6 +15,7 @@ enum {
 	QE_NOTFOUND = -3, /* no such job, key or worker: exit 1 */
 	QE_CONFLICT = -4, /* the job exists already or is in the wrong state: exit 1 */
 	QE_BUSY = -5,	  /* the database stayed locked past the busy timeout: exit 1 */
+	QE_TIMEOUT = -6,  /* a wait ran out of time: exit 3 */
 };
 
 /* Exit statuses, documented in the man page. */
@@ -22,6 +23,7 @@ enum {
 	EXIT_OK = 0,
 	EXIT_FAIL = 1,
 	EXIT_USAGE = 2,
+	EXIT_TIMEOUT = 3,
 };
 
 struct error {

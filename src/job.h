@@ -121,11 +121,11 @@ struct job_spec {
 	long long priority;
 	int max_retries;  /* -1: from config */
 	int64_t timeout;  /* -1: from config */
-	double backoff_base; /* 0: none of its own */
 	int64_t run_at;	  /* 0: now */
 	bool has_run_at;  /* run_at was given (it may be the epoch itself) */
 	int64_t delay;	  /* -1: none; seconds, resolved against "now" by the queue layer */
 	int64_t created_at; /* 0: now */
+	double backoff_base; /* 0: none of its own (the backoff-base setting at each failure) */
 };
 
 void job_init(struct job *job);

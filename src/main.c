@@ -1,10 +1,9 @@
 /*
- * main.c - queuectl's entry point: global options, where the database is, running the
- * command, and turning its result into a message on stderr and an exit status.
+ * main.c - queuectl's entry point: global options, running the command, and turning its
+ * result into a message on stderr and an exit status.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,44 +16,6 @@
 #ifndef QUEUECTL_VERSION
 #define QUEUECTL_VERSION "unknown"
 #endif
-
-/*
- * The database: --db, else $QUEUECTL_DB, else queuectl.db in the data directory
- * ($QUEUECTL_HOME, else $XDG_DATA_HOME/queuectl, else ~/.local/share/queuectl).  Its
- * directory is created owner-only.  Never the current directory, so that a worker and an
- * enqueue started from different places find the same queue.
- */
-static int find_db(const char *opt, char **db, struct error *err)
-{
-	const char *env;
-	char *dir, *copy;
-	int rc;
-
-	if (opt || ((env = getenv("QUEUECTL_DB")) && *env)) {
-		*db = xstrdup(opt ? opt : env);
-		if (!strncmp(*db, "postgres://", 11) || !strncmp(*db, "postgresql://", 13))
-			return 0;
-		if (**db == '\0')
-			return error_set(err, QE_INPUT, "the database path is empty");
-		copy = xstrdup(*db);
-		dir = xstrdup(dirname(copy));
-		free(copy);
-	} else {
-		if ((env = getenv("QUEUECTL_HOME")) && *env)
-			dir = xstrdup(env);
-		else if ((env = getenv("XDG_DATA_HOME")) && *env == '/')
-			dir = xasprintf("%s/queuectl", env);
-		else if ((env = getenv("HOME")) && *env == '/')
-			dir = xasprintf("%s/.local/share/queuectl", env);
-		else
-			return error_set(err, QE_INPUT,
-					 "cannot find the data directory: set QUEUECTL_HOME or HOME");
-		*db = xasprintf("%s/queuectl.db", dir);
-	}
-	rc = mkdir_p(dir, 0700, err);
-	free(dir);
-	return rc;
-}
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -83,7 +44,6 @@ int main(int argc, char **argv)
 	};
 	struct cmd_ctx ctx = { 0 };
 	const char *dbopt = NULL;
-	char *db = NULL;
 	int c, rc;
 
 	opterr = 0;
@@ -125,18 +85,14 @@ int main(int argc, char **argv)
 			return cmd_help(cmd_find(e->sub, argv[2]));
 		return cmd_help(e);
 	}
-	if (!cmd_find(cmd_table, argv[0])) {
-		rc = cmd_dispatch(&ctx, cmd_table, NULL, argc, argv);
-	} else if ((rc = find_db(dbopt, &db, &ctx.err)) == 0) {
-		ctx.db = db;
-		rc = cmd_dispatch(&ctx, cmd_table, NULL, argc, argv);
-	}
+	ctx.db_option = dbopt;
+	rc = cmd_dispatch(&ctx, cmd_table, NULL, argc, argv);
 	if (fflush(stdout) != 0 && rc == 0)
 		rc = error_set(&ctx.err, QE_FAIL, "cannot write output: %s", strerror(errno));
 	if (rc < 0)
 		fprintf(stderr, "queuectl: %s\n", ctx.err.msg);
 	if (ctx.opened)
 		queue_close(&ctx.q);
-	free(db);
+	free(ctx.db);
 	return error_exit_status(rc < 0 ? rc : 0);
 }

@@ -8,8 +8,10 @@
 #include "../cmd.h"
 #include "../config.h"
 #include "../util.h"
+#include "../view.h"
 
-extern const struct cmd_entry cmd_config, cmd_config_get, cmd_config_set, cmd_config_show;
+extern const struct cmd_entry cmd_config, cmd_config_get, cmd_config_set, cmd_config_show,
+	cmd_config_reset;
 
 /* The current value of every setting, in table order (canonical text; the caller frees). */
 struct values {
@@ -49,95 +51,104 @@ static void free_values(struct values *vals)
 		free(vals->v[i]);
 }
 
-static int no_options(struct cmd_ctx *ctx, const struct cmd_entry *e, int argc, char **argv,
-		      int nargs)
+/* Print settings as "key = value" lines, or with json as one object of typed values. */
+static void print_settings(const struct values *vals, bool only[], bool json)
 {
-	int c, rc = 0;
+	json_t *o = json ? json_object() : NULL;
 
-	while ((c = cmd_getopt(ctx, e, argc, argv, "", NULL, &rc)) != -1)
-		return rc ? rc : CMD_EXIT;
-	if (argc - optind != nargs)
-		return cmd_usage_error(ctx, e, "expected %s", e->usage);
-	return 0;
+	for (int i = 0; i < config_nsettings; i++) {
+		const struct config_setting *s = &config_settings[i];
+
+		if (only && !only[i])
+			continue;
+		if (o)
+			json_object_set_new(o, s->name, view_setting(s, vals->v[i]));
+		else
+			printf("%s = %s\n", s->name, vals->v[i]);
+	}
+	if (o)
+		cmd_print_json(o);
 }
 
-/* config get KEY */
-static int config_get_run(struct cmd_ctx *ctx, int argc, char **argv)
+/* config get KEY [--json] */
+static int config_get_run(struct cmd_ctx *ctx, const struct args *a)
 {
 	const struct config_setting *s;
 	struct values vals;
-	int rc = no_options(ctx, &cmd_config_get, argc, argv, 1);
 
-	if (rc)
-		return rc == CMD_EXIT ? 0 : rc;
-	if (!(s = config_find(argv[optind])))
-		return config_unknown(argv[optind], &ctx->err);
+	if (!(s = config_find(a->argv[0])))
+		return config_unknown(a->argv[0], &ctx->err);
 	if (load_values(ctx, &vals))
 		return ctx->err.code;
-	puts(vals.v[s - config_settings]);
+	if (args_has(a, "json")) {
+		bool only[64] = { 0 };
+
+		only[s - config_settings] = true;
+		print_settings(&vals, only, true);
+	} else {
+		puts(vals.v[s - config_settings]);
+	}
 	free_values(&vals);
 	return 0;
 }
 
-/* config set KEY VALUE */
-static int config_set_run(struct cmd_ctx *ctx, int argc, char **argv)
+/* config set KEY VALUE [--json] */
+static int config_set_run(struct cmd_ctx *ctx, const struct args *a)
 {
 	const struct config_setting *s;
 	struct queue *q;
 	char *canon;
-	int rc = no_options(ctx, &cmd_config_set, argc, argv, 2);
 
-	if (rc)
-		return rc == CMD_EXIT ? 0 : rc;
 	/* Validate before opening the store, so a typo never creates one. */
-	if (!(s = config_find(argv[optind])))
-		return config_unknown(argv[optind], &ctx->err);
-	if (config_normalize(s, argv[optind + 1], &canon, &ctx->err))
+	if (!(s = config_find(a->argv[0])))
+		return config_unknown(a->argv[0], &ctx->err);
+	if (config_normalize(s, a->argv[1], &canon, &ctx->err))
 		return ctx->err.code;
 	free(canon);
 	if (!(q = cmd_queue(ctx)) ||
-	    queue_config_set(q, argv[optind], argv[optind + 1], &canon, &ctx->err))
+	    queue_config_set(q, a->argv[0], a->argv[1], &canon, &ctx->err))
 		return ctx->err.code;
-	printf("%s = %s\n", config_find(argv[optind])->name, canon);
+	if (args_has(a, "json")) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, s->name, view_setting(s, canon));
+		cmd_print_json(o);
+	} else {
+		printf("%s = %s\n", s->name, canon);
+	}
 	free(canon);
 	return 0;
 }
 
-/* config show [--json] */
-static int config_show_run(struct cmd_ctx *ctx, int argc, char **argv)
+/* config reset [KEY] [--json] */
+static int config_reset_run(struct cmd_ctx *ctx, const struct args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const struct config_setting *s = NULL;
+	bool only[64] = { 0 };
 	struct values vals;
-	bool json = false;
-	int c, rc = 0;
+	struct queue *q;
 
-	while ((c = cmd_getopt(ctx, &cmd_config_show, argc, argv, "", opts, &rc)) != -1) {
-		if (c == CMD_EXIT)
-			return rc;
-		json = true;
-	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, &cmd_config_show, "unexpected argument '%.64s'",
-				       argv[optind]);
+	if (a->argc && !(s = config_find(a->argv[0])))
+		return config_unknown(a->argv[0], &ctx->err);
+	if (!(q = cmd_queue(ctx)) ||
+	    queue_config_reset(q, s ? s->name : NULL, &ctx->err) || load_values(ctx, &vals))
+		return ctx->err.code;
+	for (int i = 0; i < config_nsettings; i++)
+		only[i] = !s || s == &config_settings[i];
+	print_settings(&vals, only, args_has(a, "json"));
+	free_values(&vals);
+	return 0;
+}
+
+/* config show [--json] */
+static int config_show_run(struct cmd_ctx *ctx, const struct args *a)
+{
+	struct values vals;
+
 	if (load_values(ctx, &vals))
 		return ctx->err.code;
-	if (json) {
-		json_t *o = json_object();
-
-		for (int i = 0; i < config_nsettings; i++) {
-			const struct config_setting *s = &config_settings[i];
-
-			json_object_set_new(o, s->name,
-					    s->type == CONFIG_REAL ? json_real(strtod(vals.v[i], NULL))
-					    : s->type == CONFIG_CHOICE
-						    ? json_string(vals.v[i])
-						    : json_integer(strtoll(vals.v[i], NULL, 10)));
-		}
-		cmd_print_json(o);
+	if (args_has(a, "json")) {
+		print_settings(&vals, NULL, true);
 	} else {
 		for (int i = 0; i < config_nsettings; i++) {
 			const struct config_setting *s = &config_settings[i];
@@ -151,22 +162,37 @@ static int config_show_run(struct cmd_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
+#define JSON_OPTION(what) (const struct args_option[]){ { "json", 0, NULL, what }, { 0 } }
+
 const struct cmd_entry cmd_config_get = {
 	.name = "get",
 	.parent = "config",
-	.usage = "KEY",
+	.usage = "KEY [--json]",
 	.summary = "print one setting's value",
+	.args = { .options = JSON_OPTION("print {\"KEY\": value}"), .min = 1, .max = 1, .kind = ARGS_SETTING },
 	.run = config_get_run,
 };
 
 const struct cmd_entry cmd_config_set = {
 	.name = "set",
 	.parent = "config",
-	.usage = "KEY VALUE",
+	.usage = "KEY VALUE [--json]",
 	.summary = "change a setting (durations take 90s, 5m, 1h forms)",
 	.help = "Keys also take the underscore spelling (max_retries).  A new value applies\n"
 		"to what happens from now on: see 'queuectl config show' and queuectl(1).\n",
+	.args = { .options = JSON_OPTION("print {\"KEY\": value} as stored"),
+		  .min = 2, .max = 2, .kind = ARGS_SETTING },
 	.run = config_set_run,
+};
+
+const struct cmd_entry cmd_config_reset = {
+	.name = "reset",
+	.parent = "config",
+	.usage = "[KEY] [--json]",
+	.summary = "return one setting, or every setting, to its default",
+	.args = { .options = JSON_OPTION("print {\"KEY\": value, ...} of the settings reset"),
+		  .max = 1, .kind = ARGS_SETTING },
+	.run = config_reset_run,
 };
 
 const struct cmd_entry cmd_config_show = {
@@ -174,14 +200,14 @@ const struct cmd_entry cmd_config_show = {
 	.parent = "config",
 	.usage = "[--json]",
 	.summary = "print every setting with its value",
-	.help = "  --json  print one JSON object of key: value\n",
+	.args = { .options = JSON_OPTION("print one JSON object of key: value") },
 	.run = config_show_run,
 };
 
 const struct cmd_entry cmd_config = {
 	.name = "config",
-	.usage = "get | set | show",
+	.usage = "get | set | reset | show",
 	.summary = "settings stored with the queue",
 	.sub = (const struct cmd_entry *const[]){ &cmd_config_get, &cmd_config_set,
-						  &cmd_config_show, NULL },
+						  &cmd_config_reset, &cmd_config_show, NULL },
 };

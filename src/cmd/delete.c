@@ -10,45 +10,49 @@
 
 extern const struct cmd_entry cmd_delete;
 
-static int print_id(void *ctx, const char *id)
+static int collect_id(void *ctx, const char *id)
 {
-	puts(id);
+	buf_add(ctx, id, strlen(id) + 1);
 	return 0;
 }
 
 /*
- * delete <id>...
+ * delete ID... [--json]
  * All in one transaction: a typo in the third id deletes nothing, and the logs go only once
  * the rows are gone for good.  Naming a job twice (or by two prefixes) deletes it once.
  */
-static int delete_run(struct cmd_ctx *ctx, int argc, char **argv)
+static int delete_run(struct cmd_ctx *ctx, const struct args *a)
 {
+	struct buf ids = BUF_INIT;
 	struct queue *q;
-	char **ids;
-	int c, n = 0, rc = 0;
+	char **named;
+	int n = 0, rc = 0;
 
-	while ((c = cmd_getopt(ctx, &cmd_delete, argc, argv, "", NULL, &rc)) != -1)
-		return rc;
-	if (optind == argc)
-		return cmd_usage_error(ctx, &cmd_delete, "missing job id");
 	if (!(q = cmd_queue(ctx)))
 		return ctx->err.code;
-	ids = xcalloc((size_t)(argc - optind), sizeof *ids);
-	for (int i = optind; i < argc && rc == 0; i++)
-		if ((rc = cmd_resolve(ctx, argv[i], &ids[n])) == 0)
+	named = xcalloc((size_t)a->argc + 1, sizeof *named);
+	for (int i = 0; i < a->argc && rc == 0; i++)
+		if ((rc = cmd_resolve(ctx, a->argv[i], &named[n])) == 0)
 			n++;
-	if (rc == 0 && (rc = queue_delete(q, (const char *const *)ids, n, print_id, NULL,
-					  &ctx->err)) > 0)
+	if (rc == 0 && (rc = queue_delete(q, (const char *const *)named, n, collect_id, &ids,
+					  &ctx->err)) >= 0) {
+		cmd_print_ids(&ids, args_has(a, "json") ? "deleted" : NULL);
 		rc = 0;
+	}
 	for (int i = 0; i < n; i++)
-		free(ids[i]);
-	free(ids);
+		free(named[i]);
+	free(named);
+	buf_release(&ids);
 	return rc;
 }
 
 const struct cmd_entry cmd_delete = {
 	.name = "delete",
-	.usage = "ID...",
+	.usage = "ID... [--json]",
 	.summary = "remove jobs that are not processing, with their logs",
+	.args = { .options = (const struct args_option[]){
+			  { "json", 0, NULL, "print {\"deleted\": N, \"ids\": [...]}" },
+			  { 0 } },
+		  .min = 1, .max = ARGS_MANY, .what = "job id", .kind = ARGS_JOB },
 	.run = delete_run,
 };

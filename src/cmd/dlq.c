@@ -10,97 +10,81 @@
 
 extern const struct cmd_entry cmd_dlq, cmd_dlq_list, cmd_dlq_retry;
 
-/* dlq list [--json] */
-static int dlq_list_run(struct cmd_ctx *ctx, int argc, char **argv)
+/* dlq list [--queue Q] [--limit N] [--json | --quiet] */
+static int dlq_list_run(struct cmd_ctx *ctx, const struct args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct store_filter f = { .state = JOB_DEAD };
-	bool json = false;
-	int c, rc = 0;
-
-	while ((c = cmd_getopt(ctx, &cmd_dlq_list, argc, argv, "", opts, &rc)) != -1) {
-		if (c == CMD_EXIT)
-			return rc;
-		json = true;
-	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, &cmd_dlq_list, "unexpected argument '%.64s'",
-				       argv[optind]);
-	return cmd_list_jobs(ctx, &f, json, true);
+	return cmd_list_jobs(ctx, &cmd_dlq_list, a);
 }
 
-static int print_id(void *ctx, const char *id)
+static int collect_id(void *ctx, const char *id)
 {
-	puts(id);
+	buf_add(ctx, id, strlen(id) + 1);
 	return 0;
 }
 
 /*
- * dlq retry <id>... | --all
+ * dlq retry ID... | --all [--queue Q]   [--json]
  * All the named jobs go back or none does: one that is not dead fails the whole command.
  */
-static int dlq_retry_run(struct cmd_ctx *ctx, int argc, char **argv)
+static int dlq_retry_run(struct cmd_ctx *ctx, const struct args *a)
 {
-	static const struct option opts[] = {
-		{ "all", no_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
+	const char *queue_name = args_get(a, "queue");
+	bool all = args_has(a, "all"), json = args_has(a, "json");
+	struct buf ids = BUF_INIT;
 	struct queue *q;
-	bool all = false;
-	char **ids;
-	int c, n = 0, rc = 0;
+	char **named;
+	int n = 0, rc = 0;
 
-	while ((c = cmd_getopt(ctx, &cmd_dlq_retry, argc, argv, "", opts, &rc)) != -1) {
-		if (c == CMD_EXIT)
-			return rc;
-		all = true;
-	}
-	if (all == (optind < argc))
-		return cmd_usage_error(ctx, &cmd_dlq_retry, all ? "give ids or --all, not both"
-								: "missing job id (or --all)");
+	if (all && a->argc > 0)
+		return cmd_usage_error(ctx, &cmd_dlq_retry, "give ids or --all, not both");
+	if (!all && a->argc == 0)
+		return cmd_usage_error(ctx, &cmd_dlq_retry, "missing job id (or --all)");
+	if (queue_name && !all)
+		return cmd_usage_error(ctx, &cmd_dlq_retry, "--queue narrows --all: give both");
 	if (!(q = cmd_queue(ctx)))
 		return ctx->err.code;
-	if (all) {
-		if ((rc = queue_dlq_retry_all(q, NULL, print_id, NULL, &ctx->err)) >= 0) {
-			fprintf(stderr, "retried %d dead job%s\n", rc, rc == 1 ? "" : "s");
-			rc = 0;
-		}
-		return rc;
-	}
-	ids = xcalloc((size_t)(argc - optind), sizeof *ids);
-	for (int i = optind; i < argc && rc == 0; i++)
-		if ((rc = cmd_resolve(ctx, argv[i], &ids[n])) == 0)
+	named = xcalloc((size_t)a->argc + 1, sizeof *named);
+	for (int i = 0; i < a->argc && rc == 0; i++)
+		if ((rc = cmd_resolve(ctx, a->argv[i], &named[n])) == 0)
 			n++;
-	if (rc == 0 && (rc = queue_dlq_retry(q, (const char *const *)ids, n, print_id, NULL,
-					     &ctx->err)) > 0)
+	if (rc == 0)
+		rc = all ? queue_dlq_retry_all(q, queue_name, collect_id, &ids, &ctx->err)
+			 : queue_dlq_retry(q, (const char *const *)named, n, collect_id, &ids,
+					   &ctx->err);
+	if (rc >= 0) {
+		cmd_print_ids(&ids, json ? "retried" : NULL);
+		if (all && !json)
+			fprintf(stderr, "retried %d dead job%s\n", rc, rc == 1 ? "" : "s");
 		rc = 0;
+	}
 	for (int i = 0; i < n; i++)
-		free(ids[i]);
-	free(ids);
+		free(named[i]);
+	free(named);
+	buf_release(&ids);
 	return rc;
 }
 
 const struct cmd_entry cmd_dlq_list = {
 	.name = "list",
 	.parent = "dlq",
-	.usage = "[--json]",
+	.usage = "[--queue NAME] [--limit N] [--json | --quiet]",
 	.summary = "list the dead jobs (retries spent) with their last error",
-	.help = "  --json  print one JSON array of job objects\n",
+	.args = { .options = (const struct args_option[]){ CMD_LIST_OPTIONS, { 0 } } },
 	.run = dlq_list_run,
 };
 
 const struct cmd_entry cmd_dlq_retry = {
 	.name = "retry",
 	.parent = "dlq",
-	.usage = "ID... | --all",
+	.usage = "ID... | --all [--queue NAME]",
 	.summary = "send dead jobs back to pending with their attempts reset to 0",
-	.help = "  --all  retry every dead job\n"
-		"Every id must name a dead job; otherwise nothing is retried.\n",
+	.help = "Every id must name a dead job; otherwise nothing is retried.\n",
+	.args = { .options = (const struct args_option[]){
+			  { "all", 0, NULL, "retry every dead job" },
+			  { "queue", 0, "NAME", "with --all: only the dead jobs of this queue" },
+			  { "json", 0, NULL, "print {\"retried\": N, \"ids\": [...]}" },
+			  { 0 } },
+		  .max = ARGS_MANY, .kind = ARGS_DEAD_JOB },
 	.run = dlq_retry_run,
 };
 

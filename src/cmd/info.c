@@ -7,25 +7,13 @@
 
 #include "../cmd.h"
 #include "../util.h"
+#include "../view.h"
 
 extern const struct cmd_entry cmd_info;
 
 static int attempt_json(void *ctx, const struct attempt *a)
 {
-	char t[TIME_BUFSZ];
-	json_t *o = json_object();
-
-	json_object_set_new(o, "run", json_integer(a->run));
-	json_object_set_new(o, "attempt", json_integer(a->attempt));
-	json_object_set_new(o, "started_at", json_string(time_format(a->started_at, true, t)));
-	json_object_set_new(o, "finished_at", json_string(time_format(a->finished_at, true, t)));
-	json_object_set_new(o, "outcome", json_string(a->outcome));
-	json_object_set_new(o, "error", a->error ? json_string(a->error) : json_null());
-	json_object_set_new(o, "exit_code", a->has_exit_code ? json_integer(a->exit_code)
-							     : json_null());
-	json_object_set_new(o, "worker", a->worker_id ? json_string(a->worker_id) : json_null());
-	json_object_set_new(o, "log", a->log_path ? json_string(a->log_path) : json_null());
-	json_array_append_new(ctx, o);
+	json_array_append_new(ctx, view_attempt(a));
 	return 0;
 }
 
@@ -85,37 +73,23 @@ static void print_text(const struct job *job)
 	}
 }
 
-/* info [--json] <id> */
-static int info_run(struct cmd_ctx *ctx, int argc, char **argv)
+/* info ID [--json] */
+static int info_run(struct cmd_ctx *ctx, const struct args *a)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct queue *q;
 	struct job job;
-	bool json = false;
 	char *id = NULL;
-	int c, rc = 0;
+	int rc = 0;
 
-	while ((c = cmd_getopt(ctx, &cmd_info, argc, argv, "", opts, &rc)) != -1) {
-		if (c == CMD_EXIT)
-			return rc;
-		json = true;
-	}
-	if (argc - optind != 1)
-		return cmd_usage_error(ctx, &cmd_info, argc == optind ? "missing job id"
-								     : "give one job id");
-	if (cmd_resolve(ctx, argv[optind], &id))
+	if (cmd_resolve(ctx, a->argv[0], &id))
 		return ctx->err.code;
 	q = cmd_queue(ctx);
 	if (store_get(q->store, id, &job, &ctx->err)) {
 		free(id);
 		return ctx->err.code;
 	}
-	if (json) {
-		json_t *o = job_to_json(&job, true), *hist = json_array();
+	if (args_has(a, "json")) {
+		json_t *o = view_job(&job, true), *hist = json_array();
 
 		rc = store_attempt_list(q->store, id, attempt_json, hist, &ctx->err);
 		json_object_set_new(o, "history", hist);
@@ -141,8 +115,11 @@ static int info_run(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_info = {
 	.name = "info",
-	.usage = "[--json] ID",
+	.usage = "ID [--json]",
 	.summary = "show everything known about a job (an id prefix will do)",
-	.help = "  --json  print one JSON object, with its attempt history and output\n",
+	.args = { .options = (const struct args_option[]){
+			  { "json", 0, NULL, "print one JSON object, with its attempt history and output" },
+			  { 0 } },
+		  .min = 1, .max = 1, .what = "job id", .kind = ARGS_JOB },
 	.run = info_run,
 };

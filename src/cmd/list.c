@@ -7,11 +7,12 @@
 
 #include "../cmd.h"
 #include "../util.h"
+#include "../view.h"
 
 extern const struct cmd_entry cmd_list;
 
 struct list_ctx {
-	bool json, dlq;
+	bool json, quiet, dlq;
 	long n;
 };
 
@@ -20,8 +21,13 @@ static int print_job(void *arg, const struct job *job)
 	struct list_ctx *lc = arg;
 	char when[TIME_BUFSZ], *cmd, *err;
 
+	if (lc->quiet) {
+		puts(job->id);
+		lc->n++;
+		return 0;
+	}
 	if (lc->json) {
-		json_t *o = job_to_json(job, false);
+		json_t *o = view_job(job, false);
 		char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
 		printf("%s\n  %s", lc->n ? "," : "", s);
@@ -53,80 +59,61 @@ static int print_job(void *arg, const struct job *job)
 	return 0;
 }
 
-int cmd_list_jobs(struct cmd_ctx *ctx, const struct store_filter *f, bool json, bool dlq)
+int cmd_list_jobs(struct cmd_ctx *ctx, const struct cmd_entry *e, const struct args *a)
 {
-	struct list_ctx lc = { .json = json, .dlq = dlq };
-	struct queue *q = cmd_queue(ctx);
+	bool dlq = e->parent != NULL; /* dlq list */
+	struct job_filter f = { .state = dlq ? JOB_DEAD : -1, .queue = args_get(a, "queue") };
+	struct list_ctx lc = { .json = args_has(a, "json"), .quiet = args_has(a, "quiet"),
+			       .dlq = dlq };
+	const char *v;
+	struct queue *q;
 	int rc;
 
-	if (!q)
+	if (lc.json && lc.quiet)
+		return cmd_usage_error(ctx, e, "give --json or --quiet, not both");
+	if (!dlq && (v = args_get(a, "state"))) {
+		enum job_state state;
+
+		if (job_state_parse(v, &state, &ctx->err))
+			return ctx->err.code;
+		f.state = (int)state;
+	}
+	if ((v = args_get(a, "limit")) &&
+	    parse_int(v, 1, 1000000000, "--limit", &f.limit, &ctx->err))
+		return ctx->err.code;
+	if (f.queue && (!id_valid(f.queue) || strlen(f.queue) > JOB_QUEUE_MAX))
+		return error_set(&ctx->err, QE_INPUT, "invalid queue name '%.64s'", f.queue);
+	if (!(q = cmd_queue(ctx)))
 		return ctx->err.code;
 	/*
 	 * A JSON array is opened before the first row and closed after the last, so a store
 	 * error halfway leaves stdout invalid JSON: that is why the exit status is non-zero.
 	 */
-	if (json)
+	if (lc.json)
 		fputs("[", stdout);
-	rc = store_list(q->store, f, print_job, &lc, &ctx->err);
-	if (json && rc == 0)
+	rc = store_list(q->store, &f, print_job, &lc, &ctx->err);
+	if (lc.json && rc == 0)
 		fputs(lc.n ? "\n]\n" : "]\n", stdout);
-	else if (json)
+	else if (lc.json)
 		fputs("\n", stdout);
-	else if (lc.n == 0 && rc == 0)
+	else if (lc.n == 0 && rc == 0 && !lc.quiet)
 		fprintf(stderr, "no jobs\n");
 	return rc;
 }
 
-/* list [--state S] [--queue Q] [--limit N] [--json] */
-static int list_run(struct cmd_ctx *ctx, int argc, char **argv)
+/* list [--state S] [--queue Q] [--limit N] [--json | --quiet] */
+static int list_run(struct cmd_ctx *ctx, const struct args *a)
 {
-	static const struct option opts[] = {
-		{ "state", required_argument, NULL, 's' },
-		{ "queue", required_argument, NULL, 'q' },
-		{ "limit", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct store_filter f = { .state = -1 };
-	enum job_state state;
-	bool json = false;
-	int c, rc = 0;
-
-	while ((c = cmd_getopt(ctx, &cmd_list, argc, argv, "s:q:n:", opts, &rc)) != -1) {
-		switch (c) {
-		case CMD_EXIT:
-			return rc;
-		case 's':
-			if (job_state_parse(optarg, &state, &ctx->err))
-				return ctx->err.code;
-			f.state = (int)state;
-			break;
-		case 'q':
-			f.queue = optarg;
-			break;
-		case 'n':
-			if (parse_int(optarg, 1, 1000000000, "--limit", &f.limit, &ctx->err))
-				return ctx->err.code;
-			break;
-		case 'j':
-			json = true;
-			break;
-		}
-	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, &cmd_list, "unexpected argument '%.64s'", argv[optind]);
-	return cmd_list_jobs(ctx, &f, json, false);
+	return cmd_list_jobs(ctx, &cmd_list, a);
 }
 
 const struct cmd_entry cmd_list = {
 	.name = "list",
-	.usage = "[--state STATE] [--queue NAME] [--limit N] [--json]",
+	.usage = "[--state STATE] [--queue NAME] [--limit N] [--json | --quiet]",
 	.summary = "list jobs, oldest first",
-	.help = "  --state STATE  only jobs in this state: pending, processing, completed,\n"
-		"                 failed or dead\n"
-		"  --queue NAME   only jobs on this queue\n"
-		"  --limit N      at most N jobs\n"
-		"  --json         print one JSON array of job objects\n",
+	.args = { .options = (const struct args_option[]){
+			  { "state", 's', "STATE",
+			    "only jobs in this state: pending, processing, completed, failed or dead" },
+			  CMD_LIST_OPTIONS, { 0 } } },
 	.run = list_run,
 };

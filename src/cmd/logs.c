@@ -87,36 +87,22 @@ out:
 	return rc;
 }
 
-/* logs [--follow] <id> */
-static int logs_run(struct cmd_ctx *ctx, int argc, char **argv)
+/* logs ID [--follow] */
+static int logs_run(struct cmd_ctx *ctx, const struct args *a)
 {
-	static const struct option opts[] = {
-		{ "follow", no_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	bool follow_it = false;
 	struct queue *q;
 	struct job job;
 	char *id = NULL, *path;
-	int c, fd, rc = 0;
+	int fd, rc = 0;
 
-	while ((c = cmd_getopt(ctx, &cmd_logs, argc, argv, "f", opts, &rc)) != -1) {
-		if (c == CMD_EXIT)
-			return rc;
-		follow_it = true;
-	}
-	if (argc - optind != 1)
-		return cmd_usage_error(ctx, &cmd_logs, argc == optind ? "missing job id"
-								     : "give one job id");
-	if (cmd_resolve(ctx, argv[optind], &id))
+	if (cmd_resolve(ctx, a->argv[0], &id))
 		return ctx->err.code;
 	q = cmd_queue(ctx);
 	if (store_get(q->store, id, &job, &ctx->err)) {
 		free(id);
 		return ctx->err.code;
 	}
-	if (follow_it) {
+	if (args_has(a, "follow")) {
 		rc = follow(ctx, q, id, &job);
 	} else if (job.runs == 0) {
 		fprintf(stderr, "job %s has not run yet\n", id);
@@ -140,9 +126,14 @@ static int logs_run(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_logs = {
 	.name = "logs",
-	.usage = "[--follow] ID",
+	.usage = "ID [--follow]",
 	.summary = "print the output (stdout and stderr) of a job's latest attempt",
-	.help = "  --follow, -f  keep printing while the attempt runs; a job not running yet is\n"
-		"                waited for, and the command ends when its attempt does\n",
+	.help = "The output is the job's own bytes; 'info --json' has its tail as JSON.\n",
+	.args = { .options = (const struct args_option[]){
+			  { "follow", 'f', NULL,
+			    "keep printing while the attempt runs; a job not running yet is waited "
+			    "for, and the command ends when its attempt does" },
+			  { 0 } },
+		  .min = 1, .max = 1, .what = "job id", .kind = ARGS_JOB },
 	.run = logs_run,
 };

@@ -82,65 +82,46 @@ static int detach(struct cmd_ctx *ctx, int *ready_fd, bool *parent)
 }
 
 /* worker start [--count N] [--queue Q[,Q...]]... [--detach] */
-static int start_run(struct cmd_ctx *ctx, int argc, char **argv)
+static int start_run(struct cmd_ctx *ctx, const struct args *a)
 {
-	static const struct option opts[] = {
-		{ "count", required_argument, NULL, 'c' },
-		{ "queue", required_argument, NULL, 'q' },
-		{ "detach", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct worker_opts wo = { .slots = 1, .ready_fd = -1, .grace_ms = 10000 };
+	const char *const *given = args_values(a, "queue");
 	struct buf qtext = BUF_INIT;
 	char **queues = NULL;
-	bool detached = false, parent = false;
+	bool parent = false;
+	const char *v;
 	long long n;
-	int c, rc = 0, nq = 0;
+	int rc = 0, nq = 0;
 
-	while ((c = cmd_getopt(ctx, &cmd_worker_start, argc, argv, "c:q:d", opts, &rc)) != -1) {
-		switch (c) {
-		case CMD_EXIT:
+	if ((v = args_get(a, "count"))) {
+		if ((rc = parse_int(v, 1, 256, "--count", &n, &ctx->err)))
 			goto out;
-		case 'c':
-			if ((rc = parse_int(optarg, 1, 256, "--count", &n, &ctx->err)))
-				goto out;
-			wo.slots = (int)n;
-			break;
-		case 'q': {
-			char *copy = xstrdup(optarg), *save = NULL;
-
-			for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-				if (!id_valid(t) || strlen(t) > JOB_QUEUE_MAX) {
-					rc = error_set(&ctx->err, QE_INPUT, "invalid queue name '%.64s'", t);
-					free(copy);
-					goto out;
-				}
-				queues = xrealloc(queues, (size_t)(nq + 1) * sizeof *queues);
-				queues[nq++] = xstrdup(t);
-				buf_addf(&qtext, "%s%s", qtext.len ? "," : "", t);
-			}
-			free(copy);
-			if (!nq) {
-				rc = error_set(&ctx->err, QE_INPUT, "--queue needs a queue name");
-				goto out;
-			}
-			break;
-		}
-		case 'd':
-			detached = true;
-			break;
-		}
+		wo.slots = (int)n;
 	}
-	if (optind < argc) {
-		rc = cmd_usage_error(ctx, &cmd_worker_start, "unexpected argument '%.64s'",
-				     argv[optind]);
-		goto out;
+	for (; *given; given++) {
+		char *copy = xstrdup(*given), *save = NULL;
+		int before = nq;
+
+		for (char *t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+			if (!id_valid(t) || strlen(t) > JOB_QUEUE_MAX) {
+				rc = error_set(&ctx->err, QE_INPUT, "invalid queue name '%.64s'", t);
+				free(copy);
+				goto out;
+			}
+			queues = xrealloc(queues, (size_t)(nq + 1) * sizeof *queues);
+			queues[nq++] = xstrdup(t);
+			buf_addf(&qtext, "%s%s", qtext.len ? "," : "", t);
+		}
+		free(copy);
+		if (nq == before) {
+			rc = error_set(&ctx->err, QE_INPUT, "--queue needs a queue name");
+			goto out;
+		}
 	}
 	wo.queues = (const char *const *)queues;
 	wo.nqueues = nq;
 	wo.queues_text = qtext.data;
-	if (detached && ((rc = detach(ctx, &wo.ready_fd, &parent)) || parent))
+	if (args_has(a, "detach") && ((rc = detach(ctx, &wo.ready_fd, &parent)) || parent))
 		goto out;
 	if (!cmd_queue(ctx)) {
 		rc = ctx->err.code;
@@ -156,25 +137,14 @@ out:
 }
 
 /* worker stop [--timeout DURATION] */
-static int stop_run(struct cmd_ctx *ctx, int argc, char **argv)
+static int stop_run(struct cmd_ctx *ctx, const struct args *a)
 {
-	static const struct option opts[] = {
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int64_t timeout = -1;
-	int c, rc = 0, stopped, signalled;
+	const char *v;
+	int rc, stopped, signalled;
 
-	while ((c = cmd_getopt(ctx, &cmd_worker_stop, argc, argv, "t:", opts, &rc)) != -1) {
-		if (c == CMD_EXIT)
-			return rc;
-		if (duration_parse(optarg, &timeout, &ctx->err))
-			return ctx->err.code;
-	}
-	if (optind < argc)
-		return cmd_usage_error(ctx, &cmd_worker_stop, "unexpected argument '%.64s'",
-				       argv[optind]);
+	if ((v = args_get(a, "timeout")) && duration_parse(v, &timeout, &ctx->err))
+		return ctx->err.code;
 	if (!cmd_queue(ctx))
 		return ctx->err.code;
 	rc = worker_stop_all(&ctx->q, timeout < 0 ? -1 : timeout * 1000, &stopped, &signalled,
@@ -189,11 +159,15 @@ const struct cmd_entry cmd_worker_start = {
 	.parent = "worker",
 	.usage = "[--count N] [--queue NAME[,NAME...]] [--detach]",
 	.summary = "run jobs until stopped (Ctrl+C or 'worker stop' finish the running jobs)",
-	.help = "  --count N     run up to N jobs at once (default 1)\n"
-		"  --queue NAMES only take jobs from these queues (repeat or separate with commas)\n"
-		"  --detach      run in the background, log to a file in the data directory, print\n"
-		"                the worker's pid\n"
-		"A first SIGINT/SIGTERM lets the running jobs finish; a second stops them and\n"
+	.args = { .options = (const struct args_option[]){
+			  { "count", 'c', "N", "run up to N jobs at once (default 1)" },
+			  { "queue", 'q', "NAMES",
+			    "only take jobs from these queues (repeat or separate with commas)" },
+			  { "detach", 'd', NULL,
+			    "run in the background, log to a file in the data directory, print "
+			    "the worker's pid" },
+			  { 0 } } },
+	.help = "A first SIGINT/SIGTERM lets the running jobs finish; a second stops them and\n"
 		"returns them to pending without counting the attempt.\n",
 	.run = start_run,
 };
@@ -203,8 +177,11 @@ const struct cmd_entry cmd_worker_stop = {
 	.parent = "worker",
 	.usage = "[--timeout DURATION]",
 	.summary = "stop every worker of this queue gracefully and wait for them to exit",
-	.help = "  --timeout DURATION  give up waiting after this long (exit 1); default: wait\n"
-		"Workers are found in the store's worker table and sent SIGTERM, so they let\n"
+	.args = { .options = (const struct args_option[]){
+			  { "timeout", 't', "DURATION",
+			    "give up waiting after this long (exit 1); default: wait" },
+			  { 0 } } },
+	.help = "Workers are found in the store's worker table and sent SIGTERM, so they let\n"
 		"their running jobs finish first.\n",
 	.run = stop_run,
 };

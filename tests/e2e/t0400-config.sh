@@ -59,8 +59,8 @@ reject 2 "invalid lease '2d': must be between 2 and 86400 seconds" q config set 
 reject 2 "^queuectl: .*expected KEY VALUE" q config set max-retries
 reject 2 "expected KEY VALUE" q config set max-retries 5 6
 reject 2 "expected KEY" q config get
-reject 2 "^queuectl: config: missing subcommand \(one of: get, set, show\)$" q config
-reject 2 "^queuectl: config: unknown command 'list' \(one of: get, set, show\)$" q config list
+reject 2 "^queuectl: config: missing subcommand \(one of: get, set, reset, show\)$" q config
+reject 2 "^queuectl: config: unknown command 'list' \(one of: get, set, reset, show\)$" q config list
 reject 2 "unexpected argument 'extra'" q config show extra
 check_ok q config get max-retries
 assert_eq 3 "$out" "max-retries after the refusals"

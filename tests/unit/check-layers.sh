@@ -15,13 +15,12 @@ cd "${1:-$(dirname "$0")/../..}"
 transition="
 src/queue.h
 src/cmd.c
-src/cmd.h
 src/cmd/config.c
-src/cmd/dlq.c
 src/cmd/info.c
 src/cmd/list.c
 src/cmd/logs.c
 src/cmd/status.c
+src/cmd/wait.c
 src/cmd/worker.c
 src/worker.c
 "
