@@ -38,7 +38,14 @@ else
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-# Wait for another apt-get (a second build, unattended-upgrades) instead of failing at once.
-$sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
+# apt's chatter (debconf notes, warnings) is shown only when it fails.  The lock timeout waits
+# for another apt-get (a second build, unattended-upgrades) instead of failing at once.
+log=$(mktemp "${TMPDIR:-/tmp}/queuectl-deps.XXXXXX")
+trap 'rm -f "$log"' EXIT
 # shellcheck disable=SC2086
-$sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null
+if ! { $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq &&
+	$sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing; } >"$log" 2>&1; then
+	cat "$log" >&2
+	echo "deps.sh: apt-get failed to install:$missing" >&2
+	exit 1
+fi
