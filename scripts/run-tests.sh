@@ -87,8 +87,8 @@ else
 fi
 for t in $(missing); do
 	case $t in
-	unit-*) why="no unit test program: was cmocka found when $build was configured?" ;;
-	*) why="not in the build" ;;
+	unit-*) why="not built: cmocka is not installed (scripts/deps.sh test), or tests/unit/meson.build does not list ${t#unit-}" ;;
+	*) why="not registered by tests/e2e/meson.build" ;;
 	esac
 	echo "MISSING $t: $why"
 	failed=$((failed + 1))
