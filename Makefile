@@ -7,7 +7,8 @@
 #   make fuzz       libFuzzer harnesses, each run FUZZ_SECONDS (20) s
 #   make bench      benchmarks against C references and peers, into bench/RESULTS.md (< 15 min)
 #   make bench-quick  the same with small counts, into bench/RESULTS-quick.md (< 2 min)
-#   make install    install queuectl and its man page (PREFIX=/usr/local)
+#   make install    install queuectl, its man page, its systemd user unit and (once the binary
+#                   prints them) its shell completions under PREFIX (/usr/local), into DESTDIR
 
 BUILD ?= build
 ASAN_BUILD ?= build-asan
@@ -29,6 +30,9 @@ test-deps:
 demo: all
 	@scripts/demo.sh $(BUILD)/queuectl
 
+# 'make' configures without the test packages, leaving the unit tests out when cmocka is
+# missing: run-tests.sh configures the build directory again when it lacks a test the source
+# tree has, and counts a test still missing as failed.
 test: test-deps all
 	@scripts/run-tests.sh $(BUILD)
 
@@ -58,8 +62,13 @@ bench: all
 bench-quick: all
 	@bench/run.sh --quick --queuectl $(BUILD)/queuectl
 
+# The prefix is fixed when the build directory is configured (the unit file names the binary
+# under it), so a different PREFIX configures it again.  meson would take a relative DESTDIR
+# as relative to the build directory, not to where make was run.
 install: all
-	meson install -C $(BUILD)
+	@grep -qF '"name": "prefix", "value": "$(PREFIX)"' $(BUILD)/meson-info/intro-buildoptions.json || \
+		meson configure $(BUILD) -Dprefix=$(PREFIX)
+	meson install -C $(BUILD) $(if $(DESTDIR),--destdir $(abspath $(DESTDIR)))
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)

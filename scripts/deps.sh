@@ -2,12 +2,25 @@
 # deps.sh - install the Debian packages that building and testing queuectl need, if any are missing.
 #
 # Usage: scripts/deps.sh [build|test|fuzz]
+#   build  what 'make' needs: the compiler, meson and the libraries it links
+#   test   build, plus what the unit and end-to-end tests run (cmocka, and the tools the shell
+#          tests call)
+#   fuzz   build, plus clang and its fuzzer runtime
 # Installs nothing when everything is already there, so it is cheap to run before every build.
+# The lists are what a minimal Debian 12 (debootstrap --variant=minbase, plus make and git)
+# lacks: CI proves them with ../shared/tools/fresh-debian, so a package installed by hand on
+# one machine cannot hide a missing line here.
 set -eu
 
-pkgs="gcc pkg-config meson ninja-build libsqlite3-dev libjansson-dev"
-[ "${1:-build}" = test ] && pkgs="$pkgs libcmocka-dev sqlite3 jq valgrind"
-[ "${1:-build}" = fuzz ] && pkgs="$pkgs clang libclang-rt-14-dev llvm"
+# libc6-dev: gcc only recommends it.  zlib1g-dev: the static libsqlite3.a links -lz.
+pkgs="gcc libc6-dev pkg-config meson ninja-build libsqlite3-dev libjansson-dev zlib1g-dev"
+case ${1:-build} in
+build) ;;
+# ps (procps): the worker tests look at process groups and states.
+test) pkgs="$pkgs libcmocka-dev sqlite3 jq valgrind procps" ;;
+fuzz) pkgs="$pkgs clang libclang-rt-14-dev llvm" ;;
+*) echo "usage: scripts/deps.sh [build|test|fuzz]" >&2; exit 2 ;;
+esac
 
 missing=
 for p in $pkgs; do
@@ -25,6 +38,14 @@ else
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
+# apt's chatter (debconf notes, warnings) is shown only when it fails.  The lock timeout waits
+# for another apt-get (a second build, unattended-upgrades) instead of failing at once.
+log=$(mktemp "${TMPDIR:-/tmp}/queuectl-deps.XXXXXX")
+trap 'rm -f "$log"' EXIT
 # shellcheck disable=SC2086
-$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+if ! { $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq &&
+	$sudo apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing; } >"$log" 2>&1; then
+	cat "$log" >&2
+	echo "deps.sh: apt-get failed to install:$missing" >&2
+	exit 1
+fi
