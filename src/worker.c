@@ -22,7 +22,6 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,9 +29,6 @@
 #include "worker.h"
 
 extern char **environ;
-
-/* The value 'worker stop' attaches to its SIGTERM, so that a repeated stop stays graceful. */
-#define STOP_GRACEFUL 0x7175 /* "qu" */
 
 /* A job whose result could not be recorded (database busy) is retried this often. */
 #define RETRY_MS 500
@@ -580,7 +576,7 @@ static void on_signal(struct worker *w)
 		if (si.ssi_signo == SIGCHLD)
 			continue; /* reaped below, whatever woke us */
 		/* 'worker stop' asks for a graceful stop only: asking twice changes nothing. */
-		if (si.ssi_code == SI_QUEUE && si.ssi_int == STOP_GRACEFUL && w->stopping)
+		if (si.ssi_code == SI_QUEUE && si.ssi_int == WORKER_STOP_GRACEFUL && w->stopping)
 			continue;
 		w->stopping++;
 		if (w->stopping == 1) {
@@ -708,83 +704,5 @@ out:
 	worker_info_release(&w.info);
 	if (w.sigfd >= 0)
 		close(w.sigfd);
-	return rc;
-}
-
-struct stop_ctx {
-	int pidfds[1024];
-	int n, signalled;
-	struct error *err;
-};
-
-static int signal_worker(void *arg, const struct worker_info *info)
-{
-	struct stop_ctx *sc = arg;
-	int fd;
-
-	if (strcmp(info->host, worker_hostname()) || sc->n >= 1024)
-		return 0;
-	/*
-	 * Open a pidfd first, then check that the pid is still the worker's process (same
-	 * start time): a signal through the pidfd can then never reach a stranger.
-	 */
-	fd = (int)syscall(SYS_pidfd_open, info->pid, 0);
-	if (fd < 0)
-		return 0;
-	siginfo_t si = { .si_signo = SIGTERM, .si_code = SI_QUEUE, .si_pid = getpid(),
-			 .si_uid = getuid() };
-
-	si.si_value.sival_int = STOP_GRACEFUL;
-	if (!worker_alive(info) || syscall(SYS_pidfd_send_signal, fd, SIGTERM, &si, 0) < 0) {
-		close(fd);
-		return 0;
-	}
-	sc->pidfds[sc->n++] = fd;
-	sc->signalled++;
-	return 0;
-}
-
-int worker_stop_all(struct queue *q, int64_t timeout_ms, int *stopped, int *signalled,
-		    struct error *err)
-{
-	struct stop_ctx sc = { .err = err };
-	int64_t end = time_mono_ms() + timeout_ms;
-	int left, rc = 0;
-
-	*stopped = *signalled = 0;
-	if (store_worker_list(q->store, signal_worker, &sc, err))
-		return err->code;
-	*signalled = sc.signalled;
-	/* A pidfd becomes readable when its process exits: wait on them all, no polling. */
-	for (left = sc.n; left > 0;) {
-		struct pollfd pfd[1024];
-		int timeout = timeout_ms < 0 ? -1 : until(end, time_mono_ms(), INT32_MAX), n = 0;
-
-		for (int i = 0; i < sc.n; i++)
-			if (sc.pidfds[i] >= 0)
-				pfd[n++] = (struct pollfd){ sc.pidfds[i], POLLIN, 0 };
-		int ready = poll(pfd, (nfds_t)n, timeout);
-
-		if (ready < 0 && errno == EINTR)
-			continue;
-		if (ready <= 0)
-			break;
-		for (int i = 0; i < sc.n; i++) {
-			for (int j = 0; j < n; j++) {
-				if (pfd[j].fd == sc.pidfds[i] && (pfd[j].revents & POLLIN)) {
-					close(sc.pidfds[i]);
-					sc.pidfds[i] = -1;
-					left--;
-					(*stopped)++;
-				}
-			}
-		}
-	}
-	if (left > 0)
-		rc = error_set(err, QE_FAIL, "%d of %d worker%s still running after %.1fs", left,
-			       sc.n, sc.n == 1 ? "" : "s", (double)timeout_ms / 1000.0);
-	for (int i = 0; i < sc.n; i++)
-		if (sc.pidfds[i] >= 0)
-			close(sc.pidfds[i]);
 	return rc;
 }

@@ -27,12 +27,20 @@ struct worker_opts {
 int worker_run(struct queue *q, const struct worker_opts *opts, struct error *err);
 
 /*
- * Ask every live worker of this store on this host to stop gracefully (SIGTERM), then wait
- * up to timeout_ms (< 0: forever) for them to exit.  *stopped is how many exited; returns
- * QE_FAIL if some are still running when the time is up.
+ * Ask every live worker of this store on this machine to stop gracefully (SIGTERM), then
+ * wait up to timeout_ms (< 0: forever) for them to exit.  *stopped is how many exited;
+ * returns QE_FAIL if some are still running when the time is up.  Runs in the CLI process
+ * (worker_stop.c), not in a worker.
  */
 int worker_stop_all(struct queue *q, int64_t timeout_ms, int *stopped, int *signalled,
 		    struct error *err);
+
+/*
+ * The value 'worker stop' attaches to its SIGTERM (sigqueue's SI_QUEUE): a worker already
+ * asked to stop ignores it, so that a repeated 'worker stop' stays graceful and is not
+ * taken for the impatient second Ctrl+C that stops the running jobs.
+ */
+#define WORKER_STOP_GRACEFUL 0x7175 /* "qu" */
 
 /* This machine's name, as workers record it. */
 const char *worker_hostname(void);
