@@ -1,6 +1,7 @@
 /*
- * worker.h - the worker: an event loop that claims jobs, runs them with posix_spawn, keeps
- * their leases alive, enforces timeouts, records results, and stops gracefully.
+ * worker.h - the worker: claims jobs into slots, runs them (exec.h), keeps their leases
+ * alive, enforces timeouts, records results, recovers the jobs of dead workers, and stops
+ * gracefully; all of it on one event loop (loop.h).  And the client side of 'worker stop'.
  */
 #ifndef QUEUECTL_WORKER_H
 #define QUEUECTL_WORKER_H
@@ -41,8 +42,5 @@ int worker_stop_all(struct queue *q, int64_t timeout_ms, int *stopped, int *sign
  * taken for the impatient second Ctrl+C that stops the running jobs.
  */
 #define WORKER_STOP_GRACEFUL 0x7175 /* "qu" */
-
-/* This machine's name, as workers record it. */
-const char *worker_hostname(void);
 
 #endif
