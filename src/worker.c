@@ -58,11 +58,14 @@ struct worker {
 	struct slot *slots;
 	int busy;	  /* slots in use */
 	int stopping;	  /* 0 serving, 1 draining, 2 stopping the jobs */
+	int signals;	  /* stop signals received: the second one stops the jobs */
+	long started;	  /* jobs started, for --max-jobs */
 	int sigfd, wakefd;
 	int64_t lease_ms;
 	int64_t next_tick;   /* monotonic: heartbeat, lease renewal, recovery */
 	int64_t next_claim;  /* monotonic: when to try to claim again; -1 = when woken */
 	int64_t next_retry;  /* monotonic: retry recording results; 0 = nothing to retry */
+	int64_t end;	     /* monotonic: --for runs out; 0 = no limit */
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -280,6 +283,35 @@ static void recover(struct worker *w)
 /* --- Slots and jobs --- */
 
 /*
+ * Begin a graceful stop, as a first SIGTERM does but without counting as one: no new job
+ * is claimed, the running ones finish, then the worker exits.
+ */
+static void drain(struct worker *w, const char *why)
+{
+	if (w->stopping)
+		return;
+	w->stopping = 1;
+	if (w->busy)
+		say("%s: finishing %d running job%s, then exiting", why, w->busy,
+		    w->busy == 1 ? "" : "s");
+	else
+		say("%s: exiting", why);
+}
+
+/* A job was started (or failed to start by its own fault): --max-jobs counts it. */
+static void count_start(struct worker *w)
+{
+	char why[64];
+
+	w->started++;
+	if (w->opts->max_jobs > 0 && w->started >= w->opts->max_jobs) {
+		snprintf(why, sizeof why, "started %ld job%s (--max-jobs)", w->started,
+			 w->started == 1 ? "" : "s");
+		drain(w, why);
+	}
+}
+
+/*
  * Start a claimed job in its slot.  On failure, *job_fault says whether the command itself
  * cannot be run (see exec_spawn).
  */
@@ -429,13 +461,18 @@ static void finish_slot(struct worker *w, struct slot *s)
 		w->next_retry = time_mono_ms() + RETRY_MS;
 }
 
-/* Fill free slots with due jobs until none is left. */
-static void claim_jobs(struct worker *w)
+/*
+ * Fill free slots with due jobs.  Returns true if it stopped because no job was due (the
+ * worker is idle but for what it runs), false if the slots are full, the worker is
+ * stopping, or the store failed.
+ */
+static bool claim_jobs(struct worker *w)
 {
+	bool idle = false;
 	struct error err;
 	int64_t when;
 
-	while (w->busy < w->opts->slots) {
+	while (w->busy < w->opts->slots && !w->stopping) {
 		struct slot *s = NULL;
 		bool job_fault;
 		int rc;
@@ -447,32 +484,36 @@ static void claim_jobs(struct worker *w)
 		if (rc < 0) {
 			say("cannot claim a job (will retry): %s", err.msg);
 			w->next_claim = time_mono_ms() + RETRY_MS;
-			return;
+			return false;
 		}
-		if (rc == 0)
+		if (rc == 0) {
+			idle = true;
 			break;
+		}
 		s->used = true;
 		w->busy++;
 		if (start_job(w, s, &job_fault, &err) == 0) {
 			say("started job %s (attempt %d of %d, pid %d): %s", s->job.id,
 			    s->job.attempts + 1, s->job.max_retries + 1, (int)s->pid, s->job.command);
+			count_start(w);
 		} else if (job_fault) {
 			/* The command cannot be run: an attempt that failed, counted like any. */
 			s->spawn_error = xstrdup(err.msg);
 			s->finished_at = s->started_at;
 			finish_slot(w, s);
+			count_start(w);
 		} else {
 			/* Not the job's fault: hand it back for another try, uncounted. */
 			say("cannot start job '%s': %s", s->job.id, err.msg);
 			queue_release(w->q, &s->job, &err);
 			slot_clear(w, s);
 			w->next_claim = time_mono_ms() + RETRY_MS;
-			return;
+			return false;
 		}
 	}
 	/* Nothing due now: sleep until the next delayed job is, or until woken. */
 	w->next_claim = -1;
-	if (w->busy < w->opts->slots) {
+	if (w->busy < w->opts->slots && !w->stopping) {
 		int rc = next_due(w, &when, &err);
 
 		if (rc < 0) {
@@ -482,6 +523,7 @@ static void claim_jobs(struct worker *w)
 			w->next_claim = time_mono_ms() + (when - time_now_ms());
 		}
 	}
+	return idle;
 }
 
 static struct slot *slot_of(struct worker *w, pid_t pid)
@@ -539,13 +581,15 @@ static void on_signals(struct loop *loop, int fd, short revents, void *arg)
 		if (si.ssi_signo == SIGCHLD)
 			continue; /* reaped below, whatever came */
 		/* 'worker stop' asks for a graceful stop only: asking twice changes nothing. */
-		if (si.ssi_code == SI_QUEUE && si.ssi_int == WORKER_STOP_GRACEFUL && w->stopping)
+		if (si.ssi_code == SI_QUEUE && si.ssi_int == WORKER_STOP_GRACEFUL && w->signals)
 			continue;
-		w->stopping++;
-		if (w->stopping == 1) {
+		w->signals++;
+		if (w->signals == 1) {
+			w->stopping = 1;
 			say("received SIG%s: finishing %d running job%s, then exiting (again to stop "
 			    "them)", sigabbrev_np((int)si.ssi_signo), w->busy, w->busy == 1 ? "" : "s");
-		} else if (w->stopping == 2) {
+		} else if (w->signals == 2) {
+			w->stopping = 2;
 			say("received SIG%s again: stopping %d running job%s",
 			    sigabbrev_np((int)si.ssi_signo), w->busy, w->busy == 1 ? "" : "s");
 			stop_jobs(w);
@@ -584,7 +628,10 @@ static int64_t claim_when(void *arg)
 
 static void claim_run(struct loop *loop, void *arg)
 {
-	claim_jobs(arg);
+	struct worker *w = arg;
+
+	if (claim_jobs(w) && w->opts->until_idle && w->busy == 0)
+		drain(w, "no job is due (--until-idle)");
 }
 
 static int64_t tick_when(void *arg)
@@ -671,6 +718,23 @@ static void jobs_run(struct loop *loop, void *arg)
 	}
 }
 
+/* --for: the time is up once, then never again. */
+static int64_t end_when(void *arg)
+{
+	struct worker *w = arg;
+
+	return w->end && !w->stopping ? w->end : LOOP_NEVER;
+}
+
+static void end_run(struct loop *loop, void *arg)
+{
+	struct worker *w = arg;
+	char d[TIME_BUFSZ], why[64];
+
+	snprintf(why, sizeof why, "ran for %s (--for)", duration_format(w->opts->for_ms / 1000, d));
+	drain(w, why);
+}
+
 /* --- Start and stop --- */
 
 static int setup(struct worker *w, struct error *err)
@@ -716,6 +780,7 @@ static int setup(struct worker *w, struct error *err)
 	loop_add_task(w->loop, jobs_when, jobs_run, w);
 	loop_add_task(w->loop, retry_when, retry_run, w);
 	loop_add_task(w->loop, tick_when, tick_run, w);
+	loop_add_task(w->loop, end_when, end_run, w);
 	return 0;
 }
 
@@ -739,6 +804,8 @@ int worker_run(struct queue *q, const struct worker_opts *opts, struct error *er
 		goto out;
 	say("serving %s with %d slot%s (id %s)", opts->queues_text ? opts->queues_text : "all queues",
 	    opts->slots, opts->slots == 1 ? "" : "s", w.info.id);
+	if (opts->for_ms > 0)
+		w.end = time_mono_ms() + opts->for_ms;
 	recover(&w);
 	w.next_tick = time_mono_ms() + w.lease_ms / 3;
 	if (opts->ready_fd >= 0) {

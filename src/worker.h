@@ -6,6 +6,7 @@
 #ifndef QUEUECTL_WORKER_H
 #define QUEUECTL_WORKER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "queue.h"
@@ -17,13 +18,20 @@ struct worker_opts {
 	const char *queues_text; /* as given, for status */
 	int ready_fd;		 /* -1, or a descriptor to write one byte to once serving */
 	int64_t grace_ms;	 /* after SIGTERM to a job's process group, until SIGKILL */
+	/*
+	 * Batch mode: each of these, when set, stops the worker as a first SIGTERM does (the
+	 * running jobs finish, then worker_run returns 0).
+	 */
+	bool until_idle; /* once nothing runs and no job is due now (delayed ones don't count) */
+	long max_jobs;	 /* > 0: once this many jobs have been started */
+	int64_t for_ms;	 /* > 0: once this long has passed since the worker started */
 };
 
 /*
- * Serve jobs until SIGINT, SIGTERM or SIGHUP, then finish the running jobs and return 0.
- * A second signal stops the running jobs (SIGTERM to each process group, SIGKILL after
- * grace_ms) and returns them to pending without counting an attempt.  Progress goes to
- * stderr, one line per event.
+ * Serve jobs until SIGINT, SIGTERM or SIGHUP (or a batch condition of opts), then finish
+ * the running jobs and return 0.  A second signal stops the running jobs (SIGTERM to each
+ * process group, SIGKILL after grace_ms) and returns them to pending without counting an
+ * attempt.  Progress goes to stderr, one line per event.
  */
 int worker_run(struct queue *q, const struct worker_opts *opts, struct error *err);
 

@@ -81,13 +81,19 @@ static int detach(struct cmd_ctx *ctx, int *ready_fd, bool *parent)
 	return 0;
 }
 
-/* worker start [--count N] [--queue Q[,Q...]]... [--detach] */
+/*
+ * worker start [--count N] [--queue Q[,Q...]]... [--detach]
+ *              [--until-idle] [--max-jobs N] [--for DURATION]
+ */
 static int start_run(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "count", required_argument, NULL, 'c' },
 		{ "queue", required_argument, NULL, 'q' },
 		{ "detach", no_argument, NULL, 'd' },
+		{ "until-idle", no_argument, NULL, 'I' },
+		{ "max-jobs", required_argument, NULL, 'M' },
+		{ "for", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -96,6 +102,7 @@ static int start_run(struct cmd_ctx *ctx, int argc, char **argv)
 	char **queues = NULL;
 	bool detached = false, parent = false;
 	long long n;
+	int64_t secs;
 	int c, rc = 0, nq = 0;
 
 	while ((c = cmd_getopt(ctx, &cmd_worker_start, argc, argv, "c:q:d", opts, &rc)) != -1) {
@@ -129,6 +136,26 @@ static int start_run(struct cmd_ctx *ctx, int argc, char **argv)
 		}
 		case 'd':
 			detached = true;
+			break;
+		case 'I':
+			wo.until_idle = true;
+			break;
+		case 'M':
+			if ((rc = parse_int(optarg, 1, 1000000000, "--max-jobs", &n, &ctx->err)))
+				goto out;
+			wo.max_jobs = (long)n;
+			break;
+		case 'F':
+			if ((rc = duration_parse(optarg, &secs, &ctx->err))) {
+				error_prefix(&ctx->err, "--for: ");
+				goto out;
+			}
+			if (secs < 1) {
+				rc = error_set(&ctx->err, QE_INPUT, "invalid --for '%.64s': must be at "
+					       "least 1s", optarg);
+				goto out;
+			}
+			wo.for_ms = secs * 1000;
 			break;
 		}
 	}
@@ -187,12 +214,21 @@ static int stop_run(struct cmd_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_worker_start = {
 	.name = "start",
 	.parent = "worker",
-	.usage = "[--count N] [--queue NAME[,NAME...]] [--detach]",
+	.usage = "[--count N] [--queue NAME[,NAME...]] [--detach] [--until-idle] [--max-jobs N] "
+		 "[--for DURATION]",
 	.summary = "run jobs until stopped (Ctrl+C or 'worker stop' finish the running jobs)",
 	.help = "  --count N     run up to N jobs at once (default 1)\n"
 		"  --queue NAMES only take jobs from these queues (repeat or separate with commas)\n"
 		"  --detach      run in the background, log to a file in the data directory, print\n"
 		"                the worker's pid\n"
+		"  --until-idle  stop once no job runs and none is due now: jobs delayed into the\n"
+		"                future (--run-at, --delay, a retry's backoff) wait for the next\n"
+		"                worker\n"
+		"  --max-jobs N  stop after starting N jobs\n"
+		"  --for DURATION\n"
+		"                stop once DURATION has passed since the start\n"
+		"These three stop the worker as a first SIGTERM does: the running jobs finish,\n"
+		"then it exits 0.\n"
 		"A first SIGINT/SIGTERM lets the running jobs finish; a second stops them and\n"
 		"returns them to pending without counting the attempt.\n",
 	.run = start_run,
