@@ -147,10 +147,16 @@ char *host_machine_id_at(const char *root)
 
 const char *host_machine_id(void)
 {
-	static char *id;
+	/* Room for the longest: a 127-byte machine-id word or a 255-byte host name, a boot
+	 * id of up to 127 bytes, a 20-digit inode.  Static, so that nothing stays allocated. */
+	static char id[512];
 
-	if (!id)
-		id = host_machine_id_at("");
+	if (!id[0]) {
+		char *read = host_machine_id_at("");
+
+		snprintf(id, sizeof id, "%s", read);
+		free(read);
+	}
 	return id;
 }
 
