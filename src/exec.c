@@ -29,34 +29,35 @@ void exec_shell_argv(const char *command, const char *argv[EXEC_SHELL_ARGC + 1])
 	argv[3] = NULL;
 }
 
-/* Whether the entry "NAME=value" sets a variable that one of extra sets too. */
-static bool overridden(const char *entry, const char *const *extra)
-{
-	size_t len = strcspn(entry, "=");
-
-	for (; extra && *extra; extra++)
-		if (!strncmp(*extra, entry, len) && (*extra)[len] == '=')
-			return true;
-	return false;
-}
-
-/* Our environment less the names extra sets, then extra: the array is malloc'd, not the strings. */
+/*
+ * Our environment less the names extra sets, then extra: the array is malloc'd, not the
+ * strings.  Each extra's "NAME=" is measured once, not once per variable of ours.
+ */
 static char **build_env(const char *const *extra)
 {
-	size_t n = 0, m = 0, k = 0;
+	size_t n = 0, m = 0, k = 0, *len;
 	char **env;
 
 	while (environ[n])
 		n++;
 	while (extra && extra[m])
 		m++;
+	len = xcalloc(m + 1, sizeof *len);
+	for (size_t j = 0; j < m; j++)
+		len[j] = strcspn(extra[j], "=") + 1;
 	env = xcalloc(n + m + 1, sizeof *env);
-	for (size_t i = 0; i < n; i++)
-		if (!overridden(environ[i], extra))
+	for (size_t i = 0; i < n; i++) {
+		size_t j = 0;
+
+		while (j < m && strncmp(environ[i], extra[j], len[j]))
+			j++;
+		if (j == m)
 			env[k++] = environ[i];
-	for (size_t i = 0; i < m; i++)
-		env[k++] = (char *)extra[i];
+	}
+	for (size_t j = 0; j < m; j++)
+		env[k++] = (char *)extra[j];
 	env[k] = NULL;
+	free(len);
 	return env;
 }
 
