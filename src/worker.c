@@ -1,47 +1,46 @@
 /*
- * worker.c - the worker's event loop.
+ * worker.c - the worker proper: slots, claiming, recording results, recovering the jobs of
+ * dead workers, and stopping, gracefully or hard.
  *
- * One thread, one poll(): a signalfd brings SIGCHLD (a job ended) and the stop signals; the
- * store's wake descriptor brings "a job was enqueued"; the poll timeout is the nearest of the
- * heartbeat, a job's timeout, and the moment the next delayed job becomes due.  Nothing
- * sleeps: an idle worker costs no CPU and starts a new job as soon as it is enqueued.
+ * One thread on one event loop (loop.h): a signalfd brings SIGCHLD (a job ended) and the
+ * stop signals; the store's wake descriptor brings "a job was enqueued"; timed tasks claim
+ * jobs, enforce their timeouts, send the heartbeat and retry results that could not be
+ * written.  Nothing sleeps: an idle worker costs no CPU and starts a new job as soon as it
+ * is enqueued.  How a job's process starts and how its end reads are exec.h's; pids and
+ * this machine are host.h's.
  *
- * Jobs start with posix_spawn (glibc uses clone(CLONE_VM|CLONE_VFORK), so the cost does not
- * grow with the worker's memory as fork's does), each in its own process group so that a
- * terminal's Ctrl+C reaches the worker only, and a timeout can kill the whole job.
+ * Every call into the store below the queue layer is in the section "Traffic with the
+ * store", so that moving to the queue layer's worker functions is an edit of that section.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "exec.h"
+#include "host.h"
+#include "loop.h"
 #include "util.h"
 #include "worker.h"
-
-extern char **environ;
-
-/* The value 'worker stop' attaches to its SIGTERM, so that a repeated stop stays graceful. */
-#define STOP_GRACEFUL 0x7175 /* "qu" */
 
 /* A job whose result could not be recorded (database busy) is retried this often. */
 #define RETRY_MS 500
 
 struct slot {
 	bool used;
-	pid_t pid;	  /* 0 once reaped */
+	pid_t pid;	  /* 0 once reaped, or when it never started */
 	struct job job;	  /* as claimed */
 	char *log_path;
+	char *spawn_error;   /* the command could not be started, by its own fault */
 	int64_t started_at;  /* wall clock, ms */
 	int64_t deadline;    /* monotonic ms of the job's timeout; 0 = none */
 	int64_t kill_at;     /* monotonic ms to send SIGKILL; 0 = not yet signalled */
@@ -55,24 +54,19 @@ struct worker {
 	struct queue *q;
 	const struct worker_opts *opts;
 	struct worker_info info;
+	struct loop *loop;
 	struct slot *slots;
 	int busy;	  /* slots in use */
 	int stopping;	  /* 0 serving, 1 draining, 2 stopping the jobs */
+	int signals;	  /* stop signals received: the second one stops the jobs */
+	long started;	  /* jobs started, for --max-jobs */
 	int sigfd, wakefd;
 	int64_t lease_ms;
 	int64_t next_tick;   /* monotonic: heartbeat, lease renewal, recovery */
-	int64_t next_claim;  /* monotonic: when to try to claim again; 0 = now */
+	int64_t next_claim;  /* monotonic: when to try to claim again; -1 = when woken */
 	int64_t next_retry;  /* monotonic: retry recording results; 0 = nothing to retry */
+	int64_t end;	     /* monotonic: --for runs out; 0 = no limit */
 };
-
-const char *worker_hostname(void)
-{
-	static char host[256];
-
-	if (!host[0] && (gethostname(host, sizeof host - 1) < 0 || !host[0]))
-		strcpy(host, "localhost");
-	return host;
-}
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -89,52 +83,130 @@ static void say(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/*
- * A process's start time in clock ticks since boot (field 22 of /proc/PID/stat): with the
- * pid, it names a process uniquely, so a reused pid is never mistaken for a worker.
+/* --- Traffic with the store ---
+ *
+ * Each function here stands for one function of the queue layer (named in its comment);
+ * the rest of the worker calls only these and queue_claim/finish/release/notify/config.
  */
-static long long process_start(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	long long start = -1;
-	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	/* The command name may hold spaces and parentheses: fields restart after the last ')'. */
-	if (!(p = strrchr(buf, ')')))
-		return -1;
-	for (int field = 2; field < 22 && p; field++)
-		p = strchr(p + 1, ' ');
-	if (p)
-		start = strtoll(p + 1, NULL, 10);
-	return start;
+/* queue_config_reload: settings changed with 'config set' reach a running worker here. */
+static void reload_config(struct worker *w)
+{
+	const struct config *cfg;
+	struct error err;
+
+	w->q->cfg_loaded = false;
+	if (queue_config(w->q, &cfg, &err) == 0)
+		w->lease_ms = cfg->lease * 1000;
 }
 
-static bool worker_alive(const struct worker_info *w)
+/* queue_worker_register: the worker's row in the workers table, for status and stop. */
+static int register_worker(struct worker *w, struct error *err)
 {
-	return process_start(w->pid) == w->pid_start;
+	return store_worker_add(w->q->store, &w->info, err);
 }
 
-/* The delay until a monotonic deadline, for poll(), clamped to [0, max]. */
-static int until(int64_t deadline, int64_t now, int max)
+/* queue_worker_unregister: jobs still held go back now rather than at lease expiry. */
+static void unregister_worker(struct worker *w)
 {
-	int64_t d = deadline - now;
+	struct error ignored;
 
-	return d < 0 ? 0 : d > max ? max : (int)d;
+	store_release(w->q->store, w->info.id, NULL, &ignored);
+	store_worker_remove(w->q->store, w->info.id, &ignored);
 }
 
-struct reap_ctx {
-	struct worker *w;
-	int workers, jobs;
-};
+/* queue_heartbeat: the worker's heartbeat, and the leases of the jobs it holds. */
+static void heartbeat(struct worker *w)
+{
+	int64_t now = time_now_ms();
+	struct error err;
+
+	if (store_worker_beat(w->q->store, w->info.id, now, &err) < 0 ||
+	    (w->busy && store_renew(w->q->store, w->info.id, now + w->lease_ms, &err) < 0))
+		say("heartbeat failed (will retry): %s", err.msg);
+}
+
+/* queue_workers: every registered worker, to fn. */
+static int list_workers(struct worker *w, store_worker_fn *fn, void *arg, struct error *err)
+{
+	return store_worker_list(w->q->store, fn, arg, err);
+}
+
+/*
+ * queue_worker_unregister of a dead worker: kill_job on each of its processing jobs, then
+ * return them to pending and remove its row.  Returns how many jobs went back.
+ */
+static int unregister_dead(struct worker *w, const struct worker_info *dead,
+			   store_job_fn *kill_job, struct error *err)
+{
+	struct store_filter f = { .state = JOB_PROCESSING, .worker = dead->id };
+	int n;
+
+	if (store_list(w->q->store, &f, kill_job, w, err) < 0)
+		return error_prefix(err, "cannot list the jobs of dead worker %d: ", dead->pid);
+	n = store_release(w->q->store, dead->id, NULL, err);
+	if (n < 0 || store_worker_remove(w->q->store, dead->id, err))
+		return error_prefix(err, "cannot recover the jobs of dead worker %d: ", dead->pid);
+	return n;
+}
+
+/*
+ * queue_recover_leases and queue_prune_workers: jobs whose lease ran out go back to
+ * pending, and workers silent for twice the lease leave the table.  Returns how many jobs.
+ */
+static int recover_leases(struct worker *w, struct error *err)
+{
+	int64_t now = time_now_ms();
+
+	return store_recover(w->q->store, now, now - 2 * w->lease_ms, err);
+}
+
+/* queue_started: which process runs the job, so a worker that outlives us can stop it. */
+static void record_started(struct worker *w, const struct slot *s)
+{
+	struct error err;
+
+	/* Not fatal: without it, only a crash of this worker would leave the job unstopped. */
+	if (store_started(w->q->store, s->job.id, w->info.id, (int)s->pid,
+			  host_process_start(s->pid), &err) < 0)
+		say("cannot record the process of job %s: %s", s->job.id, err.msg);
+}
+
+/* queue_next_due: when the next job we could claim becomes due (wall clock); 1, or 0 if none. */
+static int next_due(struct worker *w, int64_t *when, struct error *err)
+{
+	struct claim_req req = { .queues = w->opts->queues, .nqueues = w->opts->nqueues };
+
+	return store_next_due(w->q->store, &req, when, err);
+}
+
+/* queue_wait_fd and queue_wait_drain: the descriptor that says a job was enqueued. */
+static int wait_fd(struct worker *w, struct error *err)
+{
+	return store_wait_fd(w->q->store, err);
+}
+
+static void wait_drain(struct worker *w)
+{
+	store_wait_drain(w->q->store);
+}
+
+/*
+ * Where a run's output goes, its directory made: <files>/logs/<id>/<run>.log (malloc'd),
+ * or NULL with err set.  (To move to a logs module, with queue_log_path.)
+ */
+static char *log_path(struct worker *w, const struct job *job, struct error *err)
+{
+	char *dir = xasprintf("%s/logs/%s", store_files_dir(w->q->store), job->id);
+	int rc;
+
+	/* Most jobs start once and the logs directory exists: one mkdir, not one per level. */
+	rc = mkdir(dir, 0700) == 0 || errno == EEXIST ? 0 : mkdir_p(dir, 0700, err);
+	free(dir);
+	return rc ? NULL : queue_log_path(w->q, job->id, job->runs);
+}
+
+/* --- Recovery of other workers --- */
 
 /*
  * A dead worker's job may still be running: its process group outlived the worker.  Stop
@@ -150,34 +222,32 @@ static int kill_orphan(void *arg, const struct job *job)
 	(void)arg;
 	if (job->pid <= 1)
 		return 0;
-	start = process_start(job->pid);
+	start = host_process_start(job->pid);
 	if (start < 0 || start == job->pid_start) {
-		if (kill(-job->pid, SIGKILL) == 0)
+		if (host_kill_group(job->pid, SIGKILL) == 0)
 			say("stopped process group %d of job %s, left by its dead worker", job->pid,
 			    job->id);
 	}
 	return 0;
 }
 
-/* A worker of this host whose process is gone: give its jobs back now, not at lease expiry. */
+struct reap_ctx {
+	struct worker *w;
+	int workers, jobs;
+};
+
+/* A worker of this machine whose process is gone: give its jobs back now, not at lease expiry. */
 static int reap_dead(void *arg, const struct worker_info *info)
 {
 	struct reap_ctx *rc = arg;
 	struct error err;
 	int n;
 
-	struct store_filter f = { .state = JOB_PROCESSING, .worker = info->id };
-
-	if (!strcmp(info->id, rc->w->info.id) || strcmp(info->host, worker_hostname()) ||
-	    worker_alive(info))
+	if (!strcmp(info->id, rc->w->info.id) || !host_is_local(info) ||
+	    host_process_alive(info->pid, info->pid_start))
 		return 0;
-	if (store_list(rc->w->q->store, &f, kill_orphan, NULL, &err) < 0) {
-		say("cannot list the jobs of dead worker %d: %s", info->pid, err.msg);
-		return 0;
-	}
-	n = store_release(rc->w->q->store, info->id, NULL, &err);
-	if (n < 0 || store_worker_remove(rc->w->q->store, info->id, &err)) {
-		say("cannot recover the jobs of dead worker %d: %s", info->pid, err.msg);
+	if ((n = unregister_dead(rc->w, info, kill_orphan, &err)) < 0) {
+		say("%s", err.msg);
 		return 0;
 	}
 	if (n > 0)
@@ -189,20 +259,19 @@ static int reap_dead(void *arg, const struct worker_info *info)
 }
 
 /*
- * Crash recovery, run at start and on every tick: jobs of workers on this host that died
- * go back at once; jobs whose lease expired (a worker elsewhere, or one that hung) go back
- * when it does.  A job released this way has not had an attempt counted.
+ * Crash recovery, run at start and on every tick: jobs of workers on this machine that
+ * died go back at once; jobs whose lease expired (a worker elsewhere, or one that hung) go
+ * back when it does.  A job released this way has not had an attempt counted.
  */
 static void recover(struct worker *w)
 {
 	struct reap_ctx rc = { .w = w };
-	int64_t now = time_now_ms();
 	struct error err;
 	int n;
 
-	if (store_worker_list(w->q->store, reap_dead, &rc, &err))
+	if (list_workers(w, reap_dead, &rc, &err))
 		say("cannot list workers: %s", err.msg);
-	n = store_recover(w->q->store, now, now - 2 * w->lease_ms, &err);
+	n = recover_leases(w, &err);
 	if (n < 0)
 		say("cannot recover expired jobs: %s", err.msg);
 	else if (n > 0)
@@ -211,165 +280,80 @@ static void recover(struct worker *w)
 		w->next_claim = 0;
 }
 
-static void tick(struct worker *w)
-{
-	const struct config *cfg;
-	int64_t now = time_now_ms();
-	struct error err;
+/* --- Slots and jobs --- */
 
-	/* Settings changed with 'config set' reach a running worker here. */
-	w->q->cfg_loaded = false;
-	if (queue_config(w->q, &cfg, &err) == 0)
-		w->lease_ms = cfg->lease * 1000;
-	if (store_worker_beat(w->q->store, w->info.id, now, &err) < 0 ||
-	    (w->busy && store_renew(w->q->store, w->info.id, now + w->lease_ms, &err) < 0))
-		say("heartbeat failed (will retry): %s", err.msg);
-	recover(w);
-	/* The fallback for a missed wake-up (or a job enqueued on another machine). */
-	if (w->next_claim < 0)
-		w->next_claim = 0;
-	w->next_tick = time_mono_ms() + w->lease_ms / 3;
+/*
+ * Begin a graceful stop, as a first SIGTERM does but without counting as one: no new job
+ * is claimed, the running ones finish, then the worker exits.
+ */
+static void drain(struct worker *w, const char *why)
+{
+	if (w->stopping)
+		return;
+	w->stopping = 1;
+	if (w->busy)
+		say("%s: finishing %d running job%s, then exiting", why, w->busy,
+		    w->busy == 1 ? "" : "s");
+	else
+		say("%s: exiting", why);
 }
 
-/* The environment of a job: ours, less any QUEUECTL_JOB_ID/ATTEMPT, plus the job's own. */
-static char **job_env(const struct job *job)
+/* A job was started (or failed to start by its own fault): --max-jobs counts it. */
+static void count_start(struct worker *w)
 {
-	size_t n = 0, k = 0;
-	char **env;
+	char why[64];
 
-	while (environ[n])
-		n++;
-	env = xcalloc(n + 3, sizeof *env);
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "QUEUECTL_JOB_ID=", 16) &&
-		    strncmp(environ[i], "QUEUECTL_ATTEMPT=", 17))
-			env[k++] = environ[i];
-	env[k++] = xasprintf("QUEUECTL_JOB_ID=%s", job->id);
-	env[k++] = xasprintf("QUEUECTL_ATTEMPT=%d", job->attempts + 1);
-	env[k] = NULL;
-	return env;
-}
-
-static void free_env(char **env)
-{
-	size_t n = 0;
-
-	while (env[n])
-		n++;
-	/* The last two are ours; the rest belong to environ. */
-	free(env[n - 1]);
-	free(env[n - 2]);
-	free(env);
+	w->started++;
+	if (w->opts->max_jobs > 0 && w->started >= w->opts->max_jobs) {
+		snprintf(why, sizeof why, "started %ld job%s (--max-jobs)", w->started,
+			 w->started == 1 ? "" : "s");
+		drain(w, why);
+	}
 }
 
 /*
- * Start a claimed job: /bin/sh -c COMMAND in a new process group, stdin from /dev/null,
- * stdout and stderr to the log of this run, no descriptor beyond 0-2, default signal
- * dispositions and an empty mask (the worker blocks signals for its signalfd).
+ * Start a claimed job in its slot.  On failure, *job_fault says whether the command itself
+ * cannot be run (see exec_spawn).
  */
-static int spawn(struct worker *w, struct slot *s, struct error *err)
+static int start_job(struct worker *w, struct slot *s, bool *job_fault, struct error *err)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t all, none;
-	char *dir, **env;
-	char *argv[] = { "/bin/sh", "-c", s->job.command, NULL };
+	const char *argv[EXEC_SHELL_ARGC + 1];
+	char *env[3];
 	int rc;
 
-	dir = xasprintf("%s/logs/%s", store_files_dir(w->q->store), s->job.id);
-	/* Most jobs start once and the logs directory exists: one mkdir, not one per level. */
-	rc = mkdir(dir, 0700) == 0 || errno == EEXIST ? 0 : mkdir_p(dir, 0700, err);
-	free(dir);
+	*job_fault = false;
+	if (!(s->log_path = log_path(w, &s->job, err)))
+		return err->code;
+	exec_shell_argv(s->job.command, argv);
+	env[0] = xasprintf("QUEUECTL_JOB_ID=%s", s->job.id);
+	env[1] = xasprintf("QUEUECTL_ATTEMPT=%d", s->job.attempts + 1);
+	env[2] = NULL;
+	struct exec_spec spec = {
+		.argv = argv,
+		.env = (const char *const *)env,
+		.log_path = s->log_path,
+	};
+
+	rc = exec_spawn(&spec, &s->pid, job_fault, err);
+	free(env[0]);
+	free(env[1]);
+	s->started_at = time_now_ms();
 	if (rc)
 		return rc;
-	s->log_path = queue_log_path(w->q, s->job.id, s->job.runs);
-
-	sigfillset(&all);
-	sigemptyset(&none);
-	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&attr, 0);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, s->log_path,
-					 O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
-	posix_spawn_file_actions_adddup2(&fa, 1, 2);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
-	env = job_env(&s->job);
-	rc = posix_spawn(&s->pid, argv[0], &fa, &attr, argv, env);
-	free_env(env);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	if (rc)
-		return error_set(err, QE_FAIL, "cannot start job '%s': %s", s->job.id,
-				 strerror(rc));
-	s->started_at = time_now_ms();
 	s->deadline = s->job.timeout ? time_mono_ms() + s->job.timeout * 1000 : 0;
-	/* Not fatal: without it, only a crash of this worker would leave the job unstopped. */
-	if (store_started(w->q->store, s->job.id, w->info.id, (int)s->pid, process_start(s->pid),
-			  err) < 0)
-		say("cannot record the process of job %s: %s", s->job.id, err->msg);
+	record_started(w, s);
 	return 0;
 }
 
+/* A slot freed: there is room to claim again. */
 static void slot_clear(struct worker *w, struct slot *s)
 {
 	job_release(&s->job);
 	free(s->log_path);
+	free(s->spawn_error);
 	memset(s, 0, sizeof *s);
 	w->busy--;
-}
-
-/* Fill free slots with due jobs until none is left. */
-static void claim_jobs(struct worker *w)
-{
-	struct error err;
-	int64_t when;
-
-	while (w->busy < w->opts->slots) {
-		struct slot *s = NULL;
-		int rc;
-
-		for (int i = 0; i < w->opts->slots && !s; i++)
-			if (!w->slots[i].used)
-				s = &w->slots[i];
-		rc = queue_claim(w->q, w->info.id, w->opts->queues, w->opts->nqueues, &s->job, &err);
-		if (rc < 0) {
-			say("cannot claim a job (will retry): %s", err.msg);
-			w->next_claim = time_mono_ms() + RETRY_MS;
-			return;
-		}
-		if (rc == 0)
-			break;
-		s->used = true;
-		w->busy++;
-		if (spawn(w, s, &err)) {
-			/* Not the job's fault: hand it back for another try, uncounted. */
-			say("%s", err.msg);
-			queue_release(w->q, &s->job, &err);
-			slot_clear(w, s);
-			w->next_claim = time_mono_ms() + RETRY_MS;
-			return;
-		}
-		say("started job %s (attempt %d of %d, pid %d): %s", s->job.id,
-		    s->job.attempts + 1, s->job.max_retries + 1, (int)s->pid, s->job.command);
-	}
-	/* Nothing due now: sleep until the next delayed job is, or until woken. */
-	w->next_claim = -1;
-	if (w->busy < w->opts->slots) {
-		struct claim_req req = { .queues = w->opts->queues, .nqueues = w->opts->nqueues };
-		int rc = store_next_due(w->q->store, &req, &when, &err);
-
-		if (rc < 0) {
-			say("cannot find the next due job (will retry): %s", err.msg);
-			w->next_claim = time_mono_ms() + RETRY_MS;
-		} else if (rc > 0) {
-			w->next_claim = time_mono_ms() + (when - time_now_ms());
-		}
-	}
+	w->next_claim = 0;
 }
 
 /* The tail of a log file: at most JOB_OUTPUT_TAIL bytes from its end (malloc'd). */
@@ -395,36 +379,20 @@ static char *read_tail(const char *path, size_t *len)
 	return buf;
 }
 
-/* Describe how an attempt ended, in words a person reads in 'list' and 'info'. */
-static void describe(const struct slot *s, struct job_result *res, char *buf, size_t size)
+/* How an attempt ended, for queue_finish: why holds the words. */
+static void describe(const struct slot *s, struct job_result *res, char *why, size_t size)
 {
-	char d[TIME_BUFSZ];
-
-	res->ok = false;
-	res->has_exit_code = WIFEXITED(s->status);
-	res->exit_code = WIFEXITED(s->status) ? WEXITSTATUS(s->status) : 0;
-	if (s->timed_out) {
-		snprintf(buf, size, "timed out after %s", duration_format(s->job.timeout, d));
-	} else if (WIFEXITED(s->status)) {
-		int code = WEXITSTATUS(s->status);
-
-		res->ok = code == 0;
-		/* 127 and 126 are the shell's own words for "no such command" and "cannot run it". */
-		if (code == 127)
-			snprintf(buf, size, "command not found (exit status 127)");
-		else if (code == 126)
-			snprintf(buf, size, "command cannot be run (exit status 126)");
-		else
-			snprintf(buf, size, "exit status %d", code);
-	} else if (WIFSIGNALED(s->status)) {
-		const char *name = sigabbrev_np(WTERMSIG(s->status));
-
-		snprintf(buf, size, "killed by signal %d%s%s%s", WTERMSIG(s->status),
-			 name ? " (SIG" : "", name ? name : "", name ? ")" : "");
+	if (s->spawn_error) {
+		snprintf(why, size, "%s", s->spawn_error);
+		res->ok = false;
+		res->has_exit_code = false;
+		res->exit_code = 0;
 	} else {
-		snprintf(buf, size, "ended with wait status %#x", s->status);
+		res->ok = exec_describe(s->status, s->timed_out, s->job.timeout, why, size);
+		res->has_exit_code = WIFEXITED(s->status);
+		res->exit_code = WIFEXITED(s->status) ? WEXITSTATUS(s->status) : 0;
 	}
-	res->error = buf;
+	res->error = why;
 }
 
 /*
@@ -438,8 +406,9 @@ static bool record(struct worker *w, struct slot *s)
 		.finished_at = s->finished_at,
 		.log_path = s->log_path,
 	};
+	const struct config *cfg;
 	enum job_state next;
-	char why[128], d[TIME_BUFSZ];
+	char why[256], d[TIME_BUFSZ];
 	struct error err;
 	int rc;
 
@@ -463,11 +432,14 @@ static bool record(struct worker *w, struct slot *s)
 	else if (next == JOB_COMPLETED)
 		say("job %s completed in %.3fs", s->job.id,
 		    (double)(s->finished_at - s->started_at) / 1000.0);
-	else if (next == JOB_FAILED)
+	else if (next == JOB_FAILED && queue_config(w->q, &cfg, &err) == 0)
 		say("job %s failed: %s; retry %d of %d in %s", s->job.id, why, s->job.attempts + 1,
 		    s->job.max_retries,
-		    duration_format((job_retry_delay_ms(s->job.attempts + 1, w->q->cfg.backoff_base,
-							w->q->cfg.backoff_max) + 999) / 1000, d));
+		    duration_format((job_retry_delay_ms(s->job.attempts + 1, cfg->backoff_base,
+							cfg->backoff_max) + 999) / 1000, d));
+	else if (next == JOB_FAILED)
+		say("job %s failed: %s; retry %d of %d", s->job.id, why, s->job.attempts + 1,
+		    s->job.max_retries);
 	else
 		say("job %s failed: %s; moved to the dead letter queue after %d attempt%s",
 		    s->job.id, why, s->job.attempts + 1, s->job.attempts ? "s" : "");
@@ -478,6 +450,80 @@ static bool record(struct worker *w, struct slot *s)
 busy:
 	say("cannot record the result of job %s (will retry): %s", s->job.id, err.msg);
 	return false;
+}
+
+/* Record a slot's result, or keep it for retry_records. */
+static void finish_slot(struct worker *w, struct slot *s)
+{
+	if (record(w, s))
+		slot_clear(w, s);
+	else if (!w->next_retry)
+		w->next_retry = time_mono_ms() + RETRY_MS;
+}
+
+/*
+ * Fill free slots with due jobs.  Returns true if it stopped because no job was due (the
+ * worker is idle but for what it runs), false if the slots are full, the worker is
+ * stopping, or the store failed.
+ */
+static bool claim_jobs(struct worker *w)
+{
+	bool idle = false;
+	struct error err;
+	int64_t when;
+
+	while (w->busy < w->opts->slots && !w->stopping) {
+		struct slot *s = NULL;
+		bool job_fault;
+		int rc;
+
+		for (int i = 0; i < w->opts->slots && !s; i++)
+			if (!w->slots[i].used)
+				s = &w->slots[i];
+		rc = queue_claim(w->q, w->info.id, w->opts->queues, w->opts->nqueues, &s->job, &err);
+		if (rc < 0) {
+			say("cannot claim a job (will retry): %s", err.msg);
+			w->next_claim = time_mono_ms() + RETRY_MS;
+			return false;
+		}
+		if (rc == 0) {
+			idle = true;
+			break;
+		}
+		s->used = true;
+		w->busy++;
+		if (start_job(w, s, &job_fault, &err) == 0) {
+			say("started job %s (attempt %d of %d, pid %d): %s", s->job.id,
+			    s->job.attempts + 1, s->job.max_retries + 1, (int)s->pid, s->job.command);
+			count_start(w);
+		} else if (job_fault) {
+			/* The command cannot be run: an attempt that failed, counted like any. */
+			s->spawn_error = xstrdup(err.msg);
+			s->finished_at = s->started_at;
+			finish_slot(w, s);
+			count_start(w);
+		} else {
+			/* Not the job's fault: hand it back for another try, uncounted. */
+			say("cannot start job '%s': %s", s->job.id, err.msg);
+			queue_release(w->q, &s->job, &err);
+			slot_clear(w, s);
+			w->next_claim = time_mono_ms() + RETRY_MS;
+			return false;
+		}
+	}
+	/* Nothing due now: sleep until the next delayed job is, or until woken. */
+	w->next_claim = -1;
+	if (w->busy < w->opts->slots && !w->stopping) {
+		int rc = next_due(w, &when, &err);
+
+		if (rc < 0) {
+			say("cannot find the next due job (will retry): %s", err.msg);
+			w->next_claim = time_mono_ms() + RETRY_MS;
+		} else if (rc > 0) {
+			w->next_claim = time_mono_ms() + (when - time_now_ms());
+		}
+	}
+	return idle;
 }
 
 static struct slot *slot_of(struct worker *w, pid_t pid)
@@ -503,28 +549,8 @@ static void reap(struct worker *w)
 		s->finished_at = time_now_ms();
 		/* What a timed-out or stopped job left behind in its group goes with it. */
 		if (s->timed_out || s->stopped)
-			kill(-pid, SIGKILL);
-		if (record(w, s))
-			slot_clear(w, s);
-		else if (!w->next_retry)
-			w->next_retry = time_mono_ms() + RETRY_MS;
-	}
-	w->next_claim = 0;
-}
-
-/* Results that could not be written earlier. */
-static void retry_records(struct worker *w)
-{
-	w->next_retry = 0;
-	for (int i = 0; i < w->opts->slots; i++) {
-		struct slot *s = &w->slots[i];
-
-		if (!s->used || s->pid)
-			continue;
-		if (record(w, s))
-			slot_clear(w, s);
-		else
-			w->next_retry = time_mono_ms() + RETRY_MS;
+			host_kill_group(pid, SIGKILL);
+		finish_slot(w, s);
 	}
 }
 
@@ -539,15 +565,140 @@ static void stop_jobs(struct worker *w)
 		if (!s->used || !s->pid || s->kill_at)
 			continue;
 		s->stopped = !s->timed_out;
-		kill(-s->pid, SIGTERM);
+		host_kill_group(s->pid, SIGTERM);
 		s->kill_at = now + w->opts->grace_ms;
 	}
 }
 
-/* Timeouts and overdue SIGKILLs; returns the nearest deadline still ahead (0 = none). */
-static int64_t check_deadlines(struct worker *w)
+/* --- The loop's descriptors and tasks --- */
+
+static void on_signals(struct loop *loop, int fd, short revents, void *arg)
 {
-	int64_t now = time_mono_ms(), next = 0;
+	struct worker *w = arg;
+	struct signalfd_siginfo si;
+
+	while (read(w->sigfd, &si, sizeof si) == sizeof si) {
+		if (si.ssi_signo == SIGCHLD)
+			continue; /* reaped below, whatever came */
+		/* 'worker stop' asks for a graceful stop only: asking twice changes nothing. */
+		if (si.ssi_code == SI_QUEUE && si.ssi_int == WORKER_STOP_GRACEFUL && w->signals)
+			continue;
+		w->signals++;
+		if (w->signals == 1) {
+			w->stopping = 1;
+			say("received SIG%s: finishing %d running job%s, then exiting (again to stop "
+			    "them)", sigabbrev_np((int)si.ssi_signo), w->busy, w->busy == 1 ? "" : "s");
+		} else if (w->signals == 2) {
+			w->stopping = 2;
+			say("received SIG%s again: stopping %d running job%s",
+			    sigabbrev_np((int)si.ssi_signo), w->busy, w->busy == 1 ? "" : "s");
+			stop_jobs(w);
+		}
+	}
+	reap(w);
+}
+
+static void on_wake(struct loop *loop, int fd, short revents, void *arg)
+{
+	struct worker *w = arg;
+
+	wait_drain(w);
+	w->next_claim = 0;
+}
+
+/* Stopping, and nothing left running or unrecorded: leave the loop. */
+static int64_t exit_when(void *arg)
+{
+	struct worker *w = arg;
+
+	return w->stopping && w->busy == 0 ? 0 : LOOP_NEVER;
+}
+
+static void exit_run(struct loop *loop, void *arg)
+{
+	loop_stop(loop);
+}
+
+static int64_t claim_when(void *arg)
+{
+	struct worker *w = arg;
+
+	return w->stopping || w->next_claim < 0 ? LOOP_NEVER : w->next_claim;
+}
+
+static void claim_run(struct loop *loop, void *arg)
+{
+	struct worker *w = arg;
+
+	if (claim_jobs(w) && w->opts->until_idle && w->busy == 0)
+		drain(w, "no job is due (--until-idle)");
+}
+
+static int64_t tick_when(void *arg)
+{
+	struct worker *w = arg;
+
+	return w->next_tick;
+}
+
+static void tick_run(struct loop *loop, void *arg)
+{
+	struct worker *w = arg;
+
+	reload_config(w);
+	heartbeat(w);
+	recover(w);
+	/* Look for work on every tick: the fallback for a missed wake-up, or a job enqueued
+	 * on another machine while we wait for a delayed one. */
+	w->next_claim = 0;
+	w->next_tick = time_mono_ms() + w->lease_ms / 3;
+}
+
+static int64_t retry_when(void *arg)
+{
+	struct worker *w = arg;
+
+	return w->next_retry ? w->next_retry : LOOP_NEVER;
+}
+
+/* Results that could not be written earlier. */
+static void retry_run(struct loop *loop, void *arg)
+{
+	struct worker *w = arg;
+
+	w->next_retry = 0;
+	for (int i = 0; i < w->opts->slots; i++) {
+		struct slot *s = &w->slots[i];
+
+		if (s->used && !s->pid)
+			finish_slot(w, s);
+	}
+}
+
+/* The nearest timeout or overdue SIGKILL of a running job. */
+static int64_t jobs_when(void *arg)
+{
+	struct worker *w = arg;
+	int64_t next = LOOP_NEVER;
+
+	for (int i = 0; i < w->opts->slots; i++) {
+		const struct slot *s = &w->slots[i];
+		int64_t d;
+
+		if (!s->used || !s->pid)
+			continue;
+		d = s->kill_at ? s->kill_at : s->deadline;
+		if (d && d < next)
+			next = d;
+	}
+	return next;
+}
+
+/* Timeouts: SIGTERM to the job's group; SIGKILL once the grace period is over. */
+static void jobs_run(struct loop *loop, void *arg)
+{
+	struct worker *w = arg;
+	int64_t now = time_mono_ms();
 
 	for (int i = 0; i < w->opts->slots; i++) {
 		struct slot *s = &w->slots[i];
@@ -555,44 +706,36 @@ static int64_t check_deadlines(struct worker *w)
 		if (!s->used || !s->pid)
 			continue;
 		if (s->kill_at && now >= s->kill_at) {
-			kill(-s->pid, SIGKILL);
+			host_kill_group(s->pid, SIGKILL);
 			s->kill_at = now + w->opts->grace_ms; /* and again, should it linger */
 		} else if (!s->kill_at && s->deadline && now >= s->deadline) {
 			say("job %s timed out after %llds: stopping it", s->job.id,
 			    (long long)s->job.timeout);
 			s->timed_out = true;
-			kill(-s->pid, SIGTERM);
+			host_kill_group(s->pid, SIGTERM);
 			s->kill_at = now + w->opts->grace_ms;
 		}
-		int64_t d = s->kill_at ? s->kill_at : s->deadline;
-
-		if (d && (!next || d < next))
-			next = d;
 	}
-	return next;
 }
 
-static void on_signal(struct worker *w)
+/* --for: the time is up once, then never again. */
+static int64_t end_when(void *arg)
 {
-	struct signalfd_siginfo si;
+	struct worker *w = arg;
 
-	while (read(w->sigfd, &si, sizeof si) == sizeof si) {
-		if (si.ssi_signo == SIGCHLD)
-			continue; /* reaped below, whatever woke us */
-		/* 'worker stop' asks for a graceful stop only: asking twice changes nothing. */
-		if (si.ssi_code == SI_QUEUE && si.ssi_int == STOP_GRACEFUL && w->stopping)
-			continue;
-		w->stopping++;
-		if (w->stopping == 1) {
-			say("received SIG%s: finishing %d running job%s, then exiting (again to stop "
-			    "them)", sigabbrev_np((int)si.ssi_signo), w->busy, w->busy == 1 ? "" : "s");
-		} else if (w->stopping == 2) {
-			say("received SIG%s again: stopping %d running job%s",
-			    sigabbrev_np((int)si.ssi_signo), w->busy, w->busy == 1 ? "" : "s");
-			stop_jobs(w);
-		}
-	}
+	return w->end && !w->stopping ? w->end : LOOP_NEVER;
 }
+
+static void end_run(struct loop *loop, void *arg)
+{
+	struct worker *w = arg;
+	char d[TIME_BUFSZ], why[64];
+
+	snprintf(why, sizeof why, "ran for %s (--for)", duration_format(w->opts->for_ms / 1000, d));
+	drain(w, why);
+}
+
+/* --- Start and stop --- */
 
 static int setup(struct worker *w, struct error *err)
 {
@@ -613,20 +756,31 @@ static int setup(struct worker *w, struct error *err)
 	w->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (w->sigfd < 0)
 		return error_set(err, QE_FAIL, "signalfd: %s", strerror(errno));
-	if ((w->wakefd = store_wait_fd(w->q->store, err)) < 0)
+	if ((w->wakefd = wait_fd(w, err)) < 0)
 		return err->code;
 
 	id_generate(rnd);
-	w->info.id = xasprintf("%s-%d-%.6s", worker_hostname(), (int)getpid(), rnd);
-	w->info.host = xstrdup(worker_hostname());
+	w->info.id = xasprintf("%s-%d-%.6s", host_name(), (int)getpid(), rnd);
+	w->info.host = xstrdup(host_name());
 	w->info.pid = (int)getpid();
-	w->info.pid_start = process_start(getpid());
+	w->info.pid_start = host_process_start(getpid());
 	w->info.slots = w->opts->slots;
 	w->info.queues = w->opts->queues_text ? xstrdup(w->opts->queues_text) : NULL;
 	w->info.started_at = w->info.heartbeat_at = time_now_ms();
-	if (store_worker_add(w->q->store, &w->info, err))
+	if (register_worker(w, err))
 		return err->code;
 	w->slots = xcalloc((size_t)w->opts->slots, sizeof *w->slots);
+
+	/* Tasks due together run in this order (see loop_add_task): exit first. */
+	w->loop = loop_new();
+	loop_add_fd(w->loop, w->sigfd, POLLIN, on_signals, w);
+	loop_add_fd(w->loop, w->wakefd, POLLIN, on_wake, w);
+	loop_add_task(w->loop, exit_when, exit_run, w);
+	loop_add_task(w->loop, claim_when, claim_run, w);
+	loop_add_task(w->loop, jobs_when, jobs_run, w);
+	loop_add_task(w->loop, retry_when, retry_run, w);
+	loop_add_task(w->loop, tick_when, tick_run, w);
+	loop_add_task(w->loop, end_when, end_run, w);
 	return 0;
 }
 
@@ -650,141 +804,26 @@ int worker_run(struct queue *q, const struct worker_opts *opts, struct error *er
 		goto out;
 	say("serving %s with %d slot%s (id %s)", opts->queues_text ? opts->queues_text : "all queues",
 	    opts->slots, opts->slots == 1 ? "" : "s", w.info.id);
+	if (opts->for_ms > 0)
+		w.end = time_mono_ms() + opts->for_ms;
 	recover(&w);
 	w.next_tick = time_mono_ms() + w.lease_ms / 3;
 	if (opts->ready_fd >= 0) {
 		(void)!write(opts->ready_fd, "", 1);
 		close(opts->ready_fd);
 	}
-	for (;;) {
-		struct pollfd pfd[2] = { { w.sigfd, POLLIN, 0 }, { w.wakefd, POLLIN, 0 } };
-		int64_t now, deadline;
-		int timeout;
-
-		if (!w.stopping && w.next_claim >= 0 && w.next_claim <= time_mono_ms())
-			claim_jobs(&w);
-		if (w.stopping && w.busy == 0)
-			break;
-
-		now = time_mono_ms();
-		timeout = until(w.next_tick, now, 60000);
-		if (!w.stopping && w.next_claim >= 0)
-			timeout = until(w.next_claim, now, timeout);
-		if (w.next_retry)
-			timeout = until(w.next_retry, now, timeout);
-		if ((deadline = check_deadlines(&w)))
-			timeout = until(deadline, now, timeout);
-
-		if (poll(pfd, 2, timeout) < 0 && errno != EINTR) {
-			rc = error_set(err, QE_FAIL, "poll: %s", strerror(errno));
-			break;
-		}
-		/* Whatever woke us, every check below is cheap when it has nothing to do. */
-		if (pfd[0].revents & POLLIN)
-			on_signal(&w);
-		if (pfd[1].revents & POLLIN) {
-			store_wait_drain(q->store);
-			w.next_claim = 0;
-		}
-		reap(&w);
-		if (w.next_retry && w.next_retry <= time_mono_ms())
-			retry_records(&w);
-		if (w.next_tick <= time_mono_ms())
-			tick(&w);
-	}
+	rc = loop_run(w.loop, err);
 	say("stopped");
 out:
-	if (w.info.id) {
-		struct error ignored;
-
-		/* Jobs still held (an error above) go back now rather than at lease expiry. */
-		store_release(q->store, w.info.id, NULL, &ignored);
-		store_worker_remove(q->store, w.info.id, &ignored);
-	}
+	if (w.info.id)
+		unregister_worker(&w);
 	for (int i = 0; w.slots && i < opts->slots; i++)
 		if (w.slots[i].used)
 			slot_clear(&w, &w.slots[i]);
 	free(w.slots);
+	loop_free(w.loop);
 	worker_info_release(&w.info);
 	if (w.sigfd >= 0)
 		close(w.sigfd);
-	return rc;
-}
-
-struct stop_ctx {
-	int pidfds[1024];
-	int n, signalled;
-	struct error *err;
-};
-
-static int signal_worker(void *arg, const struct worker_info *info)
-{
-	struct stop_ctx *sc = arg;
-	int fd;
-
-	if (strcmp(info->host, worker_hostname()) || sc->n >= 1024)
-		return 0;
-	/*
-	 * Open a pidfd first, then check that the pid is still the worker's process (same
-	 * start time): a signal through the pidfd can then never reach a stranger.
-	 */
-	fd = (int)syscall(SYS_pidfd_open, info->pid, 0);
-	if (fd < 0)
-		return 0;
-	siginfo_t si = { .si_signo = SIGTERM, .si_code = SI_QUEUE, .si_pid = getpid(),
-			 .si_uid = getuid() };
-
-	si.si_value.sival_int = STOP_GRACEFUL;
-	if (!worker_alive(info) || syscall(SYS_pidfd_send_signal, fd, SIGTERM, &si, 0) < 0) {
-		close(fd);
-		return 0;
-	}
-	sc->pidfds[sc->n++] = fd;
-	sc->signalled++;
-	return 0;
-}
-
-int worker_stop_all(struct queue *q, int64_t timeout_ms, int *stopped, int *signalled,
-		    struct error *err)
-{
-	struct stop_ctx sc = { .err = err };
-	int64_t end = time_mono_ms() + timeout_ms;
-	int left, rc = 0;
-
-	*stopped = *signalled = 0;
-	if (store_worker_list(q->store, signal_worker, &sc, err))
-		return err->code;
-	*signalled = sc.signalled;
-	/* A pidfd becomes readable when its process exits: wait on them all, no polling. */
-	for (left = sc.n; left > 0;) {
-		struct pollfd pfd[1024];
-		int timeout = timeout_ms < 0 ? -1 : until(end, time_mono_ms(), INT32_MAX), n = 0;
-
-		for (int i = 0; i < sc.n; i++)
-			if (sc.pidfds[i] >= 0)
-				pfd[n++] = (struct pollfd){ sc.pidfds[i], POLLIN, 0 };
-		int ready = poll(pfd, (nfds_t)n, timeout);
-
-		if (ready < 0 && errno == EINTR)
-			continue;
-		if (ready <= 0)
-			break;
-		for (int i = 0; i < sc.n; i++) {
-			for (int j = 0; j < n; j++) {
-				if (pfd[j].fd == sc.pidfds[i] && (pfd[j].revents & POLLIN)) {
-					close(sc.pidfds[i]);
-					sc.pidfds[i] = -1;
-					left--;
-					(*stopped)++;
-				}
-			}
-		}
-	}
-	if (left > 0)
-		rc = error_set(err, QE_FAIL, "%d of %d worker%s still running after %.1fs", left,
-			       sc.n, sc.n == 1 ? "" : "s", (double)timeout_ms / 1000.0);
-	for (int i = 0; i < sc.n; i++)
-		if (sc.pidfds[i] >= 0)
-			close(sc.pidfds[i]);
 	return rc;
 }

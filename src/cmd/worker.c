@@ -81,7 +81,10 @@ static int detach(struct cmd_ctx *ctx, int *ready_fd, bool *parent)
 	return 0;
 }
 
-/* worker start [--count N] [--queue Q[,Q...]]... [--detach] */
+/*
+ * worker start [--count N] [--queue Q[,Q...]]... [--detach]
+ *              [--until-idle] [--max-jobs N] [--for DURATION]
+ */
 static int start_run(struct cmd_ctx *ctx, const struct args *a)
 {
 	struct worker_opts wo = { .slots = 1, .ready_fd = -1, .grace_ms = 10000 };
@@ -91,12 +94,31 @@ static int start_run(struct cmd_ctx *ctx, const struct args *a)
 	bool parent = false;
 	const char *v;
 	long long n;
+	int64_t secs;
 	int rc = 0, nq = 0;
 
 	if ((v = args_get(a, "count"))) {
 		if ((rc = parse_int(v, 1, 256, "--count", &n, &ctx->err)))
 			goto out;
 		wo.slots = (int)n;
+	}
+	wo.until_idle = args_has(a, "until-idle");
+	if ((v = args_get(a, "max-jobs"))) {
+		if ((rc = parse_int(v, 1, 1000000000, "--max-jobs", &n, &ctx->err)))
+			goto out;
+		wo.max_jobs = (long)n;
+	}
+	if ((v = args_get(a, "for"))) {
+		if ((rc = duration_parse(v, &secs, &ctx->err))) {
+			error_prefix(&ctx->err, "--for: ");
+			goto out;
+		}
+		if (secs < 1) {
+			rc = error_set(&ctx->err, QE_INPUT, "invalid --for '%.64s': must be at least 1s",
+				       v);
+			goto out;
+		}
+		wo.for_ms = secs * 1000;
 	}
 	for (; *given; given++) {
 		char *copy = xstrdup(*given), *save = NULL;
@@ -157,7 +179,8 @@ static int stop_run(struct cmd_ctx *ctx, const struct args *a)
 const struct cmd_entry cmd_worker_start = {
 	.name = "start",
 	.parent = "worker",
-	.usage = "[--count N] [--queue NAME[,NAME...]] [--detach]",
+	.usage = "[--count N] [--queue NAME[,NAME...]] [--detach] [--until-idle] [--max-jobs N] "
+		 "[--for DURATION]",
 	.summary = "run jobs until stopped (Ctrl+C or 'worker stop' finish the running jobs)",
 	.args = { .options = (const struct args_option[]){
 			  { "count", 'c', "N", "run up to N jobs at once (default 1)" },
@@ -166,8 +189,15 @@ const struct cmd_entry cmd_worker_start = {
 			  { "detach", 'd', NULL,
 			    "run in the background, log to a file in the data directory, print "
 			    "the worker's pid" },
+			  { "until-idle", 0, NULL,
+			    "stop once no job runs and none is due now: jobs delayed into the future "
+			    "(--run-at, --delay, a retry's backoff) wait for the next worker" },
+			  { "max-jobs", 0, "N", "stop after starting N jobs" },
+			  { "for", 0, "DURATION", "stop once DURATION has passed since the start" },
 			  { 0 } } },
-	.help = "A first SIGINT/SIGTERM lets the running jobs finish; a second stops them and\n"
+	.help = "--until-idle, --max-jobs and --for stop the worker as a first SIGTERM does: the\n"
+		"running jobs finish, then it exits 0.\n"
+		"A first SIGINT/SIGTERM lets the running jobs finish; a second stops them and\n"
 		"returns them to pending without counting the attempt.\n",
 	.run = start_run,
 };

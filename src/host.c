@@ -1,0 +1,172 @@
+/*
+ * host.c - this machine and its processes: start times from /proc, liveness, process group
+ * signals, the host name and the machine identity (see host.h for the format).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "store.h"
+#include "util.h"
+
+long long host_process_start(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	long long start = -1;
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0)
+		return -1;
+	snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* The command name may hold spaces and parentheses: fields restart after the last ')'. */
+	if (!(p = strrchr(buf, ')')))
+		return -1;
+	for (int field = 2; field < 22 && p; field++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		start = strtoll(p + 1, NULL, 10);
+	return start;
+}
+
+bool host_process_alive(pid_t pid, long long start)
+{
+	/*
+	 * Without /proc every start time reads -1: a process recorded then and read now still
+	 * counts as alive, the safe side (its jobs come back when its lease runs out).
+	 */
+	return host_process_start(pid) == start;
+}
+
+int host_kill_group(pid_t pgid, int sig)
+{
+	/* kill(-1) signals every process we may signal, kill(0) our own group: never that. */
+	if (pgid <= 1) {
+		errno = EINVAL;
+		return -1;
+	}
+	return kill(-pgid, sig);
+}
+
+const char *host_name(void)
+{
+	static char host[256];
+
+	if (!host[0] && (gethostname(host, sizeof host - 1) < 0 || !host[0]))
+		strcpy(host, "localhost");
+	return host;
+}
+
+/*
+ * The first word of root/path, if it is one of letters, digits and '-' (so that it cannot
+ * hold the ':' of the identity's format); NULL otherwise.  Malloc'd.
+ */
+static char *read_word(const char *root, const char *path)
+{
+	char *full = xasprintf("%s%s", root, path), buf[128];
+	size_t len = 0;
+	ssize_t n;
+	int fd;
+
+	fd = open(full, O_RDONLY | O_CLOEXEC);
+	free(full);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return NULL;
+	buf[n] = '\0';
+	while (buf[len] && strchr("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-",
+				  buf[len]))
+		len++;
+	if (len == 0 || (buf[len] && !strchr(" \t\n", buf[len])))
+		return NULL;
+	return xstrndup(buf, len);
+}
+
+/* The inode number of the pid namespace: readlink gives "pid:[4026531836]". */
+static char *read_pidns(const char *root)
+{
+	char *full = xasprintf("%s/proc/self/ns/pid", root), link[64], *end;
+	unsigned long long ino;
+	ssize_t n;
+
+	n = readlink(full, link, sizeof link - 1);
+	free(full);
+	if (n <= 0)
+		return NULL;
+	link[n] = '\0';
+	if (strncmp(link, "pid:[", 5) || link[5] < '0' || link[5] > '9')
+		return NULL;
+	ino = strtoull(link + 5, &end, 10);
+	if (strcmp(end, "]"))
+		return NULL;
+	return xasprintf("%llu", ino);
+}
+
+static char *read_machine_id(const char *root, const char *path)
+{
+	char *id = read_word(root, path);
+
+	/* systemd writes "uninitialized" into an image's machine-id until its first boot. */
+	if (id && !strcmp(id, "uninitialized")) {
+		free(id);
+		id = NULL;
+	}
+	return id;
+}
+
+char *host_machine_id_at(const char *root)
+{
+	char *machine, *boot, *pidns, *id;
+
+	if (!(machine = read_machine_id(root, "/etc/machine-id")))
+		machine = read_machine_id(root, "/var/lib/dbus/machine-id");
+	boot = read_word(root, "/proc/sys/kernel/random/boot_id");
+	pidns = read_pidns(root);
+	id = xasprintf("%s:%s:%s", machine ? machine : host_name(), boot ? boot : "0",
+		       pidns ? pidns : "0");
+	free(machine);
+	free(boot);
+	free(pidns);
+	return id;
+}
+
+const char *host_machine_id(void)
+{
+	/* Room for the longest: a 127-byte machine-id word or a 255-byte host name, a boot
+	 * id of up to 127 bytes, a 20-digit inode.  Static, so that nothing stays allocated. */
+	static char id[512];
+
+	if (!id[0]) {
+		char *read = host_machine_id_at("");
+
+		snprintf(id, sizeof id, "%s", read);
+		free(read);
+	}
+	return id;
+}
+
+bool host_is_local(const struct worker_info *w)
+{
+	/*
+	 * Until the store records each worker's machine identity, a host is its name, as
+	 * workers have always compared it: two machines with one name would judge (and kill)
+	 * each other's pids.  Once struct worker_info has the machine column, compare
+	 * w->machine with host_machine_id() here, and nothing else changes.
+	 */
+	return w->host && !strcmp(w->host, host_name());
+}

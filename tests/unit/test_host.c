@@ -1,0 +1,288 @@
+/*
+ * test_host.c - unit tests for host.c, this machine and its processes: start times, and a
+ * process known by pid and start time told apart from its successor; signalling a process
+ * group, never our own or every process; the host name; the machine identity, from the real
+ * files and from a made-up root for each fallback; and host_is_local.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "host.h"
+#include "store.h"
+#include "util.h"
+
+static int tmpdir_setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir = xasprintf("%s/queuectl-host-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+
+	if (!mkdtemp(dir)) {
+		free(dir);
+		return -1;
+	}
+	*state = dir;
+	return 0;
+}
+
+static int tmpdir_teardown(void **state)
+{
+	remove_tree(*state);
+	free(*state);
+	return 0;
+}
+
+/* --- helpers --- */
+
+/* A child that waits until killed; with group, it leads its own process group. */
+static pid_t start_child(bool group)
+{
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (group)
+			setpgid(0, 0);
+		for (;;)
+			pause();
+	}
+	if (group)
+		setpgid(pid, pid); /* either of us may get there first */
+	return pid;
+}
+
+/* Write text to root/path, making its directories. */
+static void put_file(const char *root, const char *path, const char *text)
+{
+	char *full = xasprintf("%s%s", root, path), *dir = xstrdup(full);
+	struct error err = { 0 };
+	int fd;
+
+	*strrchr(dir, '/') = '\0';
+	assert_int_equal(mkdir_p(dir, 0700, &err), 0);
+	fd = open(full, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	free(dir);
+	free(full);
+}
+
+static void put_pidns(const char *root, const char *target)
+{
+	char *dir = xasprintf("%s/proc/self/ns", root), *link = xasprintf("%s/pid", dir);
+	struct error err = { 0 };
+
+	assert_int_equal(mkdir_p(dir, 0700, &err), 0);
+	assert_int_equal(symlink(target, link), 0);
+	free(link);
+	free(dir);
+}
+
+static void assert_identity(const char *root, const char *want)
+{
+	char *got = host_machine_id_at(root);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* The first word of a real file, or NULL. */
+static char *first_word(const char *path)
+{
+	char buf[128] = "";
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return NULL;
+	if (fscanf(f, "%127s", buf) != 1)
+		buf[0] = '\0';
+	fclose(f);
+	return buf[0] ? xstrdup(buf) : NULL;
+}
+
+/* --- processes --- */
+
+static void test_process_start(void **state)
+{
+	long long self = host_process_start(getpid());
+	pid_t child;
+	int status;
+
+	assert_true(self > 0);
+	assert_int_equal(host_process_start(getpid()), self);
+	assert_true(host_process_alive(getpid(), self));
+	/* The same pid with another start time is another process: not the one recorded. */
+	assert_false(host_process_alive(getpid(), self + 1));
+
+	child = start_child(false);
+	long long start = host_process_start(child);
+
+	assert_true(start >= self);
+	assert_true(host_process_alive(child, start));
+	kill(child, SIGKILL);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_int_equal(host_process_start(child), -1);
+	assert_false(host_process_alive(child, start));
+	assert_int_equal(host_process_start(0), -1);
+	assert_int_equal(host_process_start(-1), -1);
+}
+
+static void test_kill_group(void **state)
+{
+	pid_t leader = start_child(true), member;
+	int status;
+
+	/* A second process in the leader's group: one signal to the group reaches both. */
+	member = fork();
+	assert_true(member >= 0);
+	if (member == 0) {
+		setpgid(0, leader);
+		for (;;)
+			pause();
+	}
+	setpgid(member, leader);
+	assert_int_equal(getpgid(member), leader);
+	assert_int_equal(host_kill_group(leader, SIGKILL), 0);
+	assert_int_equal(waitpid(leader, &status, 0), leader);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	assert_int_equal(waitpid(member, &status, 0), member);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* The group is empty now. */
+	errno = 0;
+	assert_int_equal(host_kill_group(leader, 0), -1);
+	assert_int_equal(errno, ESRCH);
+	/* 0 (our own group), 1 and below (every process) are refused without a signal sent. */
+	for (pid_t bad = -2; bad <= 1; bad++) {
+		errno = 0;
+		assert_int_equal(host_kill_group(bad, 0), -1);
+		assert_int_equal(errno, EINVAL);
+	}
+}
+
+/* --- names and identity --- */
+
+static void test_host_name(void **state)
+{
+	char want[256] = "";
+
+	assert_int_equal(gethostname(want, sizeof want - 1), 0);
+	assert_string_equal(host_name(), want[0] ? want : "localhost");
+	assert_ptr_equal(host_name(), host_name());
+}
+
+/* The real identity: machine-id, boot id and pid namespace, read from this machine. */
+static void test_machine_id(void **state)
+{
+	const char *id = host_machine_id();
+	char *machine = first_word("/etc/machine-id"), *boot, *want;
+	struct stat st;
+
+	assert_ptr_equal(id, host_machine_id()); /* read once */
+	if (!machine || !strcmp(machine, "uninitialized")) {
+		free(machine);
+		machine = first_word("/var/lib/dbus/machine-id");
+	}
+	boot = first_word("/proc/sys/kernel/random/boot_id");
+	assert_non_null(boot);
+	assert_int_equal(stat("/proc/self/ns/pid", &st), 0);
+	want = xasprintf("%s:%s:%llu", machine ? machine : host_name(), boot,
+			 (unsigned long long)st.st_ino);
+	assert_string_equal(id, want);
+	free(want);
+	free(boot);
+	free(machine);
+}
+
+/* Each fallback, under a made-up root. */
+static void test_machine_id_fallbacks(void **state)
+{
+	const char *root = *state;
+	char *want;
+
+	/* Nothing readable at all: the host name, and zeros. */
+	want = xasprintf("%s:0:0", host_name());
+	assert_identity(root, want);
+	free(want);
+
+	put_file(root, "/proc/sys/kernel/random/boot_id", "0b1e2c3d-aaaa-bbbb-cccc-0123456789ab\n");
+	put_pidns(root, "pid:[4026531836]");
+	want = xasprintf("%s:0b1e2c3d-aaaa-bbbb-cccc-0123456789ab:4026531836", host_name());
+	assert_identity(root, want);
+	free(want);
+
+	put_file(root, "/var/lib/dbus/machine-id", "dbus0123456789abcdef\n");
+	assert_identity(root, "dbus0123456789abcdef:0b1e2c3d-aaaa-bbbb-cccc-0123456789ab:4026531836");
+
+	/* An image's machine-id before its first boot, an empty one, one with a ':': not used. */
+	put_file(root, "/etc/machine-id", "uninitialized\n");
+	assert_identity(root, "dbus0123456789abcdef:0b1e2c3d-aaaa-bbbb-cccc-0123456789ab:4026531836");
+	put_file(root, "/etc/machine-id", "");
+	assert_identity(root, "dbus0123456789abcdef:0b1e2c3d-aaaa-bbbb-cccc-0123456789ab:4026531836");
+	put_file(root, "/etc/machine-id", "ab:cd\n");
+	assert_identity(root, "dbus0123456789abcdef:0b1e2c3d-aaaa-bbbb-cccc-0123456789ab:4026531836");
+
+	put_file(root, "/etc/machine-id", "3d1219c7c4c5404aaa1f6d2a48adfda4\n");
+	assert_identity(root, "3d1219c7c4c5404aaa1f6d2a48adfda4:0b1e2c3d-aaaa-bbbb-cccc-0123456789ab:"
+			      "4026531836");
+}
+
+/* Another pid namespace, or a link that does not read as one, changes the last part. */
+static void test_machine_id_pidns(void **state)
+{
+	const char *root = *state;
+	char *link = xasprintf("%s/proc/self/ns/pid", root);
+
+	put_file(root, "/etc/machine-id", "m1\n");
+	put_file(root, "/proc/sys/kernel/random/boot_id", "b1\n");
+	put_pidns(root, "pid:[7]");
+	assert_identity(root, "m1:b1:7");
+	unlink(link);
+	put_pidns(root, "net:[7]");
+	assert_identity(root, "m1:b1:0");
+	unlink(link);
+	put_pidns(root, "pid:[7x]");
+	assert_identity(root, "m1:b1:0");
+	free(link);
+}
+
+static void test_is_local(void **state)
+{
+	struct worker_info w = { 0 };
+
+	w.host = (char *)host_name();
+	assert_true(host_is_local(&w));
+	w.host = "another-machine.example";
+	assert_false(host_is_local(&w));
+	w.host = NULL;
+	assert_false(host_is_local(&w));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_process_start),
+		cmocka_unit_test(test_kill_group),
+		cmocka_unit_test(test_host_name),
+		cmocka_unit_test(test_machine_id),
+		cmocka_unit_test_setup_teardown(test_machine_id_fallbacks, tmpdir_setup,
+						tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_machine_id_pidns, tmpdir_setup,
+						tmpdir_teardown),
+		cmocka_unit_test(test_is_local),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
