@@ -183,7 +183,7 @@ static int find_db(const char *opt, char **db, struct error *err)
 
 	if (opt || ((env = getenv("QUEUECTL_DB")) && *env)) {
 		*db = xstrdup(opt ? opt : env);
-		if (!strncmp(*db, "postgres://", 11) || !strncmp(*db, "postgresql://", 13))
+		if (queue_is_url(*db))
 			return 0;
 		if (**db == '\0')
 			return error_set(err, QE_INPUT, "the database path is empty");
@@ -234,7 +234,7 @@ int cmd_resolve(struct cmd_ctx *ctx, const char *prefix, char **id)
 		return ctx->err.code;
 	if (*prefix == '\0')
 		return error_set(&ctx->err, QE_INPUT, "empty job id");
-	return store_resolve(q->store, prefix, id, &ctx->err);
+	return queue_resolve(q, prefix, id, &ctx->err);
 }
 
 bool cmd_ids_has(const struct buf *b, const char *id)

@@ -71,8 +71,6 @@ int cmd_resolve(struct cmd_ctx *ctx, const char *prefix, char **id);
 	{ "quiet", 0, NULL, "print only the ids, one per line" }
 int cmd_list_jobs(struct cmd_ctx *ctx, const struct cmd_entry *e, const struct args *a);
 
-/* Until the queue layer names it: the filter of list. */
-#define job_filter store_filter
 
 /* Whether id is among the NUL-separated ids in b (commands that take several ids). */
 bool cmd_ids_has(const struct buf *b, const char *id);

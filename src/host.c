@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "host.h"
-#include "store.h"
+#include "job.h"
 #include "util.h"
 
 long long host_process_start(pid_t pid)
@@ -163,10 +163,8 @@ const char *host_machine_id(void)
 bool host_is_local(const struct worker_info *w)
 {
 	/*
-	 * Until the store records each worker's machine identity, a host is its name, as
-	 * workers have always compared it: two machines with one name would judge (and kill)
-	 * each other's pids.  Once struct worker_info has the machine column, compare
-	 * w->machine with host_machine_id() here, and nothing else changes.
+	 * The machine identity, never the hostname: two machines (or two containers' pid
+	 * namespaces) with one name must not judge, or kill, each other's pids.
 	 */
-	return w->host && !strcmp(w->host, host_name());
+	return w->machine && !strcmp(w->machine, host_machine_id());
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logs.h"
 #include "queue.h"
 #include "store.h"
 #include "util.h"
@@ -15,8 +16,12 @@ int queue_open(struct queue *q, const char *target, struct error *err)
 	const struct config *cfg;
 
 	memset(q, 0, sizeof *q);
-	if (store_open(target, &q->store, err))
+	if (!(q->logs = logs_root(target, store_is_url(target), err)))
 		return err->code;
+	if (store_open(target, &q->store, err)) {
+		queue_close(q);
+		return err->code;
+	}
 	/* Every writer honours the durability setting, so it is read at once. */
 	if (queue_config(q, &cfg, err)) {
 		queue_close(q);
@@ -29,6 +34,18 @@ void queue_close(struct queue *q)
 {
 	store_close(q->store);
 	q->store = NULL;
+	free(q->logs);
+	q->logs = NULL;
+}
+
+int queue_changes_fd(struct queue *q, struct error *err)
+{
+	return store_changes_fd(q->store, err);
+}
+
+const char *queue_logs(struct queue *q)
+{
+	return q->logs;
 }
 
 bool queue_is_url(const char *target)
@@ -427,15 +444,11 @@ int queue_dlq_retry_all(struct queue *q, const char *queue_name, id_visit_fn *fn
 
 /*
  * Where a job's logs go when the job does: only after the commit, so that a rolled-back
- * delete keeps them.  (Logs are moving to a module of their own: this is the one place to
- * point at it.)
+ * delete keeps them.
  */
 static void remove_logs(struct queue *q, const char *id)
 {
-	char *dir = xasprintf("%s/logs/%s", store_files_dir(q->store), id);
-
-	remove_tree(dir);
-	free(dir);
+	logs_remove(q->logs, id);
 }
 
 int queue_delete(struct queue *q, const char *const *ids, int nids, id_visit_fn *fn,
@@ -506,7 +519,7 @@ int queue_purge_older(struct queue *q, enum job_state state, int64_t older_than,
 
 char *queue_log_path(struct queue *q, const char *id, int run)
 {
-	return xasprintf("%s/logs/%s/%d.log", store_files_dir(q->store), id, run);
+	return logs_path(q->logs, id, run);
 }
 
 /* --- the worker's traffic --- */

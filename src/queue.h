@@ -25,12 +25,10 @@
 
 struct store;
 
-/*
- * The handle; its fields are the queue layer's.  (cmd/ and the worker still read store and
- * cfg, and write cfg_loaded: to be removed once cmd/ and worker use queue_*.)
- */
+/* The handle; its fields are the queue layer's alone. */
 struct queue {
 	struct store *store;
+	char *logs; /* the root of this machine's logs of the store's jobs (logs.h) */
 	struct config cfg;
 	bool cfg_loaded;
 };
@@ -228,6 +226,12 @@ int queue_next_due(struct queue *q, const char *const *queues, int nqueues, int6
  */
 int queue_wait_fd(struct queue *q, struct error *err);
 void queue_wait_drain(struct queue *q);
+/*
+ * A new descriptor (the caller closes it) that becomes readable after any write to the
+ * store, for a front end that follows jobs' states (wait); it may wake for nothing, and
+ * may miss a write made elsewhere: poll it with a timeout too.
+ */
+int queue_changes_fd(struct queue *q, struct error *err);
 
 /*
  * Wake idle workers now.  Every write does it when it makes jobs due, but queue_release:
@@ -235,14 +239,10 @@ void queue_wait_drain(struct queue *q);
  */
 void queue_notify(struct queue *q);
 
-/* The path of the log of a job's run: <files>/logs/<id>/<run>.log (malloc'd). */
+/* The root of this machine's logs of the queue's jobs, for logs.h; the queue owns it. */
+const char *queue_logs(struct queue *q);
+/* The path of the log of a job's run on this machine (logs_path; malloc'd). */
 char *queue_log_path(struct queue *q, const char *id, int run);
 
-/*
- * Transition only: cmd/ and the worker still call store_* and find store.h through this
- * header.  To be removed once cmd/ and worker use queue_*, with its line in
- * tests/check-layers.sh.
- */
-#include "store.h"
 
 #endif

@@ -252,6 +252,11 @@ void store_wait_drain(struct store *st)
 	st->ops->wait_drain(st);
 }
 
+int store_changes_fd(struct store *st, struct error *err)
+{
+	return st->ops->changes_fd(st, err);
+}
+
 int store_set_durable(struct store *st, bool durable, struct error *err)
 {
 	return st->ops->set_durable(st, durable, err);

@@ -186,6 +186,11 @@ void store_notify(struct store *st);
 /* A descriptor that becomes readable when store_notify is called; store_wait_drain resets it. */
 int store_wait_fd(struct store *st, struct error *err);
 void store_wait_drain(struct store *st);
+/*
+ * A new descriptor (the caller closes it) that becomes readable after writes to the store,
+ * any write: for a watcher of jobs' states.  Reads drain it; it may also wake for nothing.
+ */
+int store_changes_fd(struct store *st, struct error *err);
 
 /*
  * Whether a commit must reach the disk before it returns (the durability setting): off,

@@ -30,6 +30,7 @@
 #include "host.h"
 #include "loop.h"
 #include "util.h"
+#include "logs.h"
 #include "worker.h"
 
 /* A job whose result could not be recorded (database busy) is retried this often. */
@@ -83,127 +84,122 @@ static void say(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-/* --- Traffic with the store ---
+/* --- Traffic with the queue layer ---
  *
- * Each function here stands for one function of the queue layer (named in its comment);
- * the rest of the worker calls only these and queue_claim/finish/release/notify/config.
+ * Each function here is one call of queue.h with the worker's logging around it.
  */
 
-/* queue_config_reload: settings changed with 'config set' reach a running worker here. */
+/* Settings changed with 'config set' reach a running worker here. */
 static void reload_config(struct worker *w)
 {
 	const struct config *cfg;
 	struct error err;
 
-	w->q->cfg_loaded = false;
+	queue_config_reload(w->q);
 	if (queue_config(w->q, &cfg, &err) == 0)
 		w->lease_ms = cfg->lease * 1000;
 }
 
-/* queue_worker_register: the worker's row in the workers table, for status and stop. */
+/* The worker's row in the workers table, for status and stop. */
 static int register_worker(struct worker *w, struct error *err)
 {
-	return store_worker_add(w->q->store, &w->info, err);
+	return queue_worker_register(w->q, &w->info, err);
 }
 
-/* queue_worker_unregister: jobs still held go back now rather than at lease expiry. */
+/* Jobs still held go back now rather than at lease expiry. */
 static void unregister_worker(struct worker *w)
 {
 	struct error ignored;
 
-	store_release(w->q->store, w->info.id, NULL, &ignored);
-	store_worker_remove(w->q->store, w->info.id, &ignored);
-}
-
-/* queue_heartbeat: the worker's heartbeat, and the leases of the jobs it holds. */
-static void heartbeat(struct worker *w)
-{
-	int64_t now = time_now_ms();
-	struct error err;
-
-	if (store_worker_beat(w->q->store, w->info.id, now, &err) < 0 ||
-	    (w->busy && store_renew(w->q->store, w->info.id, now + w->lease_ms, &err) < 0))
-		say("heartbeat failed (will retry): %s", err.msg);
-}
-
-/* queue_workers: every registered worker, to fn. */
-static int list_workers(struct worker *w, store_worker_fn *fn, void *arg, struct error *err)
-{
-	return store_worker_list(w->q->store, fn, arg, err);
+	queue_worker_unregister(w->q, w->info.id, &ignored);
 }
 
 /*
- * queue_worker_unregister of a dead worker: kill_job on each of its processing jobs, then
- * return them to pending and remove its row.  Returns how many jobs went back.
+ * The worker's heartbeat, and the leases of the jobs it holds.  A worker whose row is gone
+ * (pruned while it could not beat) registers again: it exists as long as it lives.
+ */
+static void heartbeat(struct worker *w)
+{
+	struct error err;
+	int n = queue_heartbeat(w->q, w->info.id, &err);
+
+	if (n < 0)
+		say("heartbeat failed (will retry): %s", err.msg);
+	else if (n == 0 && register_worker(w, &err) < 0)
+		say("cannot register again (will retry): %s", err.msg);
+	else if (n == 0)
+		say("registered again: this worker's row was gone");
+}
+
+/* The workers of this machine, whose pids can be judged here, to fn. */
+static int list_workers(struct worker *w, worker_visit_fn *fn, void *arg, struct error *err)
+{
+	return queue_machine_workers(w->q, w->info.machine, fn, arg, err);
+}
+
+/*
+ * A dead worker: kill_job on each of its processing jobs, then return them to pending and
+ * remove its row.  Returns how many jobs went back.
  */
 static int unregister_dead(struct worker *w, const struct worker_info *dead,
-			   store_job_fn *kill_job, struct error *err)
+			   job_visit_fn *kill_job, struct error *err)
 {
-	struct store_filter f = { .state = JOB_PROCESSING, .worker = dead->id };
+	struct job_filter f = { .state = JOB_PROCESSING, .worker = dead->id };
 	int n;
 
-	if (store_list(w->q->store, &f, kill_job, w, err) < 0)
+	if (queue_list(w->q, &f, kill_job, w, err) < 0)
 		return error_prefix(err, "cannot list the jobs of dead worker %d: ", dead->pid);
-	n = store_release(w->q->store, dead->id, NULL, err);
-	if (n < 0 || store_worker_remove(w->q->store, dead->id, err))
+	if ((n = queue_worker_unregister(w->q, dead->id, err)) < 0)
 		return error_prefix(err, "cannot recover the jobs of dead worker %d: ", dead->pid);
 	return n;
 }
 
 /*
- * queue_recover_leases and queue_prune_workers: jobs whose lease ran out go back to
- * pending, and workers silent for twice the lease leave the table.  Returns how many jobs.
+ * Jobs whose lease ran out go back to pending, and workers silent for twice the lease
+ * leave the table.  Returns how many jobs.
  */
 static int recover_leases(struct worker *w, struct error *err)
 {
-	int64_t now = time_now_ms();
+	int n = queue_recover_leases(w->q, err);
 
-	return store_recover(w->q->store, now, now - 2 * w->lease_ms, err);
+	if (n >= 0 && queue_prune_workers(w->q, err) < 0)
+		return err->code;
+	return n;
 }
 
-/* queue_started: which process runs the job, so a worker that outlives us can stop it. */
+/* Which process runs the job, so a worker that outlives us can stop it. */
 static void record_started(struct worker *w, const struct slot *s)
 {
 	struct error err;
 
 	/* Not fatal: without it, only a crash of this worker would leave the job unstopped. */
-	if (store_started(w->q->store, s->job.id, w->info.id, (int)s->pid,
-			  host_process_start(s->pid), &err) < 0)
+	if (queue_started(w->q, &s->job, (int)s->pid, host_process_start(s->pid), &err) < 0)
 		say("cannot record the process of job %s: %s", s->job.id, err.msg);
 }
 
-/* queue_next_due: when the next job we could claim becomes due (wall clock); 1, or 0 if none. */
-static int next_due(struct worker *w, int64_t *when, struct error *err)
+/* How long until the next job we could claim is due; 1, or 0 if none. */
+static int next_due(struct worker *w, int64_t *in_ms, struct error *err)
 {
-	struct claim_req req = { .queues = w->opts->queues, .nqueues = w->opts->nqueues };
-
-	return store_next_due(w->q->store, &req, when, err);
+	return queue_next_due(w->q, w->opts->queues, w->opts->nqueues, in_ms, err);
 }
 
-/* queue_wait_fd and queue_wait_drain: the descriptor that says a job was enqueued. */
+/* The descriptor that says a job was enqueued. */
 static int wait_fd(struct worker *w, struct error *err)
 {
-	return store_wait_fd(w->q->store, err);
+	return queue_wait_fd(w->q, err);
 }
 
 static void wait_drain(struct worker *w)
 {
-	store_wait_drain(w->q->store);
+	queue_wait_drain(w->q);
 }
 
-/*
- * Where a run's output goes, its directory made: <files>/logs/<id>/<run>.log (malloc'd),
- * or NULL with err set.  (To move to a logs module, with queue_log_path.)
- */
+/* Where a run's output goes, its directory made (malloc'd), or NULL with err set. */
 static char *log_path(struct worker *w, const struct job *job, struct error *err)
 {
-	char *dir = xasprintf("%s/logs/%s", store_files_dir(w->q->store), job->id);
-	int rc;
-
-	/* Most jobs start once and the logs directory exists: one mkdir, not one per level. */
-	rc = mkdir(dir, 0700) == 0 || errno == EEXIST ? 0 : mkdir_p(dir, 0700, err);
-	free(dir);
-	return rc ? NULL : queue_log_path(w->q, job->id, job->runs);
+	if (logs_prepare(queue_logs(w->q), job->id, err))
+		return NULL;
+	return queue_log_path(w->q, job->id, job->runs);
 }
 
 /* --- Recovery of other workers --- */
@@ -356,28 +352,6 @@ static void slot_clear(struct worker *w, struct slot *s)
 	w->next_claim = 0;
 }
 
-/* The tail of a log file: at most JOB_OUTPUT_TAIL bytes from its end (malloc'd). */
-static char *read_tail(const char *path, size_t *len)
-{
-	struct stat st;
-	char *buf = NULL;
-	off_t from;
-	ssize_t n;
-	int fd;
-
-	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return NULL;
-	if (fstat(fd, &st) == 0) {
-		from = st.st_size > JOB_OUTPUT_TAIL ? st.st_size - JOB_OUTPUT_TAIL : 0;
-		buf = xmalloc((size_t)(st.st_size - from) + 1);
-		n = pread(fd, buf, (size_t)(st.st_size - from), from);
-		*len = n > 0 ? (size_t)n : 0;
-		buf[*len] = '\0';
-	}
-	close(fd);
-	return buf;
-}
 
 /* How an attempt ended, for queue_finish: why holds the words. */
 static void describe(const struct slot *s, struct job_result *res, char *why, size_t size)
@@ -421,7 +395,8 @@ static bool record(struct worker *w, struct slot *s)
 		return true;
 	}
 	describe(s, &res, why, sizeof why);
-	res.output = read_tail(s->log_path, &res.output_len);
+	res.output = logs_tail(s->log_path, JOB_OUTPUT_TAIL, &res.output_len);
+	res.machine = w->info.machine;
 	rc = queue_finish(w->q, &s->job, &res, &next, &err);
 	free((char *)res.output);
 	if (rc < 0)
@@ -435,8 +410,7 @@ static bool record(struct worker *w, struct slot *s)
 	else if (next == JOB_FAILED && queue_config(w->q, &cfg, &err) == 0)
 		say("job %s failed: %s; retry %d of %d in %s", s->job.id, why, s->job.attempts + 1,
 		    s->job.max_retries,
-		    duration_format((job_retry_delay_ms(s->job.attempts + 1, cfg->backoff_base,
-							cfg->backoff_max) + 999) / 1000, d));
+		    duration_format((queue_retry_delay_ms(w->q, &s->job) + 999) / 1000, d));
 	else if (next == JOB_FAILED)
 		say("job %s failed: %s; retry %d of %d", s->job.id, why, s->job.attempts + 1,
 		    s->job.max_retries);
@@ -520,7 +494,7 @@ static bool claim_jobs(struct worker *w)
 			say("cannot find the next due job (will retry): %s", err.msg);
 			w->next_claim = time_mono_ms() + RETRY_MS;
 		} else if (rc > 0) {
-			w->next_claim = time_mono_ms() + (when - time_now_ms());
+			w->next_claim = time_mono_ms() + when;
 		}
 	}
 	return idle;
@@ -762,6 +736,7 @@ static int setup(struct worker *w, struct error *err)
 	id_generate(rnd);
 	w->info.id = xasprintf("%s-%d-%.6s", host_name(), (int)getpid(), rnd);
 	w->info.host = xstrdup(host_name());
+	w->info.machine = xstrdup(host_machine_id());
 	w->info.pid = (int)getpid();
 	w->info.pid_start = host_process_start(getpid());
 	w->info.slots = w->opts->slots;

@@ -72,7 +72,7 @@ int worker_stop_all(struct queue *q, int64_t timeout_ms, int *stopped, int *sign
 	int left, rc = 0;
 
 	*stopped = *signalled = 0;
-	if (store_worker_list(q->store, signal_worker, &sc, err)) {
+	if (queue_workers(q, signal_worker, &sc, err)) {
 		for (int i = 0; i < sc.n; i++)
 			close(sc.pidfds[i]);
 		free(sc.pidfds);

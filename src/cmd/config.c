@@ -37,7 +37,7 @@ static int load_values(struct cmd_ctx *ctx, struct values *vals)
 	struct queue *q = cmd_queue(ctx);
 
 	memset(vals, 0, sizeof *vals);
-	if (!q || store_config_list(q->store, collect, vals, &ctx->err))
+	if (!q || queue_settings(q, collect, vals, &ctx->err))
 		return ctx->err.code;
 	for (int i = 0; i < config_nsettings; i++)
 		if (!vals->v[i])

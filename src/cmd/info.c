@@ -84,14 +84,14 @@ static int info_run(struct cmd_ctx *ctx, const struct args *a)
 	if (cmd_resolve(ctx, a->argv[0], &id))
 		return ctx->err.code;
 	q = cmd_queue(ctx);
-	if (store_get(q->store, id, &job, &ctx->err)) {
+	if (queue_get(q, id, &job, &ctx->err)) {
 		free(id);
 		return ctx->err.code;
 	}
 	if (args_has(a, "json")) {
 		json_t *o = view_job(&job, true), *hist = json_array();
 
-		rc = store_attempt_list(q->store, id, attempt_json, hist, &ctx->err);
+		rc = queue_attempts(q, id, attempt_json, hist, &ctx->err);
 		json_object_set_new(o, "history", hist);
 		if (rc == 0)
 			cmd_print_json(o);
@@ -100,7 +100,7 @@ static int info_run(struct cmd_ctx *ctx, const struct args *a)
 	} else {
 		print_text(&job);
 		printf("history:\n");
-		rc = store_attempt_list(q->store, id, attempt_text, NULL, &ctx->err);
+		rc = queue_attempts(q, id, attempt_text, NULL, &ctx->err);
 		if (job.output && job.output_len) {
 			printf("output (last %d KiB of the latest attempt):\n", JOB_OUTPUT_TAIL / 1024);
 			fwrite(job.output, 1, job.output_len, stdout);

@@ -91,7 +91,7 @@ int cmd_list_jobs(struct cmd_ctx *ctx, const struct cmd_entry *e, const struct a
 	 */
 	if (lc.json)
 		fputs("[", stdout);
-	rc = store_list(q->store, &f, print_job, &lc, &ctx->err);
+	rc = queue_list(q, &f, print_job, &lc, &ctx->err);
 	if (lc.json && rc == 0)
 		fputs(lc.n ? "\n]\n" : "]\n", stdout);
 	else if (lc.json)

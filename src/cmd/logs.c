@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../cmd.h"
+#include "../logs.h"
 #include "../util.h"
 
 extern const struct cmd_entry cmd_logs;
@@ -36,7 +37,7 @@ static void copy_new(int fd, off_t *off)
  */
 static int follow(struct cmd_ctx *ctx, struct queue *q, const char *id, struct job *job)
 {
-	char *dir = xasprintf("%s/logs/%s", store_files_dir(q->store), id), *path = NULL;
+	char *dir = logs_dir(queue_logs(q), id), *path = NULL;
 	/* A running or finished job: its latest run; one waiting to run: the next. */
 	int run = job->state == JOB_PENDING || job->state == JOB_FAILED ? job->runs + 1
 									 : job->runs;
@@ -61,7 +62,7 @@ static int follow(struct cmd_ctx *ctx, struct queue *q, const char *id, struct j
 		if (fd >= 0)
 			copy_new(fd, &off);
 		job_release(job);
-		if ((rc = store_get(q->store, id, job, &ctx->err)))
+		if ((rc = queue_get(q, id, job, &ctx->err)))
 			goto out;
 		/* Over once the job has moved past the run we follow, or can never reach it. */
 		over = job->runs > run || (job->runs == run && job->state != JOB_PROCESSING) ||
@@ -98,7 +99,7 @@ static int logs_run(struct cmd_ctx *ctx, const struct args *a)
 	if (cmd_resolve(ctx, a->argv[0], &id))
 		return ctx->err.code;
 	q = cmd_queue(ctx);
-	if (store_get(q->store, id, &job, &ctx->err)) {
+	if (queue_get(q, id, &job, &ctx->err)) {
 		free(id);
 		return ctx->err.code;
 	}

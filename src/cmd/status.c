@@ -37,12 +37,12 @@ static int status_run(struct cmd_ctx *ctx, const struct args *a)
 	struct queue *q;
 	int rc, nworkers = 0;
 
-	if (!(q = cmd_queue(ctx)) || store_counts(q->store, counts, &ctx->err))
+	if (!(q = cmd_queue(ctx)) || queue_counts(q, counts, &ctx->err))
 		return ctx->err.code;
 	if (args_has(a, "json")) {
 		json_t *o = view_counts(counts), *workers = json_array();
 
-		rc = store_worker_list(q->store, worker_json, workers, &ctx->err);
+		rc = queue_workers(q, worker_json, workers, &ctx->err);
 		json_object_set_new(o, "workers", workers);
 		if (rc == 0)
 			cmd_print_json(o);
@@ -55,7 +55,7 @@ static int status_run(struct cmd_ctx *ctx, const struct args *a)
 		total += counts[i];
 	}
 	printf("%-11s %lld\n", "total", total);
-	rc = store_worker_list(q->store, worker_text, &nworkers, &ctx->err);
+	rc = queue_workers(q, worker_text, &nworkers, &ctx->err);
 	if (rc == 0 && nworkers == 0)
 		printf("\nworkers: none\n");
 	return rc;

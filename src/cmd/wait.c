@@ -2,13 +2,10 @@
  * wait.c - block until jobs are finished (completed or dead), for scripts that enqueue work
  * and need its outcome: queuectl enqueue ... && queuectl wait.
  */
-#include <errno.h>
-#include <libgen.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <unistd.h>
 
 #include "../cmd.h"
@@ -51,7 +48,7 @@ static int check(struct cmd_ctx *ctx, struct queue *q, struct waiting *w)
 		const char *id = w->ids.data + off;
 		struct job job;
 
-		if ((rc = store_get(q->store, id, &job, &ctx->err))) {
+		if ((rc = queue_get(q, id, &job, &ctx->err))) {
 			if (rc == QE_NOTFOUND)
 				error_set(&ctx->err, QE_FAIL, "job '%s' was deleted while waited for",
 					  id);
@@ -82,26 +79,6 @@ static int check(struct cmd_ctx *ctx, struct queue *q, struct waiting *w)
 	return rc;
 }
 
-/*
- * A descriptor that becomes readable when the store's files change: every commit writes
- * the database or its write-ahead log, so a watch on their directory sees each one.
- */
-static int watch_store(struct cmd_ctx *ctx, const char *db)
-{
-	char *copy = xstrdup(db);
-	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-
-	if (fd < 0 || inotify_add_watch(fd, dirname(copy), IN_MODIFY | IN_CLOSE_WRITE |
-							     IN_MOVED_TO | IN_CREATE) < 0) {
-		error_set(&ctx->err, QE_FAIL, "cannot watch '%s': %s", copy, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		fd = -1;
-	}
-	free(copy);
-	return fd;
-}
-
 /* wait [ID...] [--timeout DURATION] [--json] */
 static int wait_run(struct cmd_ctx *ctx, const struct args *a)
 {
@@ -118,14 +95,14 @@ static int wait_run(struct cmd_ctx *ctx, const struct args *a)
 	if (args_has(a, "json"))
 		w.done = json_array();
 	/* Watch before the first look, so that no change between the two is missed. */
-	if ((fd = watch_store(ctx, ctx->db)) < 0) {
+	if ((fd = queue_changes_fd(q, &ctx->err)) < 0) {
 		rc = ctx->err.code;
 		goto out;
 	}
 	if (a->argc == 0) {
 		struct job_filter f = { .state = -1 };
 
-		rc = store_list(q->store, &f, collect_unfinished, &w, &ctx->err);
+		rc = queue_list(q, &f, collect_unfinished, &w, &ctx->err);
 	}
 	for (int i = 0; i < a->argc && rc == 0; i++) {
 		char *id;

@@ -29,7 +29,7 @@ static int detach(struct cmd_ctx *ctx, int *ready_fd, bool *parent)
 
 	if (!cmd_queue(ctx))
 		return ctx->err.code;
-	dir = xstrdup(store_files_dir(ctx->q.store));
+	dir = xstrdup(queue_logs(&ctx->q));
 	queue_close(&ctx->q);
 	ctx->opened = false;
 	if ((rc = mkdir_p(dir, 0700, &ctx->err))) {

@@ -67,6 +67,7 @@ struct store_ops {
 	void (*notify)(struct store *st);
 	int (*wait_fd)(struct store *st, struct error *err);
 	void (*wait_drain)(struct store *st);
+	int (*changes_fd)(struct store *st, struct error *err);
 
 	const char *(*files_dir)(struct store *st);
 	int (*set_durable)(struct store *st, bool durable, struct error *err);

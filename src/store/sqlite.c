@@ -1364,6 +1364,26 @@ static void sqlite_wait_drain(struct store *st)
 		;
 }
 
+/*
+ * Every commit writes the database or its write-ahead log (a rollback journal is written
+ * and removed), so a watch on the directory that holds them sees every write.
+ */
+static int sqlite_changes_fd(struct store *st, struct error *err)
+{
+	char *copy = xstrdup(st->target), *dir = dirname(copy);
+	int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+
+	if (fd < 0 || inotify_add_watch(fd, dir, IN_MODIFY | IN_CLOSE_WRITE | IN_MOVED_TO |
+							  IN_CREATE) < 0) {
+		error_set(err, QE_FAIL, "cannot watch '%s': %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		fd = err->code;
+	}
+	free(copy);
+	return fd;
+}
+
 /* In WAL mode NORMAL syncs only at checkpoints; FULL syncs the WAL at every commit. */
 static int sqlite_set_durable(struct store *st, bool durable, struct error *err)
 {
@@ -1411,6 +1431,7 @@ const struct store_ops sqlite_store_ops = {
 	.notify = sqlite_notify,
 	.wait_fd = sqlite_wait_fd,
 	.wait_drain = sqlite_wait_drain,
+	.changes_fd = sqlite_changes_fd,
 	.files_dir = sqlite_files_dir,
 	.set_durable = sqlite_set_durable,
 };

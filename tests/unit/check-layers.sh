@@ -9,20 +9,8 @@
 set -eu
 cd "${1:-$(dirname "$0")/../..}"
 
-# The files that still reach below the queue layer while cmd/ and the worker are rewritten
-# over queue_*.  This list must shrink to nothing: take a file off when it stops using the
-# store, and never add one.  (src/queue.h is here for its one transitional #include.)
+# Files allowed to reach below the queue layer for a while: none.  Never add one.
 transition="
-src/queue.h
-src/cmd.c
-src/cmd/config.c
-src/cmd/info.c
-src/cmd/list.c
-src/cmd/logs.c
-src/cmd/status.c
-src/cmd/wait.c
-src/cmd/worker.c
-src/worker.c
 "
 
 # The store's own tests may use it for good.

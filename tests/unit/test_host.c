@@ -21,7 +21,7 @@
 #include <cmocka.h>
 
 #include "host.h"
-#include "store.h"
+#include "job.h"
 #include "util.h"
 
 static int tmpdir_setup(void **state)
@@ -261,13 +261,17 @@ static void test_machine_id_pidns(void **state)
 static void test_is_local(void **state)
 {
 	struct worker_info w = { 0 };
+	char *other = xasprintf("%sx", host_machine_id());
 
-	w.host = (char *)host_name();
+	w.machine = (char *)host_machine_id();
 	assert_true(host_is_local(&w));
-	w.host = "another-machine.example";
+	/* The same hostname on another machine (or pid namespace) is not this machine. */
+	w.host = (char *)host_name();
+	w.machine = other;
 	assert_false(host_is_local(&w));
-	w.host = NULL;
+	w.machine = NULL;
 	assert_false(host_is_local(&w));
+	free(other);
 }
 
 int main(void)
