@@ -3,7 +3,7 @@
  *
  * A spec that parses must obey the limits job.h promises.  It is then turned into a stored
  * job the way queue_enqueue does (defaults from the default config, a fixed "now") and fed
- * through the output path, job_to_json and json_dumps, with every field present.  Last, the
+ * through the output path, view_job and json_dumps, with every field present.  Last, the
  * job's schema-shaped JSON must enqueue as is (README: "so that a job in the schema's own
  * shape can be enqueued as is") and give back the same job, to the second.  last_error and
  * exit_code are left out of that JSON: job_spec_parse does not accept them (see the report
@@ -13,6 +13,7 @@
 
 #include "fuzz.h"
 #include "job.h"
+#include "view.h"
 #include "util.h"
 
 /* Whole seconds, rounded down as time_format does, in ms. */
@@ -74,7 +75,7 @@ static void make_job(struct job *job, const struct job_spec *spec, const uint8_t
 /* The schema-shaped JSON of job parses back to the same job. */
 static void check_round_trip(const struct job *job)
 {
-	json_t *o = job_to_json(job, false);
+	json_t *o = view_job(job, false);
 	struct job_spec back;
 	struct error err = { 0 };
 	char *text;
@@ -121,9 +122,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_spec(&spec);
 	make_job(&job, &spec, data, size);
 
-	o = job_to_json(&job, true);
-	/* job_to_json drops a key whose value jansson refuses (invalid UTF-8): none may go. */
-	CHECK(json_object_size(o) == 19, "job_to_json has %zu keys, not 19",
+	o = view_job(&job, true);
+	/* view_job drops a key whose value jansson refuses (invalid UTF-8): none may go. */
+	CHECK(json_object_size(o) == 19, "view_job has %zu keys, not 19",
 	      json_object_size(o));
 	text = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	CHECK(text, "json_dumps failed");

@@ -337,63 +337,6 @@ out:
 	return rc;
 }
 
-static json_t *json_time(int64_t ms)
-{
-	char buf[TIME_BUFSZ];
-
-	return ms ? json_string(time_format(ms, false, buf)) : json_null();
-}
-
-/* A number as JSON: whole numbers as integers ("2", not "2.0"); 0, "not set", as null. */
-static json_t *json_number(double d)
-{
-	if (d == 0)
-		return json_null();
-	if (d == (double)(long long)d)
-		return json_integer((long long)d);
-	return json_real(d);
-}
-
-json_t *job_to_json(const struct job *job, bool detail)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "id", json_string(job->id));
-	json_object_set_new(o, "command", json_string(job->command));
-	json_object_set_new(o, "state", json_string(job_state_name(job->state)));
-	json_object_set_new(o, "attempts", json_integer(job->attempts));
-	json_object_set_new(o, "max_retries", json_integer(job->max_retries));
-	json_object_set_new(o, "created_at", json_time(job->created_at));
-	json_object_set_new(o, "updated_at", json_time(job->updated_at));
-	json_object_set_new(o, "queue", json_string(job->queue));
-	json_object_set_new(o, "priority", json_integer(job->priority));
-	json_object_set_new(o, "run_at", json_time(job->run_at));
-	json_object_set_new(o, "timeout", json_integer(job->timeout));
-	json_object_set_new(o, "backoff_base", json_number(job->backoff_base));
-	json_object_set_new(o, "last_error",
-			    job->last_error ? json_string(job->last_error) : json_null());
-	json_object_set_new(o, "exit_code",
-			    job->has_exit_code ? json_integer(job->exit_code) : json_null());
-	if (!detail)
-		return o;
-	json_object_set_new(o, "runs", json_integer(job->runs));
-	json_object_set_new(o, "started_at", json_time(job->started_at));
-	json_object_set_new(o, "finished_at", json_time(job->finished_at));
-	json_object_set_new(o, "worker", job->worker_id ? json_string(job->worker_id) : json_null());
-	json_object_set_new(o, "lease_until", json_time(job->lease_until));
-	/* Output is bytes from a program: valid UTF-8 is kept, invalid bytes become U+FFFD. */
-	if (!job->output) {
-		json_object_set_new(o, "output", json_null());
-	} else {
-		struct buf b = BUF_INIT;
-
-		utf8_sanitize(&b, job->output, job->output_len);
-		json_object_set_new(o, "output", json_stringn(b.data ? b.data : "", b.len));
-		buf_release(&b);
-	}
-	return o;
-}
-
 int64_t job_retry_delay_ms(int attempts, double base, int64_t max_secs)
 {
 	double secs = 1;

@@ -198,11 +198,6 @@ typedef int worker_visit_fn(void *ctx, const struct worker_info *w);
 typedef int kv_visit_fn(void *ctx, const char *key, const char *value);
 typedef int id_visit_fn(void *ctx, const char *id);
 
-/*
- * The JSON form of a job: the schema fields always, and with detail also what only info
- * shows (lease, output, ...).  The caller owns the returned reference.
- */
-json_t *job_to_json(const struct job *job, bool detail);
 
 /*
  * The delay before retry n (n = attempts so far, >= 1): min(base ^ n, max) seconds, in ms.

@@ -18,9 +18,54 @@ static json_t *string_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* A number as JSON: whole numbers as integers ("2", not "2.0"); 0, "not set", as null. */
+static json_t *number_or_null(double d)
+{
+	if (d == 0)
+		return json_null();
+	if (d == (double)(long long)d)
+		return json_integer((long long)d);
+	return json_real(d);
+}
+
 json_t *view_job(const struct job *job, bool detail)
 {
-	return job_to_json(job, detail);
+	json_t *o = json_object();
+
+	json_object_set_new(o, "id", json_string(job->id));
+	json_object_set_new(o, "command", json_string(job->command));
+	json_object_set_new(o, "state", json_string(job_state_name(job->state)));
+	json_object_set_new(o, "attempts", json_integer(job->attempts));
+	json_object_set_new(o, "max_retries", json_integer(job->max_retries));
+	json_object_set_new(o, "created_at", view_time(job->created_at, false));
+	json_object_set_new(o, "updated_at", view_time(job->updated_at, false));
+	json_object_set_new(o, "queue", json_string(job->queue));
+	json_object_set_new(o, "priority", json_integer(job->priority));
+	json_object_set_new(o, "run_at", view_time(job->run_at, false));
+	json_object_set_new(o, "timeout", json_integer(job->timeout));
+	json_object_set_new(o, "backoff_base", number_or_null(job->backoff_base));
+	json_object_set_new(o, "last_error",
+			    job->last_error ? json_string(job->last_error) : json_null());
+	json_object_set_new(o, "exit_code",
+			    job->has_exit_code ? json_integer(job->exit_code) : json_null());
+	if (!detail)
+		return o;
+	json_object_set_new(o, "runs", json_integer(job->runs));
+	json_object_set_new(o, "started_at", view_time(job->started_at, false));
+	json_object_set_new(o, "finished_at", view_time(job->finished_at, false));
+	json_object_set_new(o, "worker", job->worker_id ? json_string(job->worker_id) : json_null());
+	json_object_set_new(o, "lease_until", view_time(job->lease_until, false));
+	/* Output is bytes from a program: valid UTF-8 is kept, invalid bytes become U+FFFD. */
+	if (!job->output) {
+		json_object_set_new(o, "output", json_null());
+	} else {
+		struct buf b = BUF_INIT;
+
+		utf8_sanitize(&b, job->output, job->output_len);
+		json_object_set_new(o, "output", json_stringn(b.data ? b.data : "", b.len));
+		buf_release(&b);
+	}
+	return o;
 }
 
 json_t *view_attempt(const struct attempt *a)
@@ -47,6 +92,7 @@ json_t *view_worker(const struct worker_info *w)
 	json_object_set_new(o, "id", json_string(w->id));
 	json_object_set_new(o, "pid", json_integer(w->pid));
 	json_object_set_new(o, "host", json_string(w->host));
+	json_object_set_new(o, "machine", string_or_null(w->machine));
 	json_object_set_new(o, "slots", json_integer(w->slots));
 	json_object_set_new(o, "busy", json_integer(w->busy));
 	json_object_set_new(o, "queues", string_or_null(w->queues));

@@ -35,10 +35,12 @@ check_ok q list --json
 jobs=$out out=
 assert_eq "$n" "$(jq '[.[] | select(.state == "completed" and .attempts == 1)] | length' <<<"$jobs")" \
 	"completed jobs with one attempt"
-assert_eq "$n 0" "$(sqlite3 -separator ' ' "$DB" "SELECT count(*), sum(runs <> 1) FROM jobs")" \
+# Each job's own record, through info --json: started once (runs), one attempt in its history.
+for id in $(jq -r '.[].id' <<<"$jobs"); do q info --json "$id"; done >"$TMP/info"
+assert_eq "$n 0" "$(jq -s '"\(length) \([.[] | select(.runs != 1)] | length)"' -r "$TMP/info")" \
 	"jobs, and jobs that ran other than once"
-assert_eq "$n" "$(sqlite3 "$DB" "SELECT count(*) FROM attempts WHERE outcome = 'completed'")" \
-	"attempt rows"
+assert_eq "$n" "$(jq -s '[.[].history[] | select(.outcome == "completed")] | length' "$TMP/info")" \
+	"completed attempts in the histories"
 
 # The test means something only if the work was shared: more than one worker ran jobs.
 shared=$(sed -n 's/.*worker\[\([0-9]*\)\]: started job.*/\1/p' "$TMP/worker.log" | sort -u | wc -l)

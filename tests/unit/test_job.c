@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "job.h"
+#include "view.h"
 #include "util.h"
 
 /* --- states and transitions --- */
@@ -495,7 +496,7 @@ static void test_spec_syntax_errors(void **state)
 	}
 }
 
-/* --- job_to_json --- */
+/* --- view_job --- */
 
 static void sample_job(struct job *job)
 {
@@ -516,7 +517,7 @@ static void sample_job(struct job *job)
 
 static json_t *to_json(const struct job *job, bool detail)
 {
-	json_t *o = job_to_json(job, detail);
+	json_t *o = view_job(job, detail);
 	char *dump;
 
 	assert_non_null(o);
