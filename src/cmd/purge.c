@@ -30,8 +30,7 @@ static int purge_run(struct cmd_ctx *ctx, const struct args *a)
 		return cmd_usage_error(ctx, &cmd_purge, "missing --state completed|dead");
 	if (!(q = cmd_queue(ctx)))
 		return ctx->err.code;
-	/* "+ 1": with no --older-than, everything up to this millisecond goes. */
-	n = queue_purge(q, state, time_now_ms() - age * 1000 + (age ? 0 : 1), &ctx->err);
+	n = queue_purge_older(q, state, age, &ctx->err);
 	if (n < 0)
 		return n;
 	if (args_has(a, "json")) {
