@@ -138,10 +138,7 @@ int queue_delete(struct queue *q, const char *const *ids, int nids, id_visit_fn 
  */
 int queue_purge_older(struct queue *q, enum job_state state, int64_t older_than,
 		      struct error *err);
-/*
- * The same with the cut-off given as a time (updated_at before "before"): to be removed
- * once cmd/ uses queue_purge_older.
- */
+/* The same with the cut-off given as a time on the store's clock (updated_at before it). */
 int queue_purge(struct queue *q, enum job_state state, int64_t before, struct error *err);
 
 /* --- the worker's traffic --- */
