@@ -270,6 +270,19 @@ static void print_bash(void)
 	buf_release(&settings);
 }
 
+/* A "name:description" item of _describe, single-quoted for zsh ("a job's output"). */
+static void zsh_item(const char *name, const char *desc)
+{
+	printf("\t\t\t'%s:", name);
+	for (; *desc; desc++) {
+		if (*desc == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*desc);
+	}
+	printf("'\n");
+}
+
 static void print_zsh(void)
 {
 	struct sh_tables t = { BUF_INIT, BUF_INIT, BUF_INIT, BUF_INIT };
@@ -311,8 +324,8 @@ static void print_zsh(void)
 	       "\t\tcmds=(\n",
 	       states.data);
 	for (int i = 0; cmd_table[i]; i++)
-		printf("\t\t\t'%s:%s'\n", cmd_table[i]->name,
-		       cmd_table[i]->sub ? cmd_table[i]->usage : cmd_table[i]->summary);
+		zsh_item(cmd_table[i]->name,
+			 cmd_table[i]->sub ? cmd_table[i]->usage : cmd_table[i]->summary);
 	printf("\t\t\t'help:describe a command'\n"
 	       "\t\t)\n"
 	       "\t\t_describe command cmds\n"
@@ -324,7 +337,7 @@ static void print_zsh(void)
 			continue;
 		printf("\t%s)\n\t\tcmds=(\n", g->name);
 		for (int j = 0; g->sub[j]; j++)
-			printf("\t\t\t'%s:%s'\n", g->sub[j]->name, g->sub[j]->summary);
+			zsh_item(g->sub[j]->name, g->sub[j]->summary);
 		printf("\t\t)\n\t\t_describe subcommand cmds\n\t\treturn ;;\n");
 	}
 	printf("\tesac\n"
