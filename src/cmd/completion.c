@@ -164,10 +164,12 @@ static void sh_common(const struct sh_tables *t)
 	       t->options.data);
 	printf("_queuectl_operand_kind() {\n\tkind=file\n\tcase \"$1\" in\n%s\tesac\n}\n\n",
 	       t->operands.data);
-	printf("# Sets path, nops (operands so far), db, value (the option whose value is at\n"
-	       "# the cursor) and stopped (options have ended) from the words before the cursor.\n"
+	/* Not "path": in zsh that is PATH itself, and a local one hides every program. */
+	printf("# Sets cmdpath (\"dlq retry\"), nops (operands so far), db, value (the option\n"
+	       "# whose value is at the cursor) and stopped (options have ended) from the words\n"
+	       "# before the cursor.\n"
 	       "_queuectl_scan() {\n"
-	       "\tpath= nops=0 db= value= stopped=\n"
+	       "\tcmdpath= nops=0 db= value= stopped=\n"
 	       "\tlocal w\n"
 	       "\tfor w in \"$@\"; do\n"
 	       "\t\tif [ -n \"$value\" ]; then\n"
@@ -181,13 +183,13 @@ static void sh_common(const struct sh_tables *t)
 	       "\t\t\t--db) value=$w; continue ;;\n"
 	       "\t\t\t--db=*) db=${w#--db=}; continue ;;\n"
 	       "\t\t\t-[0-9]*) ;;\n"
-	       "\t\t\t-?*) _queuectl_valued \"$path\" \"$w\" && value=$w; continue ;;\n"
+	       "\t\t\t-?*) _queuectl_valued \"$cmdpath\" \"$w\" && value=$w; continue ;;\n"
 	       "\t\t\tesac\n"
 	       "\t\tfi\n"
-	       "\t\tcase $path in\n"
-	       "\t\t'') path=$w ;;\n"
-	       "\t\t%s) path=\"$path $w\" ;;\n"
-	       "\t\t*) nops=$((nops + 1)); [ \"$path\" = enqueue ] && stopped=1 ;;\n"
+	       "\t\tcase $cmdpath in\n"
+	       "\t\t'') cmdpath=$w ;;\n"
+	       "\t\t%s) cmdpath=\"$cmdpath $w\" ;;\n"
+	       "\t\t*) nops=$((nops + 1)); [ \"$cmdpath\" = enqueue ] && stopped=1 ;;\n"
 	       "\t\tesac\n"
 	       "\tdone\n"
 	       "}\n\n",
@@ -209,14 +211,14 @@ static void print_bash(void)
 	       "# /usr/share/bash-completion/completions/queuectl, or source it.\n\n");
 	sh_common(&t);
 	printf("_queuectl() {\n"
-	       "\tlocal cur=${COMP_WORDS[COMP_CWORD]} path nops db value stopped kind opts\n"
+	       "\tlocal cur=${COMP_WORDS[COMP_CWORD]} cmdpath nops db value stopped kind opts\n"
 	       "\tlocal -a q\n"
 	       "\tCOMPREPLY=()\n"
 	       "\t_queuectl_scan \"${COMP_WORDS[@]:1:COMP_CWORD-1}\"\n"
 	       "\tq=(\"${COMP_WORDS[0]}\")\n"
 	       "\t[ -n \"$db\" ] && q+=(--db \"$db\")\n"
 	       "\tif [ -n \"$value\" ]; then\n"
-	       "\t\t_queuectl_value_kind \"$path\" \"$value\"\n"
+	       "\t\t_queuectl_value_kind \"$cmdpath\" \"$value\"\n"
 	       "\t\t[ \"$value\" = --db ] && kind=file\n"
 	       "\t\tcase $kind in\n"
 	       "\t\tstate) COMPREPLY=($(compgen -W '%s' -- \"$cur\")) ;;\n"
@@ -225,15 +227,15 @@ static void print_bash(void)
 	       "\t\treturn 0\n"
 	       "\tfi\n"
 	       "\tif [[ $cur == -* && -z $stopped ]]; then\n"
-	       "\t\tif [ -z \"$path\" ]; then\n"
+	       "\t\tif [ -z \"$cmdpath\" ]; then\n"
 	       "\t\t\tCOMPREPLY=($(compgen -W '--db --help --version' -- \"$cur\"))\n"
 	       "\t\telse\n"
-	       "\t\t\t_queuectl_options \"$path\"\n"
+	       "\t\t\t_queuectl_options \"$cmdpath\"\n"
 	       "\t\t\tCOMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
 	       "\t\tfi\n"
 	       "\t\treturn 0\n"
 	       "\tfi\n"
-	       "\tcase $path in\n"
+	       "\tcase $cmdpath in\n"
 	       "\t'' | help) COMPREPLY=($(compgen -W '%s' -- \"$cur\")); return 0 ;;\n",
 	       states.data, top.data);
 	for (int i = 0; cmd_table[i]; i++) {
@@ -247,7 +249,7 @@ static void print_bash(void)
 		buf_release(&subs);
 	}
 	printf("\tesac\n"
-	       "\t_queuectl_operand_kind \"$path\"\n"
+	       "\t_queuectl_operand_kind \"$cmdpath\"\n"
 	       "\tcase $kind in\n"
 	       "\tjob) COMPREPLY=($(compgen -W \"$(\"${q[@]}\" list --quiet 2>/dev/null)\" -- "
 	       "\"$cur\")) ;;\n"
@@ -296,13 +298,13 @@ static void print_zsh(void)
 	       "# table.  Install it as _queuectl in a directory of $fpath.\n\n");
 	sh_common(&t);
 	printf("_queuectl() {\n"
-	       "\tlocal cur=${words[CURRENT]} path nops db value stopped kind opts\n"
+	       "\tlocal cur=${words[CURRENT]} cmdpath nops db value stopped kind opts\n"
 	       "\tlocal -a q cmds\n"
 	       "\t_queuectl_scan \"${(@)words[2,CURRENT-1]}\"\n"
 	       "\tq=(\"${words[1]}\")\n"
 	       "\t[[ -n $db ]] && q+=(--db \"$db\")\n"
 	       "\tif [[ -n $value ]]; then\n"
-	       "\t\t_queuectl_value_kind \"$path\" \"$value\"\n"
+	       "\t\t_queuectl_value_kind \"$cmdpath\" \"$value\"\n"
 	       "\t\t[[ $value == --db ]] && kind=file\n"
 	       "\t\tcase $kind in\n"
 	       "\t\tstate) compadd -- %s ;;\n"
@@ -311,15 +313,15 @@ static void print_zsh(void)
 	       "\t\treturn\n"
 	       "\tfi\n"
 	       "\tif [[ $cur == -* && -z $stopped ]]; then\n"
-	       "\t\tif [[ -z $path ]]; then\n"
+	       "\t\tif [[ -z $cmdpath ]]; then\n"
 	       "\t\t\tcompadd -- --db --help --version\n"
 	       "\t\telse\n"
-	       "\t\t\t_queuectl_options \"$path\"\n"
+	       "\t\t\t_queuectl_options \"$cmdpath\"\n"
 	       "\t\t\tcompadd -- ${=opts}\n"
 	       "\t\tfi\n"
 	       "\t\treturn\n"
 	       "\tfi\n"
-	       "\tcase $path in\n"
+	       "\tcase $cmdpath in\n"
 	       "\t'' | help)\n"
 	       "\t\tcmds=(\n",
 	       states.data);
@@ -341,7 +343,7 @@ static void print_zsh(void)
 		printf("\t\t)\n\t\t_describe subcommand cmds\n\t\treturn ;;\n");
 	}
 	printf("\tesac\n"
-	       "\t_queuectl_operand_kind \"$path\"\n"
+	       "\t_queuectl_operand_kind \"$cmdpath\"\n"
 	       "\tcase $kind in\n"
 	       "\tjob) compadd -- ${(f)\"$(\"${q[@]}\" list --quiet 2>/dev/null)\"} ;;\n"
 	       "\tdead) compadd -- ${(f)\"$(\"${q[@]}\" dlq list --quiet 2>/dev/null)\"} ;;\n"
