@@ -427,6 +427,8 @@ static void fish_command(void *arg, const char *path, const struct cmd_entry *e)
 
 static void print_fish(void)
 {
+	/* Where a command name goes: first, or as the topic of help (as in bash and zsh). */
+	static const char top[] = "__queuectl_at; or __queuectl_at help; and __queuectl_first";
 	struct buf groups = BUF_INIT, states = BUF_INIT, settings = BUF_INIT;
 
 	group_names(&groups, " ");
@@ -503,14 +505,14 @@ static void print_fish(void)
 	       "\tprintf '%%s\\n' %s\n"
 	       "end\n\n"
 	       "complete -c queuectl -f\n"
-	       "complete -c queuectl -n '__queuectl_at' -l db -r -F -d 'the database'\n"
+	       "complete -c queuectl -l db -r -F -d 'the database'\n"
 	       "complete -c queuectl -n '__queuectl_at' -l version -d 'print the version'\n"
 	       "complete -c queuectl -l help -s h -d 'describe the command'\n",
 	       settings.data);
 	for (int i = 0; cmd_table[i]; i++) {
 		const struct cmd_entry *g = cmd_table[i];
 
-		printf("complete -c queuectl -n '__queuectl_at' -a %s -d ", g->name);
+		printf("complete -c queuectl -n '%s' -a %s -d ", top, g->name);
 		fish_quote(g->summary);
 		putchar('\n');
 		for (int j = 0; g->sub && g->sub[j]; j++) {
@@ -520,7 +522,7 @@ static void print_fish(void)
 			putchar('\n');
 		}
 	}
-	printf("complete -c queuectl -n '__queuectl_at' -a help -d 'describe a command'\n");
+	printf("complete -c queuectl -n '%s' -a help -d 'describe a command'\n", top);
 	each_command(fish_command, &states);
 	buf_release(&groups);
 	buf_release(&states);
