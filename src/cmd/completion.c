@@ -391,7 +391,8 @@ static void fish_command(void *arg, const char *path, const struct cmd_entry *e)
 	const struct buf *states = arg;
 
 	for (const struct args_option *o = e->args.options; o && o->name; o++) {
-		printf("complete -c queuectl -n '__queuectl_at %s' -l %s", path, o->name);
+		printf("complete -c queuectl -n '__queuectl_at %s; and __queuectl_options' -l %s",
+		       path, o->name);
 		if (o->key)
 			printf(" -s %c", o->key);
 		if (o->value && !strcmp(value_kind(o), "state"))
@@ -436,24 +437,24 @@ static void print_fish(void)
 	setting_words(&settings);
 	printf("# fish completion for queuectl, made by 'queuectl completion fish' from its\n"
 	       "# command table.  Install it as queuectl.fish in a completions directory.\n\n"
-	       "# Sets __queuectl_path, __queuectl_nops and __queuectl_db from the words before\n"
-	       "# the cursor.\n"
+	       "# Sets __queuectl_path, __queuectl_nops, __queuectl_db and __queuectl_stopped\n"
+	       "# (options have ended) from the words before the cursor.\n"
 	       "function __queuectl_scan\n"
 	       "\tset -g __queuectl_path ''\n"
 	       "\tset -g __queuectl_nops 0\n"
 	       "\tset -g __queuectl_db ''\n"
 	       "\tset -l value ''\n"
-	       "\tset -l stopped 0\n"
+	       "\tset -g __queuectl_stopped 0\n"
 	       "\tfor w in (commandline -opc)[2..-1]\n"
 	       "\t\tif test -n \"$value\"\n"
 	       "\t\t\ttest \"$value\" = --db; and set -g __queuectl_db $w\n"
 	       "\t\t\tset value ''\n"
 	       "\t\t\tcontinue\n"
 	       "\t\tend\n"
-	       "\t\tif test $stopped = 0\n"
+	       "\t\tif test $__queuectl_stopped = 0\n"
 	       "\t\t\tswitch $w\n"
 	       "\t\t\t\tcase --\n"
-	       "\t\t\t\t\tset stopped 1\n"
+	       "\t\t\t\t\tset -g __queuectl_stopped 1\n"
 	       "\t\t\t\t\tcontinue\n"
 	       "\t\t\t\tcase --db\n"
 	       "\t\t\t\t\tset value --db\n"
@@ -473,7 +474,7 @@ static void print_fish(void)
 	       "\t\t\tset -g __queuectl_path \"$__queuectl_path $w\"\n"
 	       "\t\telse\n"
 	       "\t\t\tset -g __queuectl_nops (math $__queuectl_nops + 1)\n"
-	       "\t\t\ttest \"$__queuectl_path\" = enqueue; and set stopped 1\n"
+	       "\t\t\ttest \"$__queuectl_path\" = enqueue; and set -g __queuectl_stopped 1\n"
 	       "\t\tend\n"
 	       "\tend\n"
 	       "end\n\n"
@@ -490,6 +491,11 @@ static void print_fish(void)
 	       "\t__queuectl_scan\n"
 	       "\ttest \"$__queuectl_path\" = \"$argv\"\n"
 	       "end\n\n"
+	       "# Whether an option may come here: not after \"--\", nor after enqueue's command.\n"
+	       "function __queuectl_options\n"
+	       "\t__queuectl_scan\n"
+	       "\ttest $__queuectl_stopped = 0\n"
+	       "end\n\n"
 	       "function __queuectl_first\n"
 	       "\ttest $__queuectl_nops = 0\n"
 	       "end\n\n"
@@ -505,9 +511,9 @@ static void print_fish(void)
 	       "\tprintf '%%s\\n' %s\n"
 	       "end\n\n"
 	       "complete -c queuectl -f\n"
-	       "complete -c queuectl -l db -r -F -d 'the database'\n"
+	       "complete -c queuectl -n '__queuectl_options' -l db -r -F -d 'the database'\n"
 	       "complete -c queuectl -n '__queuectl_at' -l version -d 'print the version'\n"
-	       "complete -c queuectl -l help -s h -d 'describe the command'\n",
+	       "complete -c queuectl -n '__queuectl_options' -l help -s h -d 'describe the command'\n",
 	       settings.data);
 	for (int i = 0; cmd_table[i]; i++) {
 		const struct cmd_entry *g = cmd_table[i];
