@@ -20,6 +20,15 @@ extern const struct cmd_entry cmd_wait;
  */
 #define BACKSTOP_MS 5000
 
+/*
+ * A commit shows as writes to the database's files, but other processes see it only once
+ * SQLite has also updated the log's index in shared memory, which no inotify event reports:
+ * a look made between the two misses the change, and no event follows.  So each wake-up is
+ * followed by looks this long after it, whether or not anything else is written.
+ */
+static const int settle_ms[] = { 20, 100, 500 };
+#define NSETTLE (int)(sizeof settle_ms / sizeof settle_ms[0])
+
 struct waiting {
 	struct buf ids; /* NUL-separated: the jobs not finished yet */
 	json_t *done;	/* with --json: the finished jobs, as they finished */
@@ -86,7 +95,7 @@ static int wait_run(struct cmd_ctx *ctx, const struct args *a)
 	int64_t timeout = -1, deadline = 0;
 	const char *v;
 	struct queue *q;
-	int fd = -1, rc = 0;
+	int fd = -1, rc = 0, settle = NSETTLE; /* settle_ms[settle] is the next look */
 
 	if ((v = args_get(a, "timeout")) && duration_parse(v, &timeout, &ctx->err))
 		return ctx->err.code;
@@ -118,7 +127,8 @@ static int wait_run(struct cmd_ctx *ctx, const struct args *a)
 	if (timeout >= 0)
 		deadline = time_mono_ms() + timeout * 1000;
 	while (rc == 0 && (rc = check(ctx, q, &w)) == 0 && w.ids.len > 0) {
-		int64_t now = time_mono_ms(), wait_ms = BACKSTOP_MS;
+		int64_t now = time_mono_ms();
+		int64_t wait_ms = settle < NSETTLE ? settle_ms[settle] : BACKSTOP_MS;
 		struct pollfd pfd = { fd, POLLIN, 0 };
 		char buf[4096];
 
@@ -136,9 +146,13 @@ static int wait_run(struct cmd_ctx *ctx, const struct args *a)
 		}
 		if (deadline && deadline - now < wait_ms)
 			wait_ms = deadline - now;
-		if (poll(&pfd, 1, (int)wait_ms) > 0)
+		if (poll(&pfd, 1, (int)wait_ms) > 0) {
 			while (read(fd, buf, sizeof buf) > 0)
 				;
+			settle = 0;
+		} else if (settle < NSETTLE) {
+			settle++;
+		}
 	}
 	if (w.done && (rc == 0 || rc == QE_TIMEOUT))
 		cmd_print_json(json_incref(w.done));
