@@ -28,10 +28,10 @@ bg_wait() {
 # has looked at every job once, and is not about to return.
 blocked() { grep -q poll "/proc/$wpid/wchan" 2>/dev/null; }
 # bg_done SECS: the background wait ends within SECS seconds; its status, stdout and stderr
-# in $status, $out and $err, and the milliseconds it took from $t0 in $took.
+# in $status, $out and $err, and when it was seen to have ended in $ended (ms).
 bg_done() {
 	wait_for "$1" gone "$wpid"
-	took=$(($(now_ms) - t0))
+	ended=$(now_ms)
 	wait "$wpid"
 	status=$?
 	out=$(cat "$TMP/wait.out")
@@ -42,6 +42,10 @@ printed() { grep -qx -- "$1" "$TMP/wait.out"; }
 still_waiting() {
 	checks=$((checks + 1))
 	! gone "$wpid" || fail "wait returned $1"
+}
+# after_end ID: $took is the time from the end of the job's last attempt to $ended.
+after_end() {
+	took=$((ended - $(ms "$(q info --json "$1" | jq -r '.history[-1].finished_at')")))
 }
 within() {
 	checks=$((checks + 1))
@@ -113,9 +117,9 @@ wait_for 20 state_is g1 processing
 bg_wait g1
 wait_for 10 blocked
 still_waiting "while g1 runs"
-t0=$(now_ms)
 release g1
 bg_done 10
+after_end g1
 within 3000 "wait g1 after g1 finished"
 assert_eq 0 "$status" "exit status of wait g1"
 assert_eq "g1 completed" "$out" "wait g1"
@@ -135,9 +139,9 @@ release g2
 wait_for 10 printed "g2 completed"
 wait_for 20 state_is g3 processing
 still_waiting "while g3 was unfinished"
-t0=$(now_ms)
 release g3
 bg_done 10
+after_end g3
 within 3000 "wait (no ids) after the last job finished"
 assert_eq 0 "$status" "exit status of wait with no ids"
 assert_eq $'g2 completed\ng3 completed' "$out" "wait with no ids: the jobs unfinished when it began"
@@ -148,9 +152,9 @@ check_ok q enqueue --id gd --max-retries 0 "$(gated gd); exit 4"
 wait_for 20 state_is gd processing
 bg_wait --json gd
 wait_for 10 blocked
-t0=$(now_ms)
 release gd
 bg_done 10
+after_end gd
 within 3000 "wait gd after gd died"
 assert_eq 1 "$status" "exit status of wait for a job that died"
 assert_eq "gd dead 4" "$(jq -r '.[] | "\(.id) \(.state) \(.exit_code)"' <<<"$out")" "wait --json gd"
@@ -181,7 +185,6 @@ assert_eq processing "$(job_state late1)" "a timed-out wait leaves the job as it
 bg_wait late2
 wait_for 10 blocked
 check_ok q delete late2
-t0=$(now_ms)
 bg_done 10
 assert_eq 1 "$status" "exit status of wait for a deleted job"
 assert_eq "queuectl: job 'late2' was deleted while waited for" "$err" "the message of wait late2"
