@@ -24,13 +24,15 @@ SETTINGS='max-retries=number backoff-base=number backoff-max=number job-timeout=
 	lease=number durability=string'
 
 # bad_keys SPEC [JSON]: the keys of SPEC that the object JSON (default $out) lacks or has
-# with another type, space-separated; nothing when it has them all.
+# with another type, space-separated; nothing when it has them all.  With JSON an array,
+# those of each element, as INDEX:KEY.
 bad_keys() {
-	jq -r --arg spec "$1" '. as $o | [$spec | splits("[ \t\n]+") | select(length > 0)
-		| split("=") as [$k, $t]
-		| select(($o | type) != "object" or ($o | has($k) | not)
-			or ([$t | split("|")[] | . == ($o[$k] | type)] | any | not)) | $k]
-		| join(" ")' <<<"${2-$out}" 2>/dev/null || echo "(not JSON: ${2-$out})"
+	jq -r --arg spec "$1" 'def bad($o): [$spec | splits("[ \t\n]+") | select(length > 0)
+			| split("=") as [$k, $t]
+			| select(($o | type) != "object" or ($o | has($k) | not)
+				or ([$t | split("|")[] | . == ($o[$k] | type)] | any | not)) | $k];
+		if type == "array" then [to_entries[] | .key as $i | bad(.value)[] | "\($i):\(.)"]
+		else bad(.) end | join(" ")' <<<"${2-$out}" 2>/dev/null || echo "(not JSON: ${2-$out})"
 }
 
 # has_keys SPEC WHAT [JSON]: the object has every key of SPEC with its type.
@@ -40,12 +42,8 @@ has_keys() {
 
 # each_has_keys SPEC WHAT: $out is an array whose every element has the keys of SPEC.
 each_has_keys() {
-	local n i
 	assert_eq array "$(jq -r type <<<"$out")" "$2 is an array"
-	n=$(jq length <<<"$out")
-	for ((i = 0; i < n; i++)); do
-		has_keys "$1" "$2[$i]" "$(jq ".[$i]" <<<"$out")"
-	done
+	assert_eq "" "$(bad_keys "$1")" "keys of the elements of $2 (index:key) missing or of the wrong type"
 }
 
 # json_ok CMD...: CMD exits 0 and prints exactly one JSON value, and nothing on stderr.
