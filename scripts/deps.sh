@@ -17,7 +17,7 @@ pkgs="gcc libc6-dev pkg-config meson ninja-build libsqlite3-dev libjansson-dev z
 case ${1:-build} in
 build) ;;
 # ps (procps): the worker tests look at process groups and states.
-test) pkgs="$pkgs libcmocka-dev sqlite3 jq valgrind procps zsh fish" ;;
+test) pkgs="$pkgs libcmocka-dev sqlite3 jq valgrind procps zsh fish mandoc" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev llvm" ;;
 *) echo "usage: scripts/deps.sh [build|test|fuzz]" >&2; exit 2 ;;
 esac

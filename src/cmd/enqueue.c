@@ -319,7 +319,7 @@ static int enqueue_run(struct cmd_ctx *ctx, const struct args *a)
 		}
 		spec.command = buf_detach(&cmd);
 		rc = job_command_check(spec.command, strlen(spec.command), &ctx->err);
-		hint = argc > 1 && !a->dashdash;
+		hint = argc > 1 && !a->dashdash && !o.id; /* with --id, the id is named */
 	} else if (argc > 1) {
 		rc = cmd_usage_error(ctx, &cmd_enqueue, "unexpected '%.64s' after the job JSON",
 				     argv[1]);

@@ -34,7 +34,8 @@ check_ok q enqueue --json job2 'echo hi'
 assert_eq "$(hint job2)" "$err" "the hint with --json"
 assert_eq "job2 'echo hi'" "$(jq -r .command <<<"$out")" "enqueue --json with the hint: the stored job"
 
-# --- No hint: a program, "--", a single word, builtins and keywords, assignments, paths, JSON.
+# --- No hint: a program, "--", a single word, builtins and keywords, assignments, paths, JSON;
+# and none when --id names the job (the first word is then meant as the command).
 while IFS='|' read -r want args; do
 	set -f
 	eval "check_ok q enqueue $args"
@@ -57,6 +58,9 @@ FOO=1 env|FOO=1 env
 job1 'echo Hello World'|-- job1 "echo Hello World"
 true|'{"command": "true"}'
 EOF
+check_ok q enqueue --id named job9 "echo hi"
+assert_eq "" "$err" "no hint when --id names the job"
+assert_eq "job9 'echo hi'" "$(q info --json named | jq -r .command)" "the command stored with --id"
 
 # A program on PATH is a command, whatever its name.
 mkdir "$TMP/bin"

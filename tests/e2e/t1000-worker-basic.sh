@@ -60,8 +60,11 @@ assert_eq "$worker_pid $(hostname) 1 0" \
 	"status --json worker"
 assert_eq "$(jq -r '.history[0].worker' <<<"$info")" "$(jq -r '.workers[0].id' <<<"$out")" \
 	"history names the worker"
+machine=$(jq -r '.workers[0].machine' <<<"$out")
+assert_match '^[0-9a-zA-Z._-]+:[0-9a-f-]+:[0-9]+$' "$machine" "status --json machine"
 check_ok q status
-assert_match "^$worker_pid +$(hostname) +1 +0 +[0-9T:-]+Z +[0-9T:-]+Z +all$" "$out" "status text"
+assert_match "^$worker_pid +$(hostname) +1 +0 +[0-9T:-]+Z +[0-9T:-]+Z +all +$machine$" "$out" \
+	"status text"
 
 # A retry: the second attempt sees QUEUECTL_ATTEMPT=2; 'logs' shows the latest attempt only.
 check_ok q enqueue --id retry --max-retries 1 'echo "attempt=$QUEUECTL_ATTEMPT"; [ "$QUEUECTL_ATTEMPT" = 2 ]'
