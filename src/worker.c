@@ -36,6 +36,9 @@
 /* A job whose result could not be recorded (database busy) is retried this often. */
 #define RETRY_MS 500
 
+/* The longest gap between ticks, whatever the lease: a changed setting arrives this soon. */
+#define TICK_MAX_MS 10000
+
 struct slot {
 	bool used;
 	pid_t pid;	  /* 0 once reaped, or when it never started */
@@ -608,6 +611,16 @@ static void claim_run(struct loop *loop, void *arg)
 		drain(w, "no job is due (--until-idle)");
 }
 
+/*
+ * Time between ticks: three heartbeats per lease, so that one lost beat does not lose the
+ * jobs, and at most TICK_MAX_MS, so that recovery and 'config set' are never slower than
+ * the README says.
+ */
+static int64_t tick_ms(const struct worker *w)
+{
+	return w->lease_ms / 3 < TICK_MAX_MS ? w->lease_ms / 3 : TICK_MAX_MS;
+}
+
 static int64_t tick_when(void *arg)
 {
 	struct worker *w = arg;
@@ -625,7 +638,7 @@ static void tick_run(struct loop *loop, void *arg)
 	/* Look for work on every tick: the fallback for a missed wake-up, or a job enqueued
 	 * on another machine while we wait for a delayed one. */
 	w->next_claim = 0;
-	w->next_tick = time_mono_ms() + w->lease_ms / 3;
+	w->next_tick = time_mono_ms() + tick_ms(w);
 }
 
 static int64_t retry_when(void *arg)
@@ -782,7 +795,7 @@ int worker_run(struct queue *q, const struct worker_opts *opts, struct error *er
 	if (opts->for_ms > 0)
 		w.end = time_mono_ms() + opts->for_ms;
 	recover(&w);
-	w.next_tick = time_mono_ms() + w.lease_ms / 3;
+	w.next_tick = time_mono_ms() + tick_ms(&w);
 	if (opts->ready_fd >= 0) {
 		(void)!write(opts->ready_fd, "", 1);
 		close(opts->ready_fd);
