@@ -163,7 +163,8 @@ static int unregister_dead(struct worker *w, const struct worker_info *dead,
  */
 static int recover_leases(struct worker *w, struct error *err)
 {
-	int n = queue_recover_leases(w->q, err);
+	/* Never our own jobs: a worker that is running them must not hand them out. */
+	int n = queue_recover_leases(w->q, w->info.id, err);
 
 	if (n >= 0 && queue_prune_workers(w->q, err) < 0)
 		return err->code;
