@@ -37,6 +37,12 @@
 /* A job whose result could not be recorded (database busy) is retried this often. */
 #define RETRY_MS 500
 
+/*
+ * A job killed by a stop signal is held this long before it is recorded as failed: if the
+ * worker receives a stop signal meanwhile, the job was stopped with it, not by its fault.
+ */
+#define STOP_WINDOW_MS 1000
+
 /* The longest gap between ticks, whatever the lease: a changed setting arrives this soon. */
 #define TICK_MAX_MS 10000
 
@@ -54,6 +60,7 @@ struct slot {
 	bool forsaken;	     /* outlived the worker's kill-at: its result is not to be trusted */
 	int status;	     /* wait status, once reaped */
 	int64_t finished_at;
+	int64_t reaped_mono; /* monotonic ms of the reaping */
 };
 
 struct worker {
@@ -428,6 +435,33 @@ static void describe(const struct slot *s, struct job_result *res, char *why, si
 	res->error = why;
 }
 
+/* Whether a job was killed by the signal that stops a worker: SIGTERM, SIGINT, SIGHUP. */
+static bool stop_signalled(const struct slot *s)
+{
+	int sig = WIFSIGNALED(s->status) ? WTERMSIG(s->status) : 0;
+
+	return !s->spawn_error && !s->timed_out &&
+	       (sig == SIGTERM || sig == SIGINT || sig == SIGHUP);
+}
+
+/*
+ * A stop that signals the jobs with the worker (systemd's KillMode=control-group, kill on
+ * the whole group) must not count against them.  A job killed by a stop signal while the
+ * worker is stopping is released; one killed so before the worker has read its own stop
+ * signal (they come together, in any order) waits STOP_WINDOW_MS to see if one comes.
+ * Returns true while it waits.
+ */
+static bool hold_for_stop(struct worker *w, struct slot *s)
+{
+	if (!stop_signalled(s) || s->stopped || s->forsaken)
+		return false;
+	if (w->signals) {
+		s->stopped = true;
+		return false;
+	}
+	return time_mono_ms() < s->reaped_mono + STOP_WINDOW_MS;
+}
+
 /*
  * Record a reaped job's result.  Returns false if the store could not be written (the slot
  * is kept and retried); true once it is done with, recorded or not.
@@ -499,6 +533,13 @@ busy:
 /* Record a slot's result, or keep it for retry_records. */
 static void finish_slot(struct worker *w, struct slot *s)
 {
+	if (hold_for_stop(w, s)) {
+		int64_t at = s->reaped_mono + STOP_WINDOW_MS;
+
+		if (!w->next_retry || at < w->next_retry)
+			w->next_retry = at;
+		return;
+	}
 	if (record(w, s))
 		slot_clear(w, s);
 	else if (!w->next_retry)
@@ -611,6 +652,7 @@ static void reap(struct worker *w)
 		s->pid = 0;
 		s->status = status;
 		s->finished_at = time_now_ms();
+		s->reaped_mono = time_mono_ms();
 		/* What a timed-out or stopped job left behind in its group goes with it. */
 		if (s->timed_out || s->stopped)
 			host_kill_group(pid, SIGKILL);
