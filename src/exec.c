@@ -96,9 +96,14 @@ int exec_spawn(const struct exec_spec *spec, pid_t *pid, bool *job_fault, struct
 	sigfillset(&all);
 	sigemptyset(&none);
 	posix_spawnattr_init(&attr);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+	/*
+	 * A session of its own (glibc >= 2.26), so also a process group whose id is its pid:
+	 * no controlling terminal, so a job that reads /dev/tty fails at once rather than
+	 * stopping on SIGTTIN for ever under a worker in a terminal, and the terminal's
+	 * Ctrl+C, Ctrl+Z and hang-up reach the worker only, which decides for its jobs.
+	 */
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
 						POSIX_SPAWN_SETSIGDEF);
-	posix_spawnattr_setpgroup(&attr, 0);
 	/* The caller may block signals (the worker does, for its signalfd): the job must not. */
 	posix_spawnattr_setsigmask(&attr, &none);
 	posix_spawnattr_setsigdefault(&attr, &all);

@@ -1,7 +1,7 @@
 /*
  * exec.h - how a job's command runs, knowing nothing of slots or queues: started with
- * posix_spawn in a process group of its own, stdin from /dev/null, stdout and stderr to a
- * log file, no other descriptor, default signal dispositions and an empty signal mask, in
+ * posix_spawn in a session (so a process group) of its own with no controlling terminal,
+ * stdin from /dev/null, stdout and stderr to a log file, no other descriptor, default signal dispositions and an empty signal mask, in
  * the caller's environment with some variables replaced; how it ended, in words; and
  * whether a failure to start it is the command's fault or the machine's.
  */
@@ -32,8 +32,8 @@ struct exec_spec {
 };
 
 /*
- * Start spec.  Returns 0 with *pid set: the process leads a process group of its own
- * (pgid == pid), so that signalling the group reaches whatever it starts.  Otherwise
+ * Start spec.  Returns 0 with *pid set: the process leads a session and a process group of
+ * its own (pgid == pid), so that signalling the group reaches whatever it starts.  Otherwise
  * returns QE_FAIL with err saying what could not be done ("cannot run '/bin/sh': ...",
  * "cannot open log file '...': ..."), and *job_fault tells whose fault it is: true when the
  * program itself cannot be run (exec_error_is_job_fault), so that trying again would fail

@@ -554,9 +554,14 @@ int queue_heartbeat(struct queue *q, const char *worker_id, struct error *err)
 	int64_t now;
 	int n;
 
-	if (queue_config(q, &cfg, err) || store_now(q->store, &now, err) ||
-	    store_begin(q->store, err))
+	/*
+	 * The clock is read under the write lock, not before waiting for it: a worker that
+	 * waited longer than its lease would otherwise renew to an instant already past.
+	 */
+	if (queue_config(q, &cfg, err) || store_begin(q->store, err))
 		return err->code;
+	if (store_now(q->store, &now, err))
+		return rollback(q, err);
 	n = store_worker_beat(q->store, worker_id, now, err);
 	if (n < 0 || store_renew(q->store, worker_id, now + cfg->lease * 1000, err) < 0 ||
 	    store_commit(q->store, err))
@@ -564,14 +569,14 @@ int queue_heartbeat(struct queue *q, const char *worker_id, struct error *err)
 	return n;
 }
 
-int queue_recover_leases(struct queue *q, struct error *err)
+int queue_recover_leases(struct queue *q, const char *except, struct error *err)
 {
 	int64_t now;
 	int n;
 
 	if (store_now(q->store, &now, err))
 		return err->code;
-	if ((n = store_recover_leases(q->store, now, err)) > 0)
+	if ((n = store_recover_leases(q->store, now, except, err)) > 0)
 		store_notify(q->store);
 	return n;
 }

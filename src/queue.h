@@ -155,12 +155,16 @@ int queue_worker_register(struct queue *q, const struct worker_info *w, struct e
 int queue_worker_unregister(struct queue *q, const char *worker_id, struct error *err);
 /*
  * The worker is alive: its heartbeat is now, and its jobs' leases run for another lease
- * setting from now.  Returns how many worker rows it updated: 0 means the worker is no
+ * setting from now, "now" read once the write lock is held.  Returns how many worker rows it updated: 0 means the worker is no
  * longer registered (pruned as stale), and should register again.
  */
 int queue_heartbeat(struct queue *q, const char *worker_id, struct error *err);
-/* Return to pending (recover, uncounted) the jobs whose lease has ended; returns how many. */
-int queue_recover_leases(struct queue *q, struct error *err);
+/*
+ * Return to pending (recover, uncounted) the jobs whose lease has ended, but for those of
+ * worker except (the caller's own id: a worker never releases the jobs it runs; NULL for
+ * none); returns how many.
+ */
+int queue_recover_leases(struct queue *q, const char *except, struct error *err);
 /* Forget the workers with no heartbeat for two leases; returns how many. */
 int queue_prune_workers(struct queue *q, struct error *err);
 

@@ -181,9 +181,9 @@ int store_release(struct store *st, const char *worker_id, const char *job_id,
 	return st->ops->release(st, worker_id, job_id, now, err);
 }
 
-int store_recover_leases(struct store *st, int64_t now, struct error *err)
+int store_recover_leases(struct store *st, int64_t now, const char *except, struct error *err)
 {
-	return st->ops->recover_leases(st, now, err);
+	return st->ops->recover_leases(st, now, except, err);
 }
 
 int store_prune_workers(struct store *st, int64_t before, struct error *err)
@@ -193,7 +193,7 @@ int store_prune_workers(struct store *st, int64_t before, struct error *err)
 
 int store_recover(struct store *st, int64_t now, int64_t stale_before, struct error *err)
 {
-	int n = store_recover_leases(st, now, err);
+	int n = store_recover_leases(st, now, NULL, err);
 
 	if (n >= 0 && store_prune_workers(st, stale_before, err) < 0)
 		return err->code;

@@ -149,9 +149,10 @@ int store_release(struct store *st, const char *worker_id, const char *job_id,
 		  struct error *err);
 /*
  * Return to pending every processing job whose lease ended before now (recover), without
- * counting an attempt; returns how many.
+ * counting an attempt, but for those held by worker except (NULL: none excepted); returns
+ * how many.
  */
-int store_recover_leases(struct store *st, int64_t now, struct error *err);
+int store_recover_leases(struct store *st, int64_t now, const char *except, struct error *err);
 /* Forget the workers whose last heartbeat is before "before"; returns how many. */
 int store_prune_workers(struct store *st, int64_t before, struct error *err);
 /*

@@ -192,10 +192,11 @@ int time_parse(const char *s, int64_t *ms, struct error *err)
 	struct tm tm = { 0 };
 
 	if (!digits(&p, 4, &year) || *p++ != '-' || !digits(&p, 2, &mon) || *p++ != '-' ||
-	    !digits(&p, 2, &day) || (*p != 'T' && *p != 't') || !++p || !digits(&p, 2, &hour) ||
+	    !digits(&p, 2, &day) || (*p != 'T' && *p != 't' && *p != ' ') || !++p || !digits(&p, 2, &hour) ||
 	    *p++ != ':' || !digits(&p, 2, &min) || *p++ != ':' || !digits(&p, 2, &sec))
 		goto bad;
-	if (*p == '.') {
+	/* ISO 8601 allows a comma, and date -Ins writes one. */
+	if (*p == '.' || *p == ',') {
 		int scale = 100, n = 0;
 
 		for (p++; *p >= '0' && *p <= '9'; p++, n++) {
@@ -243,6 +244,7 @@ int duration_parse(const char *s, int64_t *secs, struct error *err)
 {
 	const char *p = s;
 	int64_t total = 0;
+	unsigned seen = 0; /* the units given so far, one bit each */
 
 	if (*p == '\0')
 		return error_set(err, QE_INPUT, "invalid duration '': empty");
@@ -269,6 +271,15 @@ int duration_parse(const char *s, int64_t *secs, struct error *err)
 		case 'd': unit = 86400; p++; break;
 		case 'w': unit = 7 * 86400; p++; break;
 		default: goto bad;
+		}
+		/* "1h1h" is a typo rather than 2h.  (A bare number ends on a digit.) */
+		if (p[-1] >= 'a' && p[-1] <= 'z') {
+			unsigned bit = 1u << (p[-1] & 31);
+
+			if (seen & bit)
+				return error_set(err, QE_INPUT, "invalid duration '%s': '%c' given twice",
+						 s, p[-1]);
+			seen |= bit;
 		}
 		total += n * unit;
 		if (total > DURATION_MAX)

@@ -46,14 +46,15 @@ int64_t time_mono_ms(void);
 char *time_format(int64_t ms, bool millis, char buf[TIME_BUFSZ]);
 
 /*
- * Parse an ISO-8601 timestamp: "YYYY-MM-DDTHH:MM:SS" with optional fraction and a "Z" or
- * "+HH:MM"/"-HH:MM" offset (a missing offset is an error: we never guess a time zone).
+ * Parse an ISO-8601 timestamp: "YYYY-MM-DDTHH:MM:SS" (or RFC 3339's space for the T) with
+ * an optional fraction after '.' or ',' (as date -Ins writes) and a "Z" or "+HH:MM"/"-HH:MM"
+ * offset (a missing offset is an error: we never guess a time zone).
  */
 int time_parse(const char *s, int64_t *ms, struct error *err);
 
 /*
  * Parse a duration into whole seconds: a number of seconds ("90"), or numbers with units
- * s, m, h, d, w, possibly combined ("1h30m").  Bounded to DURATION_MAX.
+ * s, m, h, d, w, possibly combined ("1h30m"), each unit at most once.  Bounded to DURATION_MAX.
  */
 #define DURATION_MAX (10LL * 366 * 24 * 3600)
 int duration_parse(const char *s, int64_t *secs, struct error *err);

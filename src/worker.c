@@ -31,10 +31,20 @@
 #include "loop.h"
 #include "util.h"
 #include "logs.h"
+#include "watchdog.h"
 #include "worker.h"
 
 /* A job whose result could not be recorded (database busy) is retried this often. */
 #define RETRY_MS 500
+
+/*
+ * A job killed by a stop signal is held this long before it is recorded as failed: if the
+ * worker receives a stop signal meanwhile, the job was stopped with it, not by its fault.
+ */
+#define STOP_WINDOW_MS 1000
+
+/* The longest gap between ticks, whatever the lease: a changed setting arrives this soon. */
+#define TICK_MAX_MS 10000
 
 struct slot {
 	bool used;
@@ -47,8 +57,10 @@ struct slot {
 	int64_t kill_at;     /* monotonic ms to send SIGKILL; 0 = not yet signalled */
 	bool timed_out;
 	bool stopped;	     /* killed by a hard stop: released, not failed */
+	bool forsaken;	     /* outlived the worker's kill-at: its result is not to be trusted */
 	int status;	     /* wait status, once reaped */
 	int64_t finished_at;
+	int64_t reaped_mono; /* monotonic ms of the reaping */
 };
 
 struct worker {
@@ -63,6 +75,8 @@ struct worker {
 	long started;	  /* jobs started, for --max-jobs */
 	int sigfd, wakefd;
 	int64_t lease_ms;
+	struct watchdog *wd;
+	int64_t kill_at;     /* monotonic: the watchdog kills our jobs then, unless renewed */
 	int64_t next_tick;   /* monotonic: heartbeat, lease renewal, recovery */
 	int64_t next_claim;  /* monotonic: when to try to claim again; -1 = when woken */
 	int64_t next_retry;  /* monotonic: retry recording results; 0 = nothing to retry */
@@ -89,15 +103,59 @@ static void say(const char *fmt, ...)
  * Each function here is one call of queue.h with the worker's logging around it.
  */
 
+/*
+ * The watchdog's safety margin: it kills our jobs this long before their leases end, so
+ * that they are dead before another worker can recover them, though the watchdog itself is
+ * scheduled late or the clocks drift apart a little.  max(1 s, lease/5); see DECISIONS.md.
+ */
+static int64_t watchdog_margin_ms(int64_t lease_ms)
+{
+	return lease_ms / 5 > 1000 ? lease_ms / 5 : 1000;
+}
+
+/* A new deadline for the watchdog: our jobs' process groups die then unless renewed. */
+static void set_kill_at(struct worker *w, int64_t at)
+{
+	w->kill_at = at;
+	if (watchdog_deadline(w->wd, at) < 0)
+		say("cannot reach the watchdog: %s", strerror(errno));
+}
+
+/*
+ * Once our kill-at has passed (the worker was frozen, or could not renew its leases for
+ * that long), the watchdog has killed our running jobs and another worker may own them
+ * now: what they did is not to be trusted, and nothing of it is recorded.
+ */
+static void check_kill_at(struct worker *w)
+{
+	if (time_mono_ms() < w->kill_at)
+		return;
+	for (int i = 0; i < w->opts->slots; i++) {
+		struct slot *s = &w->slots[i];
+
+		if (s->used && s->pid && !s->forsaken) {
+			s->forsaken = true;
+			say("job %s: this worker did not renew its lease in time (was it frozen?): "
+			    "its run is killed and will not be recorded", s->job.id);
+		}
+	}
+}
+
 /* Settings changed with 'config set' reach a running worker here. */
 static void reload_config(struct worker *w)
 {
 	const struct config *cfg;
 	struct error err;
+	int64_t at;
 
 	queue_config_reload(w->q);
-	if (queue_config(w->q, &cfg, &err) == 0)
+	if (queue_config(w->q, &cfg, &err) == 0) {
 		w->lease_ms = cfg->lease * 1000;
+		/* A shorter lease applies to the next claims before the next renewal. */
+		at = time_mono_ms() + w->lease_ms - watchdog_margin_ms(w->lease_ms);
+		if (at < w->kill_at)
+			set_kill_at(w, at);
+	}
 }
 
 /* The worker's row in the workers table, for status and stop. */
@@ -121,8 +179,13 @@ static void unregister_worker(struct worker *w)
 static void heartbeat(struct worker *w)
 {
 	struct error err;
+	/* Read before the renewal: the store's "now" in it is later, so our kill-at is sooner
+	 * than the lease's end by at least the margin (see watchdog_margin_ms). */
+	int64_t before = time_mono_ms();
 	int n = queue_heartbeat(w->q, w->info.id, &err);
 
+	if (n >= 0)
+		set_kill_at(w, before + w->lease_ms - watchdog_margin_ms(w->lease_ms));
 	if (n < 0)
 		say("heartbeat failed (will retry): %s", err.msg);
 	else if (n == 0 && register_worker(w, &err) < 0)
@@ -160,7 +223,8 @@ static int unregister_dead(struct worker *w, const struct worker_info *dead,
  */
 static int recover_leases(struct worker *w, struct error *err)
 {
-	int n = queue_recover_leases(w->q, err);
+	/* Never our own jobs: a worker that is running them must not hand them out. */
+	int n = queue_recover_leases(w->q, w->info.id, err);
 
 	if (n >= 0 && queue_prune_workers(w->q, err) < 0)
 		return err->code;
@@ -336,6 +400,8 @@ static int start_job(struct worker *w, struct slot *s, bool *job_fault, struct e
 	s->started_at = time_now_ms();
 	if (rc)
 		return rc;
+	if (watchdog_job(w->wd, s->pid) < 0)
+		say("cannot reach the watchdog: %s", strerror(errno));
 	s->deadline = s->job.timeout ? time_mono_ms() + s->job.timeout * 1000 : 0;
 	record_started(w, s);
 	return 0;
@@ -369,6 +435,33 @@ static void describe(const struct slot *s, struct job_result *res, char *why, si
 	res->error = why;
 }
 
+/* Whether a job was killed by the signal that stops a worker: SIGTERM, SIGINT, SIGHUP. */
+static bool stop_signalled(const struct slot *s)
+{
+	int sig = WIFSIGNALED(s->status) ? WTERMSIG(s->status) : 0;
+
+	return !s->spawn_error && !s->timed_out &&
+	       (sig == SIGTERM || sig == SIGINT || sig == SIGHUP);
+}
+
+/*
+ * A stop that signals the jobs with the worker (systemd's KillMode=control-group, kill on
+ * the whole group) must not count against them.  A job killed by a stop signal while the
+ * worker is stopping is released; one killed so before the worker has read its own stop
+ * signal (they come together, in any order) waits STOP_WINDOW_MS to see if one comes.
+ * Returns true while it waits.
+ */
+static bool hold_for_stop(struct worker *w, struct slot *s)
+{
+	if (!stop_signalled(s) || s->stopped || s->forsaken)
+		return false;
+	if (w->signals) {
+		s->stopped = true;
+		return false;
+	}
+	return time_mono_ms() < s->reaped_mono + STOP_WINDOW_MS;
+}
+
 /*
  * Record a reaped job's result.  Returns false if the store could not be written (the slot
  * is kept and retried); true once it is done with, recorded or not.
@@ -386,6 +479,17 @@ static bool record(struct worker *w, struct slot *s)
 	struct error err;
 	int rc;
 
+	if (s->forsaken) {
+		/* Back to pending if it is still ours; if another worker has it, untouched. */
+		rc = queue_release(w->q, &s->job, &err);
+		if (rc < 0)
+			goto busy;
+		say("job %s: run not recorded (killed past this worker's lease)%s", s->job.id,
+		    rc > 0 ? "; returned to pending" : "");
+		if (rc > 0)
+			queue_notify(w->q);
+		return true;
+	}
 	if (s->stopped) {
 		rc = queue_release(w->q, &s->job, &err);
 		if (rc < 0)
@@ -429,6 +533,13 @@ busy:
 /* Record a slot's result, or keep it for retry_records. */
 static void finish_slot(struct worker *w, struct slot *s)
 {
+	if (hold_for_stop(w, s)) {
+		int64_t at = s->reaped_mono + STOP_WINDOW_MS;
+
+		if (!w->next_retry || at < w->next_retry)
+			w->next_retry = at;
+		return;
+	}
 	if (record(w, s))
 		slot_clear(w, s);
 	else if (!w->next_retry)
@@ -446,6 +557,11 @@ static bool claim_jobs(struct worker *w)
 	struct error err;
 	int64_t when;
 
+	/* Past our kill-at, a job started now would be killed at once: wait for a renewal. */
+	if (time_mono_ms() >= w->kill_at) {
+		w->next_claim = -1;
+		return false;
+	}
 	while (w->busy < w->opts->slots && !w->stopping) {
 		struct slot *s = NULL;
 		bool job_fault;
@@ -510,17 +626,33 @@ static struct slot *slot_of(struct worker *w, pid_t pid)
 
 static void reap(struct worker *w)
 {
+	siginfo_t si;
 	int status;
 	pid_t pid;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		struct slot *s = slot_of(w, pid);
+	check_kill_at(w);
+	for (;;) {
+		struct slot *s;
 
+		/* Peek first: the watchdog forgets the group while its id cannot be reused. */
+		si.si_pid = 0;
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
+			break;
+		pid = si.si_pid;
+		if ((s = slot_of(w, pid)))
+			watchdog_job_done(w->wd, pid);
+		if (waitpid(pid, &status, 0) < 0)
+			break;
+		if (w->wd && pid == watchdog_pid(w->wd)) {
+			say("the watchdog exited: finishing the running jobs, then exiting");
+			drain(w, "no watchdog");
+		}
 		if (!s)
 			continue;
 		s->pid = 0;
 		s->status = status;
 		s->finished_at = time_now_ms();
+		s->reaped_mono = time_mono_ms();
 		/* What a timed-out or stopped job left behind in its group goes with it. */
 		if (s->timed_out || s->stopped)
 			host_kill_group(pid, SIGKILL);
@@ -608,6 +740,16 @@ static void claim_run(struct loop *loop, void *arg)
 		drain(w, "no job is due (--until-idle)");
 }
 
+/*
+ * Time between ticks: three heartbeats per lease, so that one lost beat does not lose the
+ * jobs, and at most TICK_MAX_MS, so that recovery and 'config set' are never slower than
+ * the README says.
+ */
+static int64_t tick_ms(const struct worker *w)
+{
+	return w->lease_ms / 3 < TICK_MAX_MS ? w->lease_ms / 3 : TICK_MAX_MS;
+}
+
 static int64_t tick_when(void *arg)
 {
 	struct worker *w = arg;
@@ -619,13 +761,14 @@ static void tick_run(struct loop *loop, void *arg)
 {
 	struct worker *w = arg;
 
+	check_kill_at(w);
 	reload_config(w);
 	heartbeat(w);
 	recover(w);
 	/* Look for work on every tick: the fallback for a missed wake-up, or a job enqueued
 	 * on another machine while we wait for a delayed one. */
 	w->next_claim = 0;
-	w->next_tick = time_mono_ms() + w->lease_ms / 3;
+	w->next_tick = time_mono_ms() + tick_ms(w);
 }
 
 static int64_t retry_when(void *arg)
@@ -742,8 +885,13 @@ static int setup(struct worker *w, struct error *err)
 	w->info.slots = w->opts->slots;
 	w->info.queues = w->opts->queues_text ? xstrdup(w->opts->queues_text) : NULL;
 	w->info.started_at = w->info.heartbeat_at = time_now_ms();
+	if (watchdog_start(&w->wd, err))
+		return err->code;
+	int64_t before = time_mono_ms();
 	if (register_worker(w, err))
 		return err->code;
+	/* No job is held yet, and every claim's lease ends later than this. */
+	set_kill_at(w, before + w->lease_ms - watchdog_margin_ms(w->lease_ms));
 	w->slots = xcalloc((size_t)w->opts->slots, sizeof *w->slots);
 
 	/* Tasks due together run in this order (see loop_add_task): exit first. */
@@ -782,7 +930,7 @@ int worker_run(struct queue *q, const struct worker_opts *opts, struct error *er
 	if (opts->for_ms > 0)
 		w.end = time_mono_ms() + opts->for_ms;
 	recover(&w);
-	w.next_tick = time_mono_ms() + w.lease_ms / 3;
+	w.next_tick = time_mono_ms() + tick_ms(&w);
 	if (opts->ready_fd >= 0) {
 		(void)!write(opts->ready_fd, "", 1);
 		close(opts->ready_fd);
@@ -797,6 +945,7 @@ out:
 			slot_clear(&w, &w.slots[i]);
 	free(w.slots);
 	loop_free(w.loop);
+	watchdog_stop(w.wd);
 	worker_info_release(&w.info);
 	if (w.sigfd >= 0)
 		close(w.sigfd);

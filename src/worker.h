@@ -38,7 +38,9 @@ int worker_run(struct queue *q, const struct worker_opts *opts, struct error *er
 /*
  * Ask every live worker of this store on this machine to stop gracefully (SIGTERM), then
  * wait up to timeout_ms (< 0: forever) for them to exit.  *stopped is how many exited;
- * returns QE_FAIL if some are still running when the time is up.  Runs in the CLI process
+ * returns QE_FAIL if some are still running when the time is up, or if some worker of the
+ * table could not be signalled (another machine or pid namespace, another user's): a stop
+ * that reached fewer workers than exist says so.  Runs in the CLI process
  * (worker_stop.c), not in a worker.
  */
 int worker_stop_all(struct queue *q, int64_t timeout_ms, int *stopped, int *signalled,

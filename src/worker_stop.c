@@ -22,28 +22,47 @@
 struct stop_ctx {
 	int *pidfds; /* -1 once its worker has exited */
 	int n, cap;
+	int missed;  /* live, or perhaps live, workers that could not be signalled */
+	char *first; /* the first of them, in words */
 };
+
+/* A worker that exists but was not signalled: the stop must say so. */
+static void missed(struct stop_ctx *sc, const struct worker_info *info, const char *why)
+{
+	if (sc->missed++ == 0)
+		sc->first = xasprintf("'%s' (pid %d on %s) %s", info->id, info->pid, info->host,
+				      why);
+}
 
 static int signal_worker(void *arg, const struct worker_info *info)
 {
 	struct stop_ctx *sc = arg;
 	int fd;
 
-	if (!host_is_local(info))
+	if (!host_is_local(info)) {
+		missed(sc, info, "runs on another machine or pid namespace");
 		return 0;
+	}
 	/*
 	 * Open a pidfd first, then check that the pid is still the worker's process (same
 	 * start time): a signal through the pidfd can then never reach a stranger.
 	 */
 	fd = (int)syscall(SYS_pidfd_open, info->pid, 0);
 	if (fd < 0)
-		return 0;
+		return 0; /* no such process: a dead worker's row */
 	siginfo_t si = { .si_signo = SIGTERM, .si_code = SI_QUEUE, .si_pid = getpid(),
 			 .si_uid = getuid() };
 
 	si.si_value.sival_int = WORKER_STOP_GRACEFUL;
-	if (!host_process_alive(info->pid, info->pid_start) ||
-	    syscall(SYS_pidfd_send_signal, fd, SIGTERM, &si, 0) < 0) {
+	if (!host_process_alive(info->pid, info->pid_start)) {
+		close(fd);
+		return 0;
+	}
+	if (syscall(SYS_pidfd_send_signal, fd, SIGTERM, &si, 0) < 0) {
+		char *why = xasprintf("cannot be signalled: %s", strerror(errno));
+
+		missed(sc, info, why);
+		free(why);
 		close(fd);
 		return 0;
 	}
@@ -76,6 +95,7 @@ int worker_stop_all(struct queue *q, int64_t timeout_ms, int *stopped, int *sign
 		for (int i = 0; i < sc.n; i++)
 			close(sc.pidfds[i]);
 		free(sc.pidfds);
+		free(sc.first);
 		return err->code;
 	}
 	*signalled = sc.n;
@@ -107,6 +127,12 @@ int worker_stop_all(struct queue *q, int64_t timeout_ms, int *stopped, int *sign
 	if (left > 0)
 		rc = error_set(err, QE_FAIL, "%d of %d worker%s still running after %.1fs", left,
 			       sc.n, sc.n == 1 ? "" : "s", (double)timeout_ms / 1000.0);
+	else if (sc.missed == 1)
+		rc = error_set(err, QE_FAIL, "1 worker not stopped: %s", sc.first);
+	else if (sc.missed > 1)
+		rc = error_set(err, QE_FAIL, "%d workers not stopped: %s, and others", sc.missed,
+			       sc.first);
+	free(sc.first);
 	for (int i = 0; i < sc.n; i++)
 		if (sc.pidfds[i] >= 0)
 			close(sc.pidfds[i]);

@@ -54,7 +54,7 @@ static int dlq_retry_run(struct cmd_ctx *ctx, const struct args *a)
 	if (rc >= 0) {
 		cmd_print_ids(&ids, json ? "retried" : NULL);
 		if (all && !json)
-			fprintf(stderr, "retried %d dead job%s\n", rc, rc == 1 ? "" : "s");
+			printf("retried %d dead job%s\n", rc, rc == 1 ? "" : "s");
 		rc = 0;
 	}
 	for (int i = 0; i < n; i++)

@@ -171,7 +171,8 @@ static int stop_run(struct cmd_ctx *ctx, const struct args *a)
 		return ctx->err.code;
 	rc = worker_stop_all(&ctx->q, timeout < 0 ? -1 : timeout * 1000, &stopped, &signalled,
 			     &ctx->err);
-	if (rc == 0)
+	/* Those stopped are told even when others could not be: both are true. */
+	if (rc == 0 || stopped > 0)
 		printf("stopped %d worker%s\n", stopped, stopped == 1 ? "" : "s");
 	return rc;
 }

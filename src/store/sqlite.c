@@ -365,7 +365,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	 */
 	[S_RECOVER] = "UPDATE jobs INDEXED BY jobs_lease SET state = " RELEASE_TO ", worker_id = NULL, "
 		      "lease_until = NULL, updated_at = ?1 "
-		      "WHERE state = " HELD " AND lease_until < ?1",
+		      "WHERE state = " HELD " AND lease_until < ?1 AND worker_id IS NOT ?2",
 	[S_WORKER_PRUNE] = "DELETE FROM workers WHERE heartbeat_at < ?1",
 	[S_NEXT_DUE] = "SELECT run_at FROM jobs INDEXED BY jobs_due WHERE " DUE_WHERE
 		       " ORDER BY run_at LIMIT 1",
@@ -1192,7 +1192,8 @@ static int sqlite_release(struct store *st, const char *worker_id, const char *j
 	return exec_stmt(s, q, "release jobs", err);
 }
 
-static int sqlite_recover_leases(struct store *st, int64_t now, struct error *err)
+static int sqlite_recover_leases(struct store *st, int64_t now, const char *except,
+				 struct error *err)
 {
 	struct sqlite_store *s = ss(st);
 	sqlite3_stmt *q = stmt(s, S_RECOVER, err);
@@ -1200,6 +1201,7 @@ static int sqlite_recover_leases(struct store *st, int64_t now, struct error *er
 	if (!q)
 		return err->code;
 	sqlite3_bind_int64(q, 1, now);
+	bind_text(q, 2, except);
 	return exec_stmt(s, q, "recover jobs", err);
 }
 

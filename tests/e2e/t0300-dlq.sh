@@ -81,18 +81,19 @@ assert_eq "dead-b2" "$(ids)" "the retried job left the DLQ"
 before=$(snapshot)
 reject 1 "job 'dead-a1' is pending, not dead" q dlq retry dead-a1
 
-# --- Retry --all: every dead job, and the count on stderr.
+# --- Retry --all: every dead job, and the count after the ids on stdout, as purge prints its
+# count there.
 check_ok q dlq retry --all
-assert_eq dead-b2 "$out" "ids printed by retry --all"
-assert_match '^retried 1 dead job$' "$err" "retry --all summary"
+assert_eq "$(printf 'dead-b2\nretried 1 dead job')" "$out" "ids and summary printed by retry --all"
+assert_eq "" "$err" "retry --all stderr"
 assert_eq "pending 0" "$(q info --json dead-b2 | jq -r '"\(.state) \(.attempts)"')" "dead-b2 after --all"
 check_ok q dlq list --json
 assert_eq "[]" "$(jq -c . <<<"$out")" "DLQ empty after --all"
 # With nothing dead, --all succeeds and changes nothing.
 before=$(snapshot)
 check_ok q dlq retry --all
-assert_eq "" "$out" "retry --all with an empty DLQ prints no id"
-assert_match '^retried 0 dead jobs$' "$err" "retry --all summary with nothing dead"
+assert_eq "retried 0 dead jobs" "$out" "retry --all with an empty DLQ prints no id, and its summary"
+assert_eq "" "$err" "retry --all stderr with nothing dead"
 assert_unchanged "$before"
 
 # --- The retried jobs really run again, with a fresh cycle of attempts.

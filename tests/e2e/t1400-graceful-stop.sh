@@ -6,7 +6,8 @@
 # running job's whole process group and returns the job to pending with attempts 0;
 # 'worker start --detach' prints the pid of a worker that 'status' shows, that logs to a
 # file in the data directory, runs jobs, and that 'worker stop' stops; a second 'worker stop'
-# after one that timed out is still graceful.
+# after one that timed out is still graceful; a stop that cannot reach a worker (another
+# machine) says so and exits 1.
 . "$TEST_DIR/lib.sh"
 
 nworkers() { [ "$(q status --json | jq '.workers | length')" = "$1" ]; }
@@ -154,5 +155,21 @@ reaped "$w"
 assert_eq 0 "$rc" "exit status after two worker stops"
 check_ok q info --json t6
 assert_eq "completed 1" "$(jq -r '"\(.state) \(.attempts)"' <<<"$out")" "t6 state and attempts"
+
+# 7. A worker of another machine (here a row as one would write it, fresh) cannot be
+# signalled from here: 'worker stop' says so and fails, and stops the workers it can.
+now=$(date +%s%3N)
+sqlite3 "$DB" "INSERT INTO workers (id, host, machine, pid, pid_start, slots, queues, started_at, heartbeat_at) VALUES ('far-1', 'farhost', 'other-machine:boot:pidns', 4242, 1, 1, NULL, $now, $now)"
+check_fail 1 "^queuectl: 1 worker not stopped: 'far-1' \(pid 4242 on farhost\) runs on another machine or pid namespace$" q worker stop
+start_worker
+w=$worker_pid
+
+wait_for 10 nworkers 2
+run q worker stop
+assert_eq 1 "$status" "exit status of a stop that missed a worker"
+assert_eq "stopped 1 worker" "$out" "workers stopped"
+assert_match "^queuectl: 1 worker not stopped: 'far-1'" "$err" "workers not stopped"
+reaped "$w"
+assert_eq 0 "$rc" "exit status of the stopped worker"
 
 finish

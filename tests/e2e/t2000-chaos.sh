@@ -8,6 +8,11 @@
 #   processing, every id ran at least once, and an id ran more than once only if it was
 #   processing at a kill, at most once more per kill that caught it; no more re-runs than
 #   kills times slots; 'worker stop' stops the three survivors.
+# - Frozen workers beside the kills: every fourth time the victim is not killed but frozen
+#   (SIGSTOP) for longer than the lease (4 s here, measured), then let go (SIGCONT).  Every
+#   150th job runs for 6 s, longer than the lease, so that a freeze can catch one still
+#   running.  Each run appends "start PID TIME" and "end PID TIME" to a file of its job, and
+#   no two runs of one job may overlap (a run without an end was killed).
 # - 'enqueue --file' of 50,000 lines SIGKILLed at random points while its transaction is
 #   being written: the store then holds all 50,000 jobs or none, is intact, and takes the
 #   whole file afterwards.
@@ -24,11 +29,20 @@ workers_are() {
 
 n=3000
 chaos_secs=40 # the kill loop stops after this long, or once every job is done
+lease=4
+check_ok q config set lease ${lease}s
 seq -f 'j%04g' 1 $n >"$TMP/want"
+mkdir "$TMP/runs"
 # The sleep after the echo widens the window in which a kill catches a job whose effect is
 # already done: those are the jobs that run twice.
+i=0
 while read -r id; do
-	printf '{"id":"%s","command":"echo %s >>%s/ran; sleep 0.02"}\n' "$id" "$id" "$TMP"
+	i=$((i + 1))
+	nap=0.02
+	[ $((i % 150)) = 0 ] && nap=6
+	r=$TMP/runs/$id
+	printf '{"id":"%s","command":"echo start $$ $(date +%%s.%%N) >>%s; echo %s >>%s/ran; sleep %s; echo end $$ $(date +%%s.%%N) >>%s"}\n' \
+		"$id" "$r" "$id" "$TMP" "$nap" "$r"
 done <"$TMP/want" >"$TMP/jobs.jsonl"
 check_ok q enqueue --file "$TMP/jobs.jsonl"
 assert_eq $n "$(printf '%s\n' "$out" | wc -l)" "ids printed by enqueue --file"
@@ -44,8 +58,9 @@ wait_for 10 nworkers 3
 # taken next holds every job it could have been running when the SIGKILL lands; the list
 # also holds the other workers' jobs, which only makes it larger.  Each kill's list goes to
 # its own file: caught.N.
+elapsed() { [ $(($(date +%s%3N) - $1)) -gt "$2" ]; }
 started=$(date +%s)
-kills=0
+kills=0 freezes=0
 : >"$TMP/killed"
 while [ $(($(date +%s) - started)) -lt $chaos_secs ] && [ "$(count completed)" -lt $n ]; do
 	# A random pause of 0.5 to 1.5 s chooses the moment of the kill: once a second on average.
@@ -56,6 +71,15 @@ while [ $(($(date +%s) - started)) -lt $chaos_secs ] && [ "$(count completed)" -
 	kill -STOP "$victim"
 	q list --state processing --json | jq -r '.[].id' >"$TMP/caught.$kills" ||
 		fail "list of processing jobs at kill $kills"
+	if [ $((kills % 4)) = 3 ]; then
+		# Frozen for longer than the lease, measured, then let go: it lives on.
+		t0=$(date +%s%3N)
+		wait_for 20 elapsed "$t0" $((lease * 1000 + 1000))
+		kill -CONT "$victim"
+		freezes=$((freezes + 1))
+		kills=$((kills + 1))
+		continue
+	fi
 	kill -KILL "$victim"
 	wait "$victim" 2>/dev/null
 	assert_eq 137 "$?" "exit status of killed worker $victim"
@@ -71,7 +95,7 @@ checks=$((checks + 1))
 [ $kills -ge 5 ] || fail "only $kills kills in ${chaos}s"
 checks=$((checks + 1))
 [ -n "$(cat "$TMP"/caught.*)" ] || fail "no kill caught a job processing"
-echo "# $kills kills in ${chaos}s; $(count completed) of $n jobs completed by then"
+echo "# $kills kills ($freezes of them freezes) in ${chaos}s; $(count completed) of $n jobs completed by then"
 
 # The survivors drain the rest.  The kill loop ran for at most $chaos_secs s, so the total
 # stays near a minute.
@@ -85,6 +109,13 @@ check_ok q status --json
 assert_eq "0 0 $n 0 0" "$(jq -r '"\(.pending) \(.processing) \(.completed) \(.failed) \(.dead)"' <<<"$out")" \
 	"counts by state"
 assert_eq "$(cat "$TMP/want")" "$(sort -u "$TMP/ran")" "ids that ran at least once"
+# No two runs of one job overlap: each run's interval (from its start and end lines, by its
+# shell's pid; a run without an end was killed) against every other's.
+overlaps=$(for f in "$TMP"/runs/*; do
+	awk -v id="${f##*/}" '$1 == "start" { s[$2] = $3 } $1 == "end" { e[$2] = $3 }
+		END { for (a in e) for (b in e) if (a < b && s[a] < e[b] && s[b] < e[a]) print id }' "$f"
+done | head -n 5 | tr '\n' ' ')
+assert_eq "" "$overlaps" "jobs with two runs at once"
 check_ok q list --json
 assert_eq $n "$(jq '[.[] | select(.state == "completed" and .attempts == 1)] | length' <<<"$out")" \
 	"completed jobs with one attempt (a crash does not count as one)"

@@ -741,6 +741,23 @@ static void test_success_after_failure(void **state)
 			"1/1:failed:exit status 3@1700000001000,2/2:completed:-@1700000005000");
 }
 
+/* A worker's recovery never takes back the jobs of the worker that runs it. */
+static void test_recover_spares_own_jobs(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct job mine;
+
+	enqueue_id(&f->q, "j1", 3);
+	claim_one(&f->q, "w1", "j1", &mine);
+	the_time = mine.lease_until + 1;
+	assert_int_equal(queue_recover_leases(&f->q, "w1", &err), 0);
+	assert_int_equal(state_of(&f->q, "j1"), JOB_PROCESSING);
+	assert_int_equal(queue_recover_leases(&f->q, "w2", &err), 1);
+	assert_int_equal(state_of(&f->q, "j1"), JOB_PENDING);
+	job_release(&mine);
+}
+
 static void test_finish_after_losing_the_job(void **state)
 {
 	struct fixture *f = *state;
@@ -752,9 +769,9 @@ static void test_finish_after_losing_the_job(void **state)
 	claim_one(&f->q, "w1", "j1", &mine);
 	/* w1's lease runs out; recovery gives the job back and w2 takes it. */
 	the_time = mine.lease_until;
-	assert_int_equal(queue_recover_leases(&f->q, &err), 0);
+	assert_int_equal(queue_recover_leases(&f->q, NULL, &err), 0);
 	the_time = mine.lease_until + 1;
-	assert_int_equal(queue_recover_leases(&f->q, &err), 1);
+	assert_int_equal(queue_recover_leases(&f->q, NULL, &err), 1);
 	claim_one(&f->q, "w2", "j1", &theirs);
 
 	/* w1's late result is dropped, whether success or failure. */
@@ -1347,11 +1364,11 @@ static void test_recover_and_started(void **state)
 	/* Judged on the store's clock: a's lease ended at T0 + 30 s, b's holds. */
 	(void)woken(&f->q);
 	the_time = T0 + 30001;
-	assert_int_equal(queue_recover_leases(&f->q, &err), 1);
+	assert_int_equal(queue_recover_leases(&f->q, NULL, &err), 1);
 	assert_true(woken(&f->q));
 	assert_int_equal(state_of(&f->q, "a"), JOB_PENDING);
 	assert_int_equal(state_of(&f->q, "b"), JOB_PROCESSING);
-	assert_int_equal(queue_recover_leases(&f->q, &err), 0);
+	assert_int_equal(queue_recover_leases(&f->q, NULL, &err), 0);
 	assert_false(woken(&f->q));
 	/* The lost claim can no longer record its process. */
 	assert_int_equal(queue_started(&f->q, &a, 322, 655, &err), 0);
@@ -1487,7 +1504,7 @@ static void test_transitions_table(void **state)
 
 		/* recover: processing -> pending (its lease has ended). */
 		id = make_in_state(&f->q, st);
-		assert_int_equal(queue_recover_leases(&f->q, &err), job_op_from(JOB_OP_RECOVER, st));
+		assert_int_equal(queue_recover_leases(&f->q, NULL, &err), job_op_from(JOB_OP_RECOVER, st));
 		assert_int_equal(state_of(&f->q, id),
 				 job_op_from(JOB_OP_RECOVER, st) ? JOB_PENDING : st);
 		clear(&f->q);
@@ -1541,6 +1558,7 @@ int main(void)
 		T(test_backoff_follows_config),
 		T(test_backoff_job_base),
 		T(test_success_after_failure),
+		T(test_recover_spares_own_jobs),
 		T(test_finish_after_losing_the_job),
 		T(test_release),
 		T(test_dlq_retry),

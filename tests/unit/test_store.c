@@ -1114,7 +1114,7 @@ static void test_recover(void **state)
 	job_release(&job);
 
 	/* Only leases that ended before now: "edge" ends exactly now and is still held. */
-	assert_int_equal(store_recover_leases(f->st, 5000, &err), 1);
+	assert_int_equal(store_recover_leases(f->st, 5000, NULL, &err), 1);
 	get_job(f->st, "short", &job);
 	assert_int_equal(job.state, JOB_PENDING);
 	assert_null(job.worker_id);
@@ -1129,9 +1129,9 @@ static void test_recover(void **state)
 	assert_counts(f->st, 1, 2, 0, 0, 0);
 
 	/* Nothing more to do at the same time; a renewed lease is safe later. */
-	assert_int_equal(store_recover_leases(f->st, 5000, &err), 0);
+	assert_int_equal(store_recover_leases(f->st, 5000, NULL, &err), 0);
 	assert_int_equal(store_renew(f->st, "w2", 60000, &err), 1);
-	assert_int_equal(store_recover_leases(f->st, 20000, &err), 1);
+	assert_int_equal(store_recover_leases(f->st, 20000, NULL, &err), 1);
 	assert_list(f->st, JOB_PENDING, NULL, 0, "short,edge");
 	assert_list(f->st, JOB_PROCESSING, NULL, 0, "long");
 }

@@ -168,6 +168,12 @@ static void test_time_parse_valid(void **state)
 	parse_ok("2025-11-04T10:30:00.123999999Z", 1762252200123LL);
 	parse_ok("2025-11-04T12:30:00.250+02:00", 1762252200250LL);
 	parse_ok("2025-12-31T23:59:59Z", 1767225599000LL);
+	/* What date -Ins prints: a comma before the fraction, nanoseconds. */
+	parse_ok("2025-11-04T10:30:00,123456789+00:00", 1762252200123LL);
+	parse_ok("2025-11-04T12:30:00,5+02:00", 1762252200500LL);
+	/* RFC 3339's space in place of the T. */
+	parse_ok("2025-11-04 10:30:00Z", 1762252200000LL);
+	parse_ok("2025-11-04 10:30:00.250+00:00", 1762252200250LL);
 }
 
 static void test_time_parse_invalid(void **state)
@@ -192,7 +198,8 @@ static void test_time_parse_invalid(void **state)
 	parse_bad("", "expected ISO-8601");
 	parse_bad("yesterday", "expected ISO-8601");
 	parse_bad("2025-11-04", "expected ISO-8601");
-	parse_bad("2025-11-04 10:30:00Z", "expected ISO-8601");
+	parse_bad("2025-11-04  10:30:00Z", "expected ISO-8601");
+	parse_bad("2025-11-04T10:30:00,Z", "expected ISO-8601");
 	parse_bad("2025-11-4T10:30:00Z", "expected ISO-8601");
 	parse_bad("2025/11/04T10:30:00Z", "expected ISO-8601");
 	parse_bad("2025-11-04T10:30Z", "expected ISO-8601");
@@ -283,6 +290,10 @@ static void test_duration_parse_invalid(void **state)
 	duration_bad("5s ", "expected seconds");
 	duration_bad("1.5h", "expected seconds");
 	duration_bad("5M", "expected seconds");
+	/* A unit given twice is a typo, not a sum. */
+	duration_bad("1h1h", "'h' given twice");
+	duration_bad("1h30m2m", "'m' given twice");
+	duration_bad("5s5s", "'s' given twice");
 	/* Beyond ten years, by any road, and without overflowing on the way. */
 	duration_bad("316224001", "longer than 10 years");
 	duration_bad("3661d", "longer than 10 years");
