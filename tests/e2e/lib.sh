@@ -9,7 +9,8 @@
 #                              pattern) on stderr, nothing on stdout
 #   assert_eq WANT GOT [WHAT]  compare two strings
 #   assert_match PATTERN TEXT [WHAT]
-#   snapshot                   print a digest of the whole store (schema and every row)
+#   snapshot                   print a digest of the whole store (schema and every row, less
+#                              heartbeat times and lease ends)
 #   assert_unchanged BEFORE    the store's digest is still BEFORE
 #   wait_for SECS CMD...       re-run CMD until it succeeds; fail after SECS seconds.  It
 #                              sleeps 0.05s between tries: a deadline, not synchronisation.
@@ -85,9 +86,15 @@ assert_match() {
 	printf '%s' "$2" | grep -Eq -- "$1" || fail "${3:-value}: '$2' does not match '$1'"
 }
 
+# The digest leaves out what a live worker's heartbeat rewrites (its heartbeat time and its
+# jobs' lease ends, every min(lease/3, 10 s)): what a command must not change is the rest.
 snapshot() {
 	if [ -f "$DB" ]; then
-		sqlite3 "$DB" .dump | sha256sum | cut -d' ' -f1
+		rm -f "$TMP/snapshot.db"
+		sqlite3 "$DB" ".backup '$TMP/snapshot.db'" &&
+			sqlite3 "$TMP/snapshot.db" \
+				"UPDATE workers SET heartbeat_at = 0; UPDATE jobs SET lease_until = NULL;" &&
+			sqlite3 "$TMP/snapshot.db" .dump | sha256sum | cut -d' ' -f1
 	else
 		echo none
 	fi

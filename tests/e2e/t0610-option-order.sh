@@ -64,8 +64,7 @@ row() {
 }
 
 # --- The store: a finished job with output, dead jobs (a and b among them, for dlq retry),
-# a pending one, and a job in another database.  The long lease keeps the worker from
-# writing heartbeats, so that the store stays still while nothing runs.
+# a pending one, and a job in another database.
 check_ok q config set lease 3600
 check_ok q enqueue --id job1 'echo out'
 for i in 1 2 3 4 5 6; do
@@ -207,7 +206,9 @@ ab_dead
 assert_eq 7 "$(q info --json a | jq '.history | length')" "runs of a after six retries"
 
 # --- Contradictions, unknown options and options of another command: exit 2 with one line
-# on stderr naming the problem, and nothing changed.
+# on stderr naming the problem, and nothing changed.  The worker is stopped first: its
+# heartbeat (every 10 s at most, whatever the lease) would change the store.
+stop_worker "$worker_pid"
 before=$(snapshot)
 while IFS=$'\t' read -r msg cmd; do
 	case $msg in '#'* | '') continue ;; esac
@@ -280,6 +281,5 @@ reject 2 "^queuectl: invalid --limit '-1'" q list --limit -1
 reject 2 "^queuectl: invalid --limit '-1'" q list --limit=-1
 reject 1 "^queuectl: no job '-1'$" q delete -1
 reject 1 "^queuectl: no job '-7'$" q info -7
-stop_worker "$worker_pid"
 
 finish
