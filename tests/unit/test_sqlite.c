@@ -24,58 +24,18 @@
 #include "tmpdb.h"
 #include "util.h"
 
-struct fixture {
-	char *dir, *path;
-	struct store *st;
-};
 
 static int sqlite_setup(void **state)
 {
-	struct fixture *f = xcalloc(1, sizeof *f);
-	struct error err = { 0 };
-
-	if (tmpdb_make_sqlite("sqlite", &f->dir, &f->path) == 0) {
-		if (store_open(f->path, &f->st, &err) == 0) {
-			*state = f;
-			return 0;
-		}
-		print_error("store_open: %s\n", err.msg);
-		tmpdb_remove(f->dir, f->path);
-	}
-	free(f);
-	return -1;
+	return (*state = tmpdb_store_open("sqlite", true)) ? 0 : -1;
 }
 
 static int sqlite_teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	store_close(f->st);
-	tmpdb_remove(f->dir, f->path);
-	free(f);
+	tmpdb_store_close(*state);
 	return 0;
 }
 
-/* Insert a pending job created (and last updated) at created. */
-static void add_job(struct store *st, const char *id, const char *queue, long long priority,
-		    int64_t run_at, int64_t created)
-{
-	struct error err = { 0 };
-	struct job job;
-
-	job_init(&job);
-	job.id = (char *)id;
-	job.command = (char *)"echo hi";
-	job.queue = (char *)queue;
-	job.state = JOB_PENDING;
-	job.priority = priority;
-	job.max_retries = 3;
-	job.run_at = run_at;
-	job.created_at = created;
-	job.updated_at = created;
-	if (store_insert(st, &job, &err))
-		fail_msg("insert '%s': %s", id, err.msg);
-}
 
 static unsigned mode_of(const char *path)
 {
@@ -123,24 +83,24 @@ static void raw_exec(const char *path, const char *sql)
 
 static void test_open_creates_schema(void **state)
 {
-	struct fixture *f = *state;
-	char *files = xasprintf("%s.d", f->path);
+	struct tmpdb_store *f = *state;
+	char *files = xasprintf("%s.d", f->target);
 
-	assert_raw(f->path, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+	assert_raw(f->target, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
 		   "attempts,config,counts,jobs,workers");
-	assert_raw(f->path, "SELECT state || '=' || n FROM counts ORDER BY state",
+	assert_raw(f->target, "SELECT state || '=' || n FROM counts ORDER BY state",
 		   "completed=0,dead=0,failed=0,pending=0,processing=0");
 	/* The header: our application id, the current schema version, WAL. */
-	assert_raw(f->path, "PRAGMA application_id", "1902343276"); /* "qctl" */
-	assert_raw(f->path, "PRAGMA user_version", "2");
-	assert_raw(f->path, "PRAGMA journal_mode", "wal");
+	assert_raw(f->target, "PRAGMA application_id", "1902343276"); /* "qctl" */
+	assert_raw(f->target, "PRAGMA user_version", "2");
+	assert_raw(f->target, "PRAGMA journal_mode", "wal");
 	assert_string_equal(store_files_dir(f->st), files);
 	free(files);
 }
 
 static void test_open_file_mode(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	char *path = xasprintf("%s/private.db", f->dir), *wal = xasprintf("%s-wal", path);
 	mode_t old = umask(0);
 	struct error err = { 0 };
@@ -148,7 +108,7 @@ static void test_open_file_mode(void **state)
 
 	/* Owner-only even when the umask would allow more. */
 	assert_int_equal(store_open(path, &st, &err), 0);
-	add_job(st, "j1", "default", 0, 1000, 1000);
+	tmpdb_add_job(st, "j1", "default", 0, 1000, 1000);
 	assert_int_equal(mode_of(path), 0600);
 	if (access(wal, F_OK) == 0)
 		assert_int_equal(mode_of(wal), 0600);
@@ -161,23 +121,23 @@ static void test_open_file_mode(void **state)
 
 static void test_reopen_migrates_once(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	struct store *again;
 
-	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j1", "default", 0, 1000, 1000);
 	store_close(f->st);
 	f->st = NULL;
-	assert_int_equal(store_open(f->path, &f->st, &err), 0);
-	assert_int_equal(store_open(f->path, &again, &err), 0);
+	assert_int_equal(store_open(f->target, &f->st, &err), 0);
+	assert_int_equal(store_open(f->target, &again, &err), 0);
 	store_close(again);
-	assert_raw(f->path, "PRAGMA user_version", "2");
-	assert_raw(f->path, "SELECT count(*) FROM jobs", "1");
+	assert_raw(f->target, "PRAGMA user_version", "2");
+	assert_raw(f->target, "SELECT count(*) FROM jobs", "1");
 }
 
 static void test_open_not_a_database(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	char *path = xasprintf("%s/notes.txt", f->dir);
 	struct store *st = (struct store *)&st;
 	struct error err = { 0 };
@@ -198,7 +158,7 @@ static void test_open_not_a_database(void **state)
 
 static void test_open_newer_schema(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	char *path = xasprintf("%s/future.db", f->dir);
 	struct store *st = (struct store *)&st;
 	struct error err = { 0 };
@@ -218,7 +178,7 @@ static void test_open_newer_schema(void **state)
 
 static void test_open_missing_dir(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	char *path = xasprintf("%s/no/such/dir/q.db", f->dir);
 	struct store *st = (struct store *)&st;
 	struct error err = { 0 };
@@ -315,7 +275,7 @@ static int check_v1_attempt(void *ctx, const struct attempt *a)
 
 static void test_migrate_from_v1(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	char *path = xasprintf("%s/v1.db", f->dir);
 	struct error err = { 0 };
 	struct store *st;
@@ -361,17 +321,17 @@ static void test_migrate_from_v1(void **state)
 
 static void test_counts_table(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 
 	/* status reads five rows, kept by triggers, never the jobs. */
-	add_job(f->st, "j1", "default", 0, 1000, 1000);
-	add_job(f->st, "j2", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j1", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j2", "default", 0, 1000, 1000);
 	assert_int_equal(store_remove(f->st, "j2", &err), 0);
-	assert_raw(f->path, "SELECT state || '=' || n FROM counts ORDER BY state",
+	assert_raw(f->target, "SELECT state || '=' || n FROM counts ORDER BY state",
 		   "completed=0,dead=0,failed=0,pending=1,processing=0");
 	/* Unset optional fields are NULL in the file, not 0. */
-	assert_raw(f->path,
+	assert_raw(f->target,
 		   "SELECT quote(started_at) || quote(lease_until) || quote(pid) || "
 		   "quote(backoff_base) || quote(exit_code) || quote(output) FROM jobs",
 		   "NULLNULLNULLNULLNULLNULL");

@@ -24,61 +24,20 @@
 #include "tmpdb.h"
 #include "util.h"
 
-struct fixture {
-	char *dir, *target;
-	struct store *st;
-};
 
 static int store_setup(void **state)
 {
-	struct fixture *f = xcalloc(1, sizeof *f);
-	struct error err = { 0 };
-
-	if (tmpdb_make("store", &f->dir, &f->target) == 0) {
-		if (store_open(f->target, &f->st, &err) == 0) {
-			*state = f;
-			return 0;
-		}
-		print_error("store_open: %s\n", err.msg);
-		tmpdb_remove(f->dir, f->target);
-	}
-	free(f);
-	return -1;
+	return (*state = tmpdb_store_open("store", false)) ? 0 : -1;
 }
 
 static int store_teardown(void **state)
 {
-	struct fixture *f = *state;
-
-	store_close(f->st);
-	tmpdb_remove(f->dir, f->target);
-	free(f);
+	tmpdb_store_close(*state);
 	return 0;
 }
 
 /* --- helpers --- */
 
-/* Insert a pending job created (and last updated) at created. */
-static void add_job(struct store *st, const char *id, const char *queue, long long priority,
-		    int64_t run_at, int64_t created)
-{
-	struct error err = { 0 };
-	struct job job;
-
-	job_init(&job);
-	job.id = (char *)id;
-	job.command = (char *)"echo hi";
-	job.queue = (char *)queue;
-	job.state = JOB_PENDING;
-	job.priority = priority;
-	job.max_retries = 3;
-	job.timeout = 0;
-	job.run_at = run_at;
-	job.created_at = created;
-	job.updated_at = created;
-	if (store_insert(st, &job, &err))
-		fail_msg("insert '%s': %s", id, err.msg);
-}
 
 static void get_job(struct store *st, const char *id, struct job *job)
 {
@@ -215,12 +174,12 @@ static void assert_attempts(struct store *st, const char *id, const char *want)
 
 static void test_reopen(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	struct store *again;
 	struct job job;
 
-	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j1", "default", 0, 1000, 1000);
 	store_close(f->st);
 	f->st = NULL;
 	assert_int_equal(store_open(f->target, &f->st, &err), 0);
@@ -237,7 +196,7 @@ static void test_reopen(void **state)
 
 static void test_clock(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	int64_t pinned = 1234567, now = 0;
 	struct job job;
@@ -253,7 +212,7 @@ static void test_clock(void **state)
 	assert_int_equal(store_now(f->st, &now, &err), 0);
 	assert_int_equal(now, 1234572);
 	/* A release is stamped with it. */
-	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j1", "default", 0, 1000, 1000);
 	claim_expect(f->st, "w1", 2000, NULL, 0, "j1");
 	assert_int_equal(store_release(f->st, "w1", "j1", &err), 1);
 	get_job(f->st, "j1", &job);
@@ -268,7 +227,7 @@ static void test_clock(void **state)
 
 static void test_insert_get(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	struct job in, out;
 
@@ -316,11 +275,11 @@ static void test_insert_get(void **state)
 
 static void test_insert_duplicate(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	struct job job;
 
-	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j1", "default", 0, 1000, 1000);
 	job_init(&job);
 	job.id = (char *)"j1";
 	job.command = (char *)"rm -rf /tmp/nothing";
@@ -346,7 +305,7 @@ static int first_base(void *ctx, const struct job *job)
 
 static void test_backoff_base_kept(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct job_filter all = { .state = -1 };
 	struct error err = { 0 };
 	struct job job;
@@ -361,7 +320,7 @@ static void test_backoff_base_kept(void **state)
 	job.backoff_base = 1.25;
 	job.run_at = job.created_at = job.updated_at = 1000;
 	assert_int_equal(store_insert(f->st, &job, &err), 0);
-	add_job(f->st, "none", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "none", "default", 0, 1000, 1000);
 	get_job(f->st, "own", &job);
 	assert_true(job.backoff_base == 1.25);
 	job_release(&job);
@@ -390,16 +349,16 @@ static void resolve_ok(struct store *st, const char *prefix, const char *want)
 
 static void test_resolve(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	char *id = NULL;
 
-	add_job(f->st, "abc123", "default", 0, 1000, 1000);
-	add_job(f->st, "abc456", "default", 0, 1000, 1001);
-	add_job(f->st, "abd789", "default", 0, 1000, 1002);
-	add_job(f->st, "job", "default", 0, 1000, 1003);
-	add_job(f->st, "job-2", "default", 0, 1000, 1004);
-	add_job(f->st, "job-20", "default", 0, 1000, 1005);
+	tmpdb_add_job(f->st, "abc123", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "abc456", "default", 0, 1000, 1001);
+	tmpdb_add_job(f->st, "abd789", "default", 0, 1000, 1002);
+	tmpdb_add_job(f->st, "job", "default", 0, 1000, 1003);
+	tmpdb_add_job(f->st, "job-2", "default", 0, 1000, 1004);
+	tmpdb_add_job(f->st, "job-20", "default", 0, 1000, 1005);
 
 	resolve_ok(f->st, "abc123", "abc123");
 	resolve_ok(f->st, "abc1", "abc123");
@@ -438,17 +397,17 @@ static int stop_after_two(void *ctx, const struct job *job)
 
 static void test_list(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct store_filter all = { .state = -1 };
 	struct error err = { 0 };
 	int seen = 0;
 
 	assert_list(f->st, -1, NULL, 0, "");
 	/* Ids sort differently from creation order: list keeps creation order. */
-	add_job(f->st, "c", "q1", 0, 1000, 1000);
-	add_job(f->st, "a", "q2", 9, 1000, 2000);
-	add_job(f->st, "b", "q1", 0, 1000, 500); /* created_at is data; insertion order counts */
-	add_job(f->st, "d", "q2", 0, 1000, 3000);
+	tmpdb_add_job(f->st, "c", "q1", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "a", "q2", 9, 1000, 2000);
+	tmpdb_add_job(f->st, "b", "q1", 0, 1000, 500); /* created_at is data; insertion order counts */
+	tmpdb_add_job(f->st, "d", "q2", 0, 1000, 3000);
 	move(f->st, "a", JOB_PENDING, JOB_PROCESSING, "w1", 4000);
 	move(f->st, "d", JOB_PENDING, JOB_PROCESSING, "w1", 4000);
 	move(f->st, "d", JOB_PROCESSING, JOB_DEAD, NULL, 5000);
@@ -493,7 +452,7 @@ static void assert_list_like(struct store *st, const char *prefix, const char *l
 
 static void test_list_prefix_and_command(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	struct job job;
 
@@ -504,9 +463,9 @@ static void test_list_prefix_and_command(void **state)
 	job.run_at = job.created_at = job.updated_at = 1000;
 	job.id = (char *)"b_1";
 	assert_int_equal(store_insert(f->st, &job, &err), 0);
-	add_job(f->st, "ab2", "default", 0, 1000, 1000);  /* echo hi */
-	add_job(f->st, "b%3", "default", 0, 1000, 1000);  /* echo hi */
-	add_job(f->st, "bx_1", "default", 0, 1000, 1000); /* echo hi */
+	tmpdb_add_job(f->st, "ab2", "default", 0, 1000, 1000);  /* echo hi */
+	tmpdb_add_job(f->st, "b%3", "default", 0, 1000, 1000);  /* echo hi */
+	tmpdb_add_job(f->st, "bx_1", "default", 0, 1000, 1000); /* echo hi */
 
 	assert_list_like(f->st, "b", NULL, "b_1,b%3,bx_1");
 	/* No wildcards: '_' and '%' are themselves, in ids and in commands. */
@@ -535,13 +494,13 @@ static void test_list_prefix_and_command(void **state)
 
 static void test_counts_follow_changes(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	struct job job;
 
-	add_job(f->st, "j1", "default", 0, 1000, 1000);
-	add_job(f->st, "j2", "default", 0, 1000, 1000);
-	add_job(f->st, "j3", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j1", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j2", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j3", "default", 0, 1000, 1000);
 	assert_counts(f->st, 3, 0, 0, 0, 0);
 	move(f->st, "j1", JOB_PENDING, JOB_PROCESSING, "w1", 2000);
 	assert_counts(f->st, 2, 1, 0, 0, 0);
@@ -577,11 +536,11 @@ static void test_counts_follow_changes(void **state)
 
 static void test_update_writes_fields(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	struct job job, out;
 
-	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j1", "default", 0, 1000, 1000);
 	get_job(f->st, "j1", &job);
 	job.state = JOB_PROCESSING;
 	job.worker_id = xstrdup("w1");
@@ -651,11 +610,11 @@ static void test_update_writes_fields(void **state)
 
 static void test_update_guard(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	struct job job, out;
 
-	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j1", "default", 0, 1000, 1000);
 	move(f->st, "j1", JOB_PENDING, JOB_PROCESSING, "w1", 2000);
 
 	/* Wrong expected state: nothing written. */
@@ -697,7 +656,7 @@ static void test_update_guard(void **state)
 
 static void test_empty_output(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	struct job job;
 
@@ -705,7 +664,7 @@ static void test_empty_output(void **state)
 	 * A job that printed nothing: its output is empty, not absent.  SQLite hands back a NULL
 	 * pointer for an empty blob, which the reader must not pass on to memcpy (UBSan).
 	 */
-	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j1", "default", 0, 1000, 1000);
 	move(f->st, "j1", JOB_PENDING, JOB_PROCESSING, "w1", 2000);
 	get_job(f->st, "j1", &job);
 	free(job.worker_id);
@@ -724,14 +683,14 @@ static void test_empty_output(void **state)
 
 static void test_remove(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct attempt a = { .job_id = (char *)"j1", .run = 1, .attempt = 1, .started_at = 1,
 			     .finished_at = 2, .outcome = (char *)"failed" };
 	struct error err = { 0 };
 	struct job job;
 
-	add_job(f->st, "j1", "default", 0, 1000, 1000);
-	add_job(f->st, "j2", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j1", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j2", "default", 0, 1000, 1000);
 	assert_int_equal(store_attempt_add(f->st, &a, &err), 0);
 	move(f->st, "j2", JOB_PENDING, JOB_PROCESSING, "w1", 2000);
 
@@ -748,7 +707,7 @@ static void test_remove(void **state)
 	assert_int_equal(store_get(f->st, "j1", &job, &err), QE_NOTFOUND);
 	assert_int_equal(store_remove(f->st, "j1", &err), QE_NOTFOUND);
 	/* Its history went with it: a new job with the same id starts clean. */
-	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j1", "default", 0, 1000, 1000);
 	assert_attempts(f->st, "j1", "");
 	assert_counts(f->st, 1, 1, 0, 0, 0);
 }
@@ -763,7 +722,7 @@ static int collect_id(void *ctx, const char *id)
 
 static void test_purge(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct attempt a = { .job_id = (char *)"c1", .run = 1, .attempt = 1, .started_at = 1,
 			     .finished_at = 2, .outcome = (char *)"completed" };
 	struct error err = { 0 };
@@ -771,14 +730,14 @@ static void test_purge(void **state)
 	static const char *const completed[] = { "c1", "c2", "c3" };
 
 	for (int i = 0; i < 3; i++) {
-		add_job(f->st, completed[i], "default", 0, 100, 100);
+		tmpdb_add_job(f->st, completed[i], "default", 0, 100, 100);
 		move(f->st, completed[i], JOB_PENDING, JOB_PROCESSING, "w1", 500);
 		move(f->st, completed[i], JOB_PROCESSING, JOB_COMPLETED, NULL, 1000 * (i + 1));
 	}
-	add_job(f->st, "d1", "default", 0, 100, 100);
+	tmpdb_add_job(f->st, "d1", "default", 0, 100, 100);
 	move(f->st, "d1", JOB_PENDING, JOB_PROCESSING, "w1", 500);
 	move(f->st, "d1", JOB_PROCESSING, JOB_DEAD, NULL, 1000);
-	add_job(f->st, "p1", "default", 0, 100, 100);
+	tmpdb_add_job(f->st, "p1", "default", 0, 100, 100);
 	assert_int_equal(store_attempt_add(f->st, &a, &err), 0);
 	assert_counts(f->st, 1, 0, 3, 0, 1);
 
@@ -817,7 +776,7 @@ static int stop_kv(void *ctx, const char *key, const char *value)
 
 static void test_config_rows(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	struct buf b = BUF_INIT;
 
@@ -848,17 +807,17 @@ static void test_config_rows(void **state)
 
 static void test_transactions(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 
 	assert_int_equal(store_begin(f->st, &err), 0);
-	add_job(f->st, "gone", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "gone", "default", 0, 1000, 1000);
 	store_rollback(f->st);
 	assert_list(f->st, -1, NULL, 0, "");
 	assert_counts(f->st, 0, 0, 0, 0, 0);
 	assert_int_equal(store_begin(f->st, &err), 0);
-	add_job(f->st, "kept1", "default", 0, 1000, 1000);
-	add_job(f->st, "kept2", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "kept1", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "kept2", "default", 0, 1000, 1000);
 	assert_int_equal(store_commit(f->st, &err), 0);
 	assert_list(f->st, -1, NULL, 0, "kept1,kept2");
 	/* Rollback outside a transaction is harmless. */
@@ -870,10 +829,10 @@ static void test_transactions(void **state)
 
 static void test_claim_fields(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct job job;
 
-	add_job(f->st, "j1", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j1", "default", 0, 1000, 1000);
 	assert_int_equal(claim(f->st, "w1", 5000, 35000, NULL, 0, &job), 1);
 	assert_string_equal(job.id, "j1");
 	assert_string_equal(job.command, "echo hi");
@@ -899,15 +858,15 @@ static void test_claim_fields(void **state)
 
 static void test_claim_order(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 
 	/* Priority first (higher first), then age (insertion order), whatever the ids. */
-	add_job(f->st, "z-low-old", "default", 0, 1000, 1000);
-	add_job(f->st, "y-high", "default", 10, 1000, 2000);
-	add_job(f->st, "x-low-new", "default", 0, 1000, 3000);
-	add_job(f->st, "w-high-new", "default", 10, 1000, 4000);
-	add_job(f->st, "v-negative", "default", -5, 1000, 5000);
-	add_job(f->st, "u-top", "default", 1000000, 1000, 6000);
+	tmpdb_add_job(f->st, "z-low-old", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "y-high", "default", 10, 1000, 2000);
+	tmpdb_add_job(f->st, "x-low-new", "default", 0, 1000, 3000);
+	tmpdb_add_job(f->st, "w-high-new", "default", 10, 1000, 4000);
+	tmpdb_add_job(f->st, "v-negative", "default", -5, 1000, 5000);
+	tmpdb_add_job(f->st, "u-top", "default", 1000000, 1000, 6000);
 
 	claim_expect(f->st, "w1", 10000, NULL, 0, "u-top");
 	claim_expect(f->st, "w1", 10000, NULL, 0, "y-high");
@@ -920,21 +879,21 @@ static void test_claim_order(void **state)
 
 static void test_claim_due(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct job job;
 
 	/* Nothing at all. */
 	assert_int_equal(claim(f->st, "w1", 10000, 40000, NULL, 0, &job), 0);
 
-	add_job(f->st, "later", "default", 100, 20000, 1000);
-	add_job(f->st, "now", "default", 0, 10000, 2000);
+	tmpdb_add_job(f->st, "later", "default", 100, 20000, 1000);
+	tmpdb_add_job(f->st, "now", "default", 0, 10000, 2000);
 	/* A higher priority that is not due does not block one that is. */
 	claim_expect(f->st, "w1", 10000, NULL, 0, "now");
 	claim_expect(f->st, "w1", 19999, NULL, 0, NULL);
 	claim_expect(f->st, "w1", 20000, NULL, 0, "later");
 
 	/* A failed job waits out its run_at, then is claimed like a pending one. */
-	add_job(f->st, "retry", "default", 0, 1000, 3000);
+	tmpdb_add_job(f->st, "retry", "default", 0, 1000, 3000);
 	move(f->st, "retry", JOB_PENDING, JOB_PROCESSING, "w1", 3000);
 	get_job(f->st, "retry", &job);
 	free(job.worker_id);
@@ -956,10 +915,10 @@ static void test_claim_due(void **state)
 	job_release(&job);
 
 	/* Completed and dead jobs are never claimed. */
-	add_job(f->st, "done", "default", 0, 1000, 4000);
+	tmpdb_add_job(f->st, "done", "default", 0, 1000, 4000);
 	move(f->st, "done", JOB_PENDING, JOB_PROCESSING, "w1", 4000);
 	move(f->st, "done", JOB_PROCESSING, JOB_COMPLETED, NULL, 4000);
-	add_job(f->st, "dead", "default", 0, 1000, 4000);
+	tmpdb_add_job(f->st, "dead", "default", 0, 1000, 4000);
 	move(f->st, "dead", JOB_PENDING, JOB_PROCESSING, "w1", 4000);
 	move(f->st, "dead", JOB_PROCESSING, JOB_DEAD, NULL, 4000);
 	claim_expect(f->st, "w1", 1000000, NULL, 0, NULL);
@@ -967,15 +926,15 @@ static void test_claim_due(void **state)
 
 static void test_claim_queues(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	static const char *const b[] = { "b" };
 	static const char *const ac[] = { "a", "c" };
 	static const char *const none[] = { "nope" };
 
-	add_job(f->st, "a1", "a", 0, 1000, 1000);
-	add_job(f->st, "b1", "b", 0, 1000, 2000);
-	add_job(f->st, "c1", "c", 5, 1000, 3000);
-	add_job(f->st, "a2", "a", 0, 1000, 4000);
+	tmpdb_add_job(f->st, "a1", "a", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "b1", "b", 0, 1000, 2000);
+	tmpdb_add_job(f->st, "c1", "c", 5, 1000, 3000);
+	tmpdb_add_job(f->st, "a2", "a", 0, 1000, 4000);
 
 	claim_expect(f->st, "w1", 10000, none, 1, NULL);
 	claim_expect(f->st, "w1", 10000, b, 1, "b1");
@@ -989,7 +948,7 @@ static void test_claim_queues(void **state)
 
 static void test_claim_never_twice(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	struct store *other;
 	char ids[20][16];
@@ -1001,7 +960,7 @@ static void test_claim_never_twice(void **state)
 		char id[16];
 
 		snprintf(id, sizeof id, "j%02d", i);
-		add_job(f->st, id, "default", i % 3, 1000, 1000 + i);
+		tmpdb_add_job(f->st, id, "default", i % 3, 1000, 1000 + i);
 	}
 	for (int turn = 0;; turn++) {
 		struct store *st = turn % 2 ? other : f->st;
@@ -1028,13 +987,13 @@ static void test_claim_never_twice(void **state)
 
 static void test_renew(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	struct job job;
 
-	add_job(f->st, "j1", "default", 0, 1000, 1000);
-	add_job(f->st, "j2", "default", 0, 1000, 2000);
-	add_job(f->st, "j3", "default", 0, 1000, 3000);
+	tmpdb_add_job(f->st, "j1", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j2", "default", 0, 1000, 2000);
+	tmpdb_add_job(f->st, "j3", "default", 0, 1000, 3000);
 	claim_expect(f->st, "w1", 10000, NULL, 0, "j1");
 	claim_expect(f->st, "w1", 10000, NULL, 0, "j2");
 	claim_expect(f->st, "w2", 10000, NULL, 0, "j3");
@@ -1054,13 +1013,13 @@ static void test_renew(void **state)
 
 static void test_release(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	struct job job;
 
-	add_job(f->st, "j1", "default", 0, 1000, 1000);
-	add_job(f->st, "j2", "default", 0, 1000, 2000);
-	add_job(f->st, "j3", "default", 0, 1000, 3000);
+	tmpdb_add_job(f->st, "j1", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j2", "default", 0, 1000, 2000);
+	tmpdb_add_job(f->st, "j3", "default", 0, 1000, 3000);
 	claim_expect(f->st, "w1", 10000, NULL, 0, "j1");
 	claim_expect(f->st, "w1", 10000, NULL, 0, "j2");
 	claim_expect(f->st, "w2", 10000, NULL, 0, "j3");
@@ -1099,13 +1058,13 @@ static void test_release(void **state)
 
 static void test_recover(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	struct job job;
 
-	add_job(f->st, "short", "default", 0, 1000, 1000);
-	add_job(f->st, "edge", "default", 0, 1000, 2000);
-	add_job(f->st, "long", "default", 0, 1000, 3000);
+	tmpdb_add_job(f->st, "short", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "edge", "default", 0, 1000, 2000);
+	tmpdb_add_job(f->st, "long", "default", 0, 1000, 3000);
 	assert_int_equal(claim(f->st, "w1", 1000, 2000, NULL, 0, &job), 1);
 	job_release(&job);
 	assert_int_equal(claim(f->st, "w1", 1000, 5000, NULL, 0, &job), 1);
@@ -1176,7 +1135,7 @@ static void add_worker(struct store *st, const char *id, const char *queues, int
 
 static void test_prune_workers(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	struct job job;
 
@@ -1184,7 +1143,7 @@ static void test_prune_workers(void **state)
 	add_worker(f->st, "edge", NULL, 600, 3000);
 	add_worker(f->st, "fresh", NULL, 700, 5000);
 	/* Strictly before: "edge" beat exactly then and stays.  Its jobs are not touched. */
-	add_job(f->st, "j1", "default", 0, 100, 100);
+	tmpdb_add_job(f->st, "j1", "default", 0, 100, 100);
 	claim_expect(f->st, "stale", 200, NULL, 0, "j1");
 	assert_int_equal(store_prune_workers(f->st, 3000, &err), 1);
 	assert_workers(f->st, "edge,fresh");
@@ -1199,7 +1158,7 @@ static void test_prune_workers(void **state)
 
 static void test_next_due(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	static const char *const qa[] = { "a" };
 	static const char *const qc[] = { "c" };
 	struct claim_req any = { .worker_id = "w1" };
@@ -1212,9 +1171,9 @@ static void test_next_due(void **state)
 	assert_int_equal(store_next_due(f->st, &any, &when, &err), 0);
 	assert_int_equal(when, -1);
 
-	add_job(f->st, "pa", "a", 0, 5000, 1000);
-	add_job(f->st, "fb", "b", 0, 1000, 2000);
-	add_job(f->st, "pc", "c", 0, 1000, 3000);
+	tmpdb_add_job(f->st, "pa", "a", 0, 5000, 1000);
+	tmpdb_add_job(f->st, "fb", "b", 0, 1000, 2000);
+	tmpdb_add_job(f->st, "pc", "c", 0, 1000, 3000);
 	/* fb becomes failed with run_at 3000; pc becomes processing and does not count. */
 	move(f->st, "fb", JOB_PENDING, JOB_PROCESSING, "w1", 2000);
 	get_job(f->st, "fb", &job);
@@ -1240,7 +1199,7 @@ static void test_next_due(void **state)
 
 static void test_attempts(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct attempt a2 = { .job_id = (char *)"j1", .run = 2, .attempt = 2, .started_at = 3000,
 			      .finished_at = 4000, .outcome = (char *)"dead",
 			      .error = (char *)"exit status 1", .exit_code = 1,
@@ -1254,8 +1213,8 @@ static void test_attempts(void **state)
 			      .has_exit_code = true };
 	struct error err = { 0 };
 
-	add_job(f->st, "j1", "default", 0, 1000, 1000);
-	add_job(f->st, "k", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j1", "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "k", "default", 0, 1000, 1000);
 	assert_attempts(f->st, "j1", "");
 	assert_int_equal(store_attempt_add(f->st, &a2, &err), 0);
 	assert_int_equal(store_attempt_add(f->st, &a1, &err), 0);
@@ -1302,7 +1261,7 @@ static int check_worker_fields(void *ctx, const struct worker_info *w)
 
 static void test_workers(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	int n = 0;
 
@@ -1316,7 +1275,7 @@ static void test_workers(void **state)
 		char id[8];
 
 		snprintf(id, sizeof id, "b%d", i);
-		add_job(f->st, id, "default", 0, 100, 100 + i);
+		tmpdb_add_job(f->st, id, "default", 0, 100, 100 + i);
 	}
 	claim_expect(f->st, "w-all", 200, NULL, 0, "b0");
 	claim_expect(f->st, "w-all", 200, NULL, 0, "b1");

@@ -1,10 +1,17 @@
 /*
  * tmpdb.c - a store for each test: a temporary SQLite file, or QUEUECTL_TEST_DB.
  */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <cmocka.h>
+
+#include "job.h"
 #include "store.h"
 #include "tmpdb.h"
 #include "util.h"
@@ -101,4 +108,48 @@ void tmpdb_remove(char *dir, char *target)
 		remove_tree(dir);
 	free(dir);
 	free(target);
+}
+
+struct tmpdb_store *tmpdb_store_open(const char *name, bool sqlite_only)
+{
+	struct tmpdb_store *f = xcalloc(1, sizeof *f);
+	struct error err = { 0 };
+	int rc = sqlite_only ? tmpdb_make_sqlite(name, &f->dir, &f->target)
+			     : tmpdb_make(name, &f->dir, &f->target);
+
+	if (rc == 0) {
+		if (store_open(f->target, &f->st, &err) == 0)
+			return f;
+		print_error("store_open: %s\n", err.msg);
+		tmpdb_remove(f->dir, f->target);
+	}
+	free(f);
+	return NULL;
+}
+
+void tmpdb_store_close(struct tmpdb_store *f)
+{
+	store_close(f->st);
+	tmpdb_remove(f->dir, f->target);
+	free(f);
+}
+
+void tmpdb_add_job(struct store *st, const char *id, const char *queue, long long priority,
+		   int64_t run_at, int64_t created)
+{
+	struct error err = { 0 };
+	struct job job;
+
+	job_init(&job);
+	job.id = (char *)id;
+	job.command = (char *)"echo hi";
+	job.queue = (char *)queue;
+	job.state = JOB_PENDING;
+	job.priority = priority;
+	job.max_retries = 3;
+	job.run_at = run_at;
+	job.created_at = created;
+	job.updated_at = created;
+	if (store_insert(st, &job, &err))
+		fail_msg("insert '%s': %s", id, err.msg);
 }

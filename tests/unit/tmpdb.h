@@ -26,4 +26,25 @@ void tmpdb_remove(char *dir, char *target);
  */
 int tmpdb_make_sqlite(const char *name, char **dir, char **path);
 
+#include <stdbool.h>
+#include <stdint.h>
+
+struct store;
+
+/* A store opened for one test: the cmocka state of the store tests. */
+struct tmpdb_store {
+	char *dir, *target;
+	struct store *st;
+};
+/*
+ * Make and open the store for a test called name (tmpdb_make, or tmpdb_make_sqlite when
+ * sqlite_only); NULL on failure, said with print_error.  tmpdb_store_close undoes it.
+ */
+struct tmpdb_store *tmpdb_store_open(const char *name, bool sqlite_only);
+void tmpdb_store_close(struct tmpdb_store *f);
+
+/* Insert a pending job ("echo hi", 3 retries) created (and last updated) at created. */
+void tmpdb_add_job(struct store *st, const char *id, const char *queue, long long priority,
+		   int64_t run_at, int64_t created);
+
 #endif
