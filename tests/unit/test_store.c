@@ -38,7 +38,6 @@ static int store_teardown(void **state)
 
 /* --- helpers --- */
 
-
 static void get_job(struct store *st, const char *id, struct job *job)
 {
 	struct error err = { 0 };
