@@ -25,27 +25,8 @@
 #include <cmocka.h>
 
 #include "exec.h"
+#include "tmpdb.h"
 #include "util.h"
-
-static int tmpdir_setup(void **state)
-{
-	const char *tmp = getenv("TMPDIR");
-	char *dir = xasprintf("%s/queuectl-exec-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-
-	if (!mkdtemp(dir)) {
-		free(dir);
-		return -1;
-	}
-	*state = dir;
-	return 0;
-}
-
-static int tmpdir_teardown(void **state)
-{
-	remove_tree(*state);
-	free(*state);
-	return 0;
-}
 
 /* --- helpers --- */
 
@@ -400,7 +381,7 @@ static void test_job_fault_table(void **state)
 
 int main(void)
 {
-#define T(f) cmocka_unit_test_setup_teardown(f, tmpdir_setup, tmpdir_teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, tmpdb_dir_setup, tmpdb_dir_teardown)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shell_argv),
 		T(test_exit_status_words),

@@ -22,27 +22,8 @@
 
 #include "host.h"
 #include "job.h"
+#include "tmpdb.h"
 #include "util.h"
-
-static int tmpdir_setup(void **state)
-{
-	const char *tmp = getenv("TMPDIR");
-	char *dir = xasprintf("%s/queuectl-host-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-
-	if (!mkdtemp(dir)) {
-		free(dir);
-		return -1;
-	}
-	*state = dir;
-	return 0;
-}
-
-static int tmpdir_teardown(void **state)
-{
-	remove_tree(*state);
-	free(*state);
-	return 0;
-}
 
 /* --- helpers --- */
 
@@ -281,10 +262,10 @@ int main(void)
 		cmocka_unit_test(test_kill_group),
 		cmocka_unit_test(test_host_name),
 		cmocka_unit_test(test_machine_id),
-		cmocka_unit_test_setup_teardown(test_machine_id_fallbacks, tmpdir_setup,
-						tmpdir_teardown),
-		cmocka_unit_test_setup_teardown(test_machine_id_pidns, tmpdir_setup,
-						tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_machine_id_fallbacks, tmpdb_dir_setup,
+						tmpdb_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_machine_id_pidns, tmpdb_dir_setup,
+						tmpdb_dir_teardown),
 		cmocka_unit_test(test_is_local),
 	};
 

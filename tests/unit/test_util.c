@@ -18,28 +18,8 @@
 #include <cmocka.h>
 
 #include "error.h"
+#include "tmpdb.h"
 #include "util.h"
-
-/* A fresh temporary directory per test (the fixture's state), removed afterwards. */
-static int tmpdir_setup(void **state)
-{
-	const char *tmp = getenv("TMPDIR");
-	char *dir = xasprintf("%s/queuectl-util-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-
-	if (!mkdtemp(dir)) {
-		free(dir);
-		return -1;
-	}
-	*state = dir;
-	return 0;
-}
-
-static int tmpdir_teardown(void **state)
-{
-	remove_tree(*state);
-	free(*state);
-	return 0;
-}
 
 static bool exists(const char *path)
 {
@@ -768,13 +748,13 @@ int main(void)
 		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_xstr),
 		cmocka_unit_test(test_clocks),
-		cmocka_unit_test_setup_teardown(test_mkdir_p_modes, tmpdir_setup, tmpdir_teardown),
-		cmocka_unit_test_setup_teardown(test_mkdir_p_fails, tmpdir_setup, tmpdir_teardown),
-		cmocka_unit_test_setup_teardown(test_mkdir_p_file_at_end, tmpdir_setup,
-						tmpdir_teardown),
-		cmocka_unit_test_setup_teardown(test_remove_tree, tmpdir_setup, tmpdir_teardown),
-		cmocka_unit_test_setup_teardown(test_remove_tree_top_symlink, tmpdir_setup,
-						tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(test_mkdir_p_modes, tmpdb_dir_setup, tmpdb_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_mkdir_p_fails, tmpdb_dir_setup, tmpdb_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_mkdir_p_file_at_end, tmpdb_dir_setup,
+						tmpdb_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_remove_tree, tmpdb_dir_setup, tmpdb_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_remove_tree_top_symlink, tmpdb_dir_setup,
+						tmpdb_dir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -153,3 +153,23 @@ void tmpdb_add_job(struct store *st, const char *id, const char *queue, long lon
 	if (store_insert(st, &job, &err))
 		fail_msg("insert '%s': %s", id, err.msg);
 }
+
+int tmpdb_dir_setup(void **state)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *dir = xasprintf("%s/queuectl-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+
+	if (!mkdtemp(dir)) {
+		free(dir);
+		return -1;
+	}
+	*state = dir;
+	return 0;
+}
+
+int tmpdb_dir_teardown(void **state)
+{
+	remove_tree(*state);
+	free(*state);
+	return 0;
+}

@@ -43,6 +43,13 @@ struct tmpdb_store {
 struct tmpdb_store *tmpdb_store_open(const char *name, bool sqlite_only);
 void tmpdb_store_close(struct tmpdb_store *f);
 
+/*
+ * cmocka setup and teardown for a test that only needs a fresh temporary directory: its
+ * path is the state, removed with everything in it afterwards.
+ */
+int tmpdb_dir_setup(void **state);
+int tmpdb_dir_teardown(void **state);
+
 /* Insert a pending job ("echo hi", 3 retries) created (and last updated) at created. */
 void tmpdb_add_job(struct store *st, const char *id, const char *queue, long long priority,
 		   int64_t run_at, int64_t created);
