@@ -21,8 +21,8 @@ static const struct backend {
 	const char *name; /* for people */
 	const struct store_ops *ops;
 } backends[] = {
-	{ "postgres", "PostgreSQL", NULL },
-	{ "postgresql", "PostgreSQL", NULL },
+	{ "postgres", "PostgreSQL", &pg_store_ops },
+	{ "postgresql", "PostgreSQL", &pg_store_ops },
 };
 
 static const struct backend *backend_of(const char *target)

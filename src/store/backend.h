@@ -85,5 +85,6 @@ struct store {
 
 /* The backends, each defined at the end of its file in store/ and listed in store.c. */
 extern const struct store_ops sqlite_store_ops;
+extern const struct store_ops pg_store_ops;
 
 #endif

@@ -1,0 +1,1724 @@
+/*
+ * pg.c - the PostgreSQL store, through libpq: a schema of its own, migrated forward under an
+ * advisory lock; prepared statements; the claim with FOR UPDATE SKIP LOCKED; the database's
+ * clock; wake-ups by LISTEN/NOTIFY on a second connection that the worker's event loop polls.
+ *
+ * The target is a libpq URL (postgresql://USER@HOST:PORT/DB?...) with one parameter of ours,
+ * schema=NAME (default "queuectl"), taken out before libpq sees the URL.  Everything queuectl
+ * keeps lives in that schema, so that several queues can share one database.
+ *
+ * Concurrency model: every process has its own connection, in READ COMMITTED.  As in
+ * sqlite.c, every change to a job is one UPDATE guarded by the state (and owner, and run)
+ * the caller expects: a second writer waits for the first's row lock, then finds the guard
+ * false on the row as the first left it.  Claimers never wait for each other: SKIP LOCKED
+ * passes over the rows another claim is taking.
+ *
+ * Credentials: the URL may hold a password.  Nothing this file prints or stores names it:
+ * base.target is the URL without it, and every message from libpq or the server is scrubbed
+ * of it (scrub) before it goes into an error.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "../util.h"
+#include "backend.h"
+
+#define DEFAULT_SCHEMA "queuectl"
+/* Seconds a connection attempt may take unless the URL or PGCONNECT_TIMEOUT says. */
+#define CONNECT_TIMEOUT "5"
+/* An idle worker looks for work at least this often, whatever it hears (ms). */
+#define BACKSTOP_MS 3000
+/* The wait for a lost listening connection to come back: doubled up to the backstop (ms). */
+#define RECONNECT_MIN_MS 250
+/* How often a watcher of changes (changes_fd) looks again (ms): there is no notification
+ * for every write, which would cost each write NOTIFY's commit lock. */
+#define CHANGES_MS 200
+
+/*
+ * The schema.  If you change it, append a migration; never edit one that has shipped, since
+ * databases out there have run it.  The one row of queuectl_schema counts them, and its
+ * table's presence marks the schema as queuectl's.
+ *
+ * As in sqlite.c: times are bigint ms since the epoch, seq keeps creation order.  Ids and
+ * keys sort bytewise (COLLATE "C"), as SQLite sorts them, whatever the database's locale:
+ * resolve finds a prefix by range.  There is no table of counts: a row every claim and
+ * finish updated would make every writer wait for every other; counts come from jobs_state.
+ */
+static const char *const migrations[] = {
+	/* 1: the first schema, as SQLite's at its version 2 */
+	"CREATE TABLE jobs ("
+	"  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
+	"  id text COLLATE \"C\" NOT NULL UNIQUE,"
+	"  command text NOT NULL,"
+	"  state text NOT NULL CHECK (state IN"
+	"    ('pending','processing','completed','failed','dead')),"
+	"  queue text NOT NULL,"
+	"  priority bigint NOT NULL,"
+	"  attempts integer NOT NULL,"
+	"  max_retries integer NOT NULL,"
+	"  runs integer NOT NULL DEFAULT 0,"
+	"  timeout bigint NOT NULL,"
+	"  backoff_base double precision,"
+	"  run_at bigint NOT NULL,"
+	"  created_at bigint NOT NULL,"
+	"  updated_at bigint NOT NULL,"
+	"  started_at bigint,"
+	"  finished_at bigint,"
+	"  last_error text,"
+	"  exit_code integer,"
+	"  worker_id text,"
+	"  lease_until bigint,"
+	"  pid integer,"
+	"  pid_start bigint,"
+	"  output bytea"
+	");"
+	/* The claim walks this in order and stops after the first due rows it can lock. */
+	"CREATE INDEX jobs_claim ON jobs (priority DESC, seq) WHERE state IN ('pending','failed');"
+	"CREATE INDEX jobs_due ON jobs (run_at) WHERE state IN ('pending','failed');"
+	"CREATE INDEX jobs_state ON jobs (state, seq);"
+	"CREATE INDEX jobs_lease ON jobs (lease_until) WHERE state = 'processing';"
+	"CREATE INDEX jobs_owner ON jobs (worker_id) WHERE state = 'processing';"
+	"CREATE TABLE attempts ("
+	"  job_id text COLLATE \"C\" NOT NULL,"
+	"  run integer NOT NULL,"
+	"  attempt integer NOT NULL,"
+	"  started_at bigint NOT NULL,"
+	"  finished_at bigint NOT NULL,"
+	"  outcome text NOT NULL,"
+	"  error text,"
+	"  exit_code integer,"
+	"  worker_id text,"
+	"  machine text,"
+	"  log_path text,"
+	"  PRIMARY KEY (job_id, run)"
+	");"
+	/* A job's history goes with it, as SQLite's trigger does (no foreign key: a history
+	 * may be written for a job another process has just deleted). */
+	"CREATE FUNCTION jobs_delete_attempts() RETURNS trigger LANGUAGE plpgsql"
+	"  SET search_path FROM CURRENT AS $$"
+	"  BEGIN DELETE FROM attempts WHERE job_id = OLD.id; RETURN NULL; END $$;"
+	"CREATE TRIGGER jobs_delete_attempts AFTER DELETE ON jobs"
+	"  FOR EACH ROW EXECUTE FUNCTION jobs_delete_attempts();"
+	"CREATE TABLE config (key text COLLATE \"C\" PRIMARY KEY, value text NOT NULL);"
+	"CREATE TABLE workers ("
+	"  id text COLLATE \"C\" PRIMARY KEY,"
+	"  host text NOT NULL,"
+	"  machine text,"
+	"  pid integer NOT NULL,"
+	"  pid_start bigint NOT NULL,"
+	"  slots integer NOT NULL,"
+	"  queues text,"
+	"  started_at bigint NOT NULL,"
+	"  heartbeat_at bigint NOT NULL"
+	");",
+};
+#define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+
+/*
+ * The state lists the statements spell, each one operation's from or to states in job.h's
+ * table (job_ops), checked against it when a store opens, as in sqlite.c.  Migration 1
+ * spells CLAIM_FROM and HELD in its partial indexes too, which the planner uses only for
+ * queries that repeat their predicates.
+ */
+#define CLAIM_FROM "'pending','failed'"
+#define CLAIM_TO "'processing'"
+#define HELD "'processing'"
+#define RELEASE_TO "'pending'"
+#define DELETE_FROM "'pending','completed','failed','dead'"
+
+static const struct {
+	const char *sql;
+	enum job_op op;
+	bool to;
+} state_lists[] = {
+	{ CLAIM_FROM, JOB_OP_CLAIM, false },  { CLAIM_TO, JOB_OP_CLAIM, true },
+	{ HELD, JOB_OP_FINISH, false },	      { HELD, JOB_OP_RELEASE, false },
+	{ HELD, JOB_OP_RECOVER, false },      { RELEASE_TO, JOB_OP_RELEASE, true },
+	{ RELEASE_TO, JOB_OP_RECOVER, true }, { DELETE_FROM, JOB_OP_DELETE, false },
+};
+
+static bool state_lists_ok(void)
+{
+	for (size_t i = 0; i < sizeof state_lists / sizeof state_lists[0]; i++) {
+		const struct job_op_rule *r = &job_ops[state_lists[i].op];
+		unsigned set = state_lists[i].to ? r->to : r->from;
+		char want[128] = "";
+
+		for (int st = 0; st < JOB_NSTATES; st++)
+			if (set & JOB_BIT(st))
+				snprintf(want + strlen(want), sizeof want - strlen(want), "%s'%s'",
+					 want[0] ? "," : "", job_state_name((enum job_state)st));
+		if (strcmp(want, state_lists[i].sql))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * The columns of a job as read_job reads them, in this order; the detail (output) last.
+ * INSERT binds the same list, $1 to $22.
+ */
+#define JOB_COLS                                                                              \
+	"id, command, state, queue, priority, attempts, max_retries, runs, timeout, "         \
+	"backoff_base, run_at, created_at, updated_at, started_at, finished_at, last_error, " \
+	"exit_code, worker_id, lease_until, pid, pid_start"
+#define JOB_NCOLS 21
+#define ATTEMPT_COLS                                                                          \
+	"job_id, run, attempt, started_at, finished_at, outcome, error, exit_code, worker_id, " \
+	"machine, log_path"
+#define WORKER_COLS "id, host, machine, pid, pid_start, slots, queues, started_at, heartbeat_at"
+
+/* The jobs a claim may take, run_at aside: $QN is NULL or the array of queue names. */
+#define DUE_WHERE(QN) "state IN (" CLAIM_FROM ") AND ($" QN "::text[] IS NULL OR queue = ANY ($" QN "::text[]))"
+
+/* A listing's filter but its state: queue $2, owner $4, id prefix $5, command text $6. */
+#define LIST_WHERE                                                                            \
+	"($2::text IS NULL OR queue = $2) AND ($4::text IS NULL OR worker_id = $4) "          \
+	"AND ($5::text IS NULL OR starts_with(id, $5)) "                                      \
+	"AND ($6::text IS NULL OR strpos(command, $6) > 0)"
+
+/* Every statement, prepared once per connection on first use and kept. */
+enum stmt_id {
+	S_NOW,
+	S_INSERT,
+	S_RESOLVE,
+	S_GET,
+	S_LIST_ALL,
+	S_LIST_STATE,
+	S_COUNTS,
+	S_UPDATE,
+	S_REMOVE,
+	S_EXISTS,
+	S_PURGE,
+	S_CONFIG_LIST,
+	S_CONFIG_SET,
+	S_CONFIG_UNSET,
+	S_CLAIM,
+	S_UNCLAIM,
+	S_STARTED,
+	S_RENEW,
+	S_RELEASE,
+	S_RECOVER,
+	S_WORKER_PRUNE,
+	S_NEXT_DUE,
+	S_ATTEMPT_ADD,
+	S_ATTEMPT_LIST,
+	S_WORKER_ADD,
+	S_WORKER_BEAT,
+	S_WORKER_REMOVE,
+	S_WORKER_LIST,
+	S_COUNT
+};
+
+static const char *const stmt_sql[S_COUNT] = {
+	/* The database's clock, not the transaction's start: now() stands still in one. */
+	[S_NOW] = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint",
+	[S_INSERT] = "INSERT INTO jobs (" JOB_COLS ", output) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+		     "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+	/* The first two ids at or after the prefix: enough to tell none, one and many. */
+	[S_RESOLVE] = "SELECT id FROM jobs WHERE id >= $1 ORDER BY id LIMIT 2",
+	[S_GET] = "SELECT " JOB_COLS ", output FROM jobs WHERE id = $1",
+	/* $1, the state, is always NULL here: both statements take the same parameters. */
+	[S_LIST_ALL] = "SELECT " JOB_COLS " FROM jobs WHERE $1::text IS NULL AND " LIST_WHERE
+		       " ORDER BY seq LIMIT $3",
+	[S_LIST_STATE] = "SELECT " JOB_COLS " FROM jobs WHERE state = $1 AND " LIST_WHERE
+			 " ORDER BY seq LIMIT $3",
+	[S_COUNTS] = "SELECT state, count(*) FROM jobs GROUP BY state",
+	/*
+	 * Fenced on the owner and on the run: a worker that lost a job (its lease ran out, the
+	 * job was recovered and claimed again, even by this same worker) can never write over
+	 * the run that holds it now.
+	 */
+	[S_UPDATE] = "UPDATE jobs SET state = $1, attempts = $2, run_at = $3, updated_at = $4, "
+		     "started_at = $5, finished_at = $6, last_error = $7, exit_code = $8, "
+		     "worker_id = $9, lease_until = $10, output = $11 "
+		     "WHERE id = $12 AND state = $13 "
+		     "AND ($14::text IS NULL OR (worker_id = $14 AND runs = $15))",
+	[S_REMOVE] = "DELETE FROM jobs WHERE id = $1 AND state IN (" DELETE_FROM ")",
+	[S_EXISTS] = "SELECT state FROM jobs WHERE id = $1",
+	[S_PURGE] = "DELETE FROM jobs WHERE state = $1 AND updated_at < $2 RETURNING id",
+	[S_CONFIG_LIST] = "SELECT key, value FROM config ORDER BY key",
+	[S_CONFIG_SET] = "INSERT INTO config (key, value) VALUES ($1, $2) "
+			 "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+	[S_CONFIG_UNSET] = "DELETE FROM config WHERE $1::text IS NULL OR key = $1",
+	/*
+	 * The claim: up to $5 due jobs in claim order, locked as they are read; rows another
+	 * claim has locked are passed over, not waited for.  The rows picked are updated in
+	 * the same statement, so they are never seen unlocked in between.
+	 */
+	[S_CLAIM] = "WITH due AS (SELECT seq FROM jobs WHERE " DUE_WHERE("4") " AND run_at <= $3 "
+		    "ORDER BY priority DESC, seq LIMIT $5 FOR UPDATE SKIP LOCKED) "
+		    "UPDATE jobs SET state = " CLAIM_TO ", worker_id = $1, lease_until = $2, "
+		    "started_at = $3, updated_at = $3, runs = jobs.runs + 1 "
+		    "FROM due WHERE jobs.seq = due.seq RETURNING " JOB_COLS,
+	/* A claim whose answer was lost, undone (see pg_claim): not yet started, so no pid. */
+	[S_UNCLAIM] = "UPDATE jobs SET state = " RELEASE_TO ", worker_id = NULL, lease_until = NULL "
+		      "WHERE worker_id = $1 AND state = " HELD " AND started_at = $2 AND pid IS NULL",
+	[S_STARTED] = "UPDATE jobs SET pid = $3, pid_start = $4 "
+		      "WHERE id = $1 AND worker_id = $2 AND state = " HELD,
+	[S_RENEW] = "UPDATE jobs SET lease_until = $2 WHERE worker_id = $1 AND state = " HELD,
+	[S_RELEASE] = "UPDATE jobs SET state = " RELEASE_TO ", worker_id = NULL, lease_until = NULL, "
+		      "updated_at = $3 "
+		      "WHERE worker_id = $1 AND state = " HELD " AND ($2::text IS NULL OR id = $2)",
+	[S_RECOVER] = "UPDATE jobs SET state = " RELEASE_TO ", worker_id = NULL, "
+		      "lease_until = NULL, updated_at = $1 "
+		      "WHERE state = " HELD " AND lease_until < $1 AND worker_id IS DISTINCT FROM $2",
+	[S_WORKER_PRUNE] = "DELETE FROM workers WHERE heartbeat_at < $1",
+	[S_NEXT_DUE] = "SELECT run_at FROM jobs WHERE " DUE_WHERE("1") " ORDER BY run_at LIMIT 1",
+	[S_ATTEMPT_ADD] = "INSERT INTO attempts (" ATTEMPT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, "
+			  "$7, $8, $9, $10, $11) ON CONFLICT (job_id, run) DO UPDATE SET "
+			  "attempt = EXCLUDED.attempt, started_at = EXCLUDED.started_at, "
+			  "finished_at = EXCLUDED.finished_at, outcome = EXCLUDED.outcome, "
+			  "error = EXCLUDED.error, exit_code = EXCLUDED.exit_code, "
+			  "worker_id = EXCLUDED.worker_id, machine = EXCLUDED.machine, "
+			  "log_path = EXCLUDED.log_path",
+	[S_ATTEMPT_LIST] = "SELECT " ATTEMPT_COLS " FROM attempts WHERE job_id = $1 ORDER BY run",
+	[S_WORKER_ADD] = "INSERT INTO workers (" WORKER_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
+			 "$8, $9) ON CONFLICT (id) DO UPDATE SET host = EXCLUDED.host, "
+			 "machine = EXCLUDED.machine, pid = EXCLUDED.pid, "
+			 "pid_start = EXCLUDED.pid_start, slots = EXCLUDED.slots, "
+			 "queues = EXCLUDED.queues, started_at = EXCLUDED.started_at, "
+			 "heartbeat_at = EXCLUDED.heartbeat_at",
+	[S_WORKER_BEAT] = "UPDATE workers SET heartbeat_at = $2 WHERE id = $1",
+	[S_WORKER_REMOVE] = "DELETE FROM workers WHERE id = $1",
+	/* busy is counted, not stored: right at every moment, and no write. */
+	[S_WORKER_LIST] = "SELECT " WORKER_COLS ", (SELECT count(*) FROM jobs WHERE worker_id = "
+			  "workers.id AND state = " HELD ") FROM workers ORDER BY started_at, id",
+};
+
+struct pg_store {
+	struct store base; /* base.target: the URL without its password */
+	char *conninfo;	   /* the URL for libpq: ours less the schema parameter */
+	char *password;	   /* the URL's password, to scrub from messages; NULL if none */
+	char *name, *schema; /* the schema's name, and the same quoted */
+	char *set_path, *listen, *notify; /* their statements, with the schema in them */
+	PGconn *conn;
+	bool prepared[S_COUNT];
+	bool in_tx;
+	bool durable;
+	/* A claim whose answer was lost with the connection, to undo once it is back. */
+	char *unclaim_worker;
+	int64_t unclaim_at;
+	/*
+	 * Wake-ups (a worker's): the connection LISTENs on the schema's channel, and wake_fd is
+	 * an epoll set of its socket and of a timer, the poll backstop and the catch-up after
+	 * a reconnection.  sock is the socket in the set, -1 when none is.
+	 */
+	bool listening;
+	int wake_fd, timer_fd, now_fd, sock; /* now_fd: an eventfd, readable at once */
+	/* Reconnection: no new attempt before retry_at (time_mono_ms), backoff doubling. */
+	int64_t retry_at, backoff_ms;
+	struct error last; /* why the last attempt failed, said again until retry_at */
+};
+
+static struct pg_store *ps(struct store *st)
+{
+	assert(st->ops == &pg_store_ops);
+	return (struct pg_store *)st;
+}
+
+/* --- Messages without secrets --- */
+
+/* Replace every occurrence of the password in msg (in place) by "***". */
+static void scrub(const struct pg_store *s, char *msg, size_t size)
+{
+	const char *pw = s->password;
+	size_t n = pw ? strlen(pw) : 0;
+	char *p;
+
+	if (!n)
+		return;
+	while ((p = strstr(msg, pw))) {
+		size_t tail = strlen(p + n) + 1;
+
+		if (n >= 3) {
+			memcpy(p, "***", 3);
+			memmove(p + 3, p + n, tail);
+		} else {
+			/* Shorter than the mask: grow, within the buffer. */
+			size_t len = strlen(msg);
+
+			if (len + 3 - n + 1 > size)
+				break;
+			memmove(p + 3, p + n, tail);
+			memcpy(p, "***", 3);
+		}
+	}
+}
+
+/* The first line of a libpq message, without "FATAL:  " or "ERROR:  ". */
+static void first_line(const char *msg, char *out, size_t size)
+{
+	size_t n;
+
+	if (!msg)
+		msg = "";
+	if (!strncmp(msg, "FATAL:  ", 8) || !strncmp(msg, "ERROR:  ", 8))
+		msg += 8;
+	n = strcspn(msg, "\n");
+	snprintf(out, size, "%.*s", (int)n, msg);
+}
+
+/* "HOST:PORT" of a connection (a socket directory stands for its host). */
+static void where(PGconn *c, char *out, size_t size)
+{
+	const char *host = c ? PQhost(c) : NULL, *port = c ? PQport(c) : NULL;
+
+	snprintf(out, size, "%s:%s", host && *host ? host : "localhost",
+		 port && *port ? port : "5432");
+}
+
+/*
+ * A failed connection, said in one line: what could not be reached, and why in a few
+ * words where the cause is a common one, else libpq's own reason, scrubbed.
+ */
+static int conn_error(struct pg_store *s, PGconn *c, struct error *err)
+{
+	const char *msg = c ? PQerrorMessage(c) : "out of memory";
+	const char *user = c ? PQuser(c) : NULL, *db = c ? PQdb(c) : NULL;
+	char at[512], why[600], *p;
+	int rc;
+
+	where(c, at, sizeof at);
+	/* "connection to server at "h" (1.2.3.4), port 5432 failed: why" */
+	if ((p = strstr(msg, " failed: ")) && !strncmp(msg, "connection to server", 20))
+		msg = p + 9;
+	first_line(msg, why, sizeof why);
+	if (strstr(why, "Connection refused"))
+		rc = error_set(err, QE_FAIL, "cannot reach the database at %s: connection refused", at);
+	else if (strstr(why, "timeout expired"))
+		rc = error_set(err, QE_FAIL, "cannot reach the database at %s: no answer in time", at);
+	else if (strstr(why, "No such file or directory"))
+		rc = error_set(err, QE_FAIL,
+			       "cannot reach the database at %s: no server on that socket", at);
+	else if (strstr(why, "could not translate host name"))
+		rc = error_set(err, QE_FAIL, "cannot reach the database at %s: unknown host", at);
+	else if (strstr(why, "password authentication failed") ||
+		 strstr(why, "no password supplied"))
+		rc = error_set(err, QE_FAIL,
+			       "the database at %s refused user '%s': wrong or missing password",
+			       at, user ? user : "");
+	else if (strstr(why, "database \"") && strstr(why, "does not exist"))
+		rc = error_set(err, QE_FAIL, "no database '%s' at %s", db ? db : "", at);
+	else if (strstr(why, "role \"") && strstr(why, "does not exist"))
+		rc = error_set(err, QE_FAIL, "no user '%s' at %s", user ? user : "", at);
+	else
+		rc = error_set(err, QE_FAIL, "cannot connect to the database at %s: %s", at, why);
+	scrub(s, err->msg, sizeof err->msg);
+	return rc;
+}
+
+/* A failed statement: what failed, and the server's (or libpq's) reason, scrubbed. */
+static int query_error(struct pg_store *s, PGresult *r, const char *what, struct error *err)
+{
+	const char *primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	char why[600], at[512];
+	int rc;
+
+	if (PQstatus(s->conn) == CONNECTION_BAD) {
+		where(s->conn, at, sizeof at);
+		first_line(PQerrorMessage(s->conn), why, sizeof why);
+		rc = error_set(err, QE_FAIL, "%s: lost the connection to the database at %s: %s",
+			       what, at, why);
+	} else {
+		first_line(primary ? primary : PQerrorMessage(s->conn), why, sizeof why);
+		rc = error_set(err, QE_FAIL, "%s: %s", what, why);
+	}
+	scrub(s, err->msg, sizeof err->msg);
+	return rc;
+}
+
+/* --- The URL --- */
+
+static int hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Percent-decoding, in place. */
+static void pct_decode(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++) {
+		if (*s == '%' && hexval(s[1]) >= 0 && hexval(s[2]) >= 0) {
+			*o++ = (char)(hexval(s[1]) * 16 + hexval(s[2]));
+			s += 2;
+		} else {
+			*o++ = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/*
+ * Split target into the URL libpq gets (without schema=), the URL people see (without the
+ * password either) and the schema name.  QE_INPUT for a schema name we would not take.
+ */
+static int parse_target(struct pg_store *s, const char *target, char **schema, struct error *err)
+{
+	struct buf lib = BUF_INIT, shown = BUF_INIT;
+	const char *q = strchr(target, '?'), *auth = strstr(target, "://") + 3;
+	const char *at = strchr(auth, '@'), *slash = strchr(auth, '/');
+	size_t base = q ? (size_t)(q - target) : strlen(target);
+
+	*schema = NULL;
+	buf_add(&lib, target, base);
+	/* The user-info part, before an '@' that comes before the path. */
+	if (at && (!slash || at < slash) && (!q || at < q)) {
+		const char *colon = memchr(auth, ':', (size_t)(at - auth));
+
+		if (colon) {
+			s->password = xstrndup(colon + 1, (size_t)(at - colon - 1));
+			pct_decode(s->password);
+			buf_add(&shown, target, (size_t)(colon - target));
+			buf_add(&shown, at, (size_t)(target + base - at));
+		}
+	}
+	if (!shown.data)
+		buf_add(&shown, target, base);
+	for (const char *p = q ? q + 1 : NULL; p && *p;) {
+		size_t n = strcspn(p, "&");
+		char *param = xstrndup(p, n);
+
+		if (!strncmp(param, "schema=", 7)) {
+			free(*schema);
+			*schema = xstrdup(param + 7);
+			pct_decode(*schema);
+		} else if (!strncmp(param, "password=", 9)) {
+			free(s->password);
+			s->password = xstrdup(param + 9);
+			pct_decode(s->password);
+			buf_addf(&lib, "%c%s", lib.len > base ? '&' : '?', param);
+		} else {
+			buf_addf(&lib, "%c%s", lib.len > base ? '&' : '?', param);
+			buf_addf(&shown, "%c%s", strchr(shown.data, '?') ? '&' : '?', param);
+		}
+		free(param);
+		p += n + (p[n] == '&');
+	}
+	s->conninfo = buf_detach(&lib);
+	s->base.target = buf_detach(&shown);
+	if (!*schema)
+		*schema = xstrdup(DEFAULT_SCHEMA);
+	/* A name that needs no escaping anywhere it goes, and that fits NAMEDATALEN. */
+	if (!**schema || strlen(*schema) > 50 || strspn(*schema, "abcdefghijklmnopqrstuvwxyz"
+							    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+							    strlen(*schema))
+		return error_set(err, QE_INPUT,
+				 "bad schema name '%.64s' in '%s': use up to 50 letters, digits, "
+				 "'_' and '-'",
+				 *schema, s->base.target);
+	return 0;
+}
+
+/* --- Connections and statements --- */
+
+static void ignore_notice(void *arg, const char *message)
+{
+}
+
+/* A new connection to the URL, with our session settings; NULL with err set. */
+static PGconn *pg_connect(struct pg_store *s, struct error *err)
+{
+	const char *kw[4], *val[4];
+	PGconn *c;
+	PGresult *r;
+	int n = 0;
+
+	/* Ours first: the URL's own settings, expanded from dbname, override them. */
+	if (!getenv("PGCONNECT_TIMEOUT")) {
+		kw[n] = "connect_timeout";
+		val[n++] = CONNECT_TIMEOUT;
+	}
+	kw[n] = "application_name";
+	val[n++] = "queuectl";
+	kw[n] = "dbname";
+	val[n++] = s->conninfo;
+	kw[n] = NULL;
+	val[n] = NULL;
+	c = PQconnectdbParams(kw, val, 1);
+	if (!c || PQstatus(c) != CONNECTION_OK) {
+		conn_error(s, c, err);
+		PQfinish(c);
+		return NULL;
+	}
+	/* Notices (a ROLLBACK with no transaction) would go to our stderr. */
+	PQsetNoticeProcessor(c, ignore_notice, NULL);
+	r = PQexec(c, s->set_path);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		char why[600];
+
+		first_line(PQresultErrorMessage(r), why, sizeof why);
+		error_set(err, QE_FAIL, "cannot set the schema: %s", why);
+		scrub(s, err->msg, sizeof err->msg);
+		PQclear(r);
+		PQfinish(c);
+		return NULL;
+	}
+	PQclear(r);
+	return c;
+}
+
+static int run_simple(struct pg_store *s, const char *sql, const char *what, struct error *err);
+static int undo_lost_claim(struct pg_store *s, struct error *err);
+
+static void arm_timer(struct pg_store *s, int64_t ms);
+static void after_exec(struct pg_store *s);
+
+/* Forget the connection, and take its socket out of the wake-up set first. */
+static void drop_conn(struct pg_store *s)
+{
+	if (s->sock >= 0)
+		epoll_ctl(s->wake_fd, EPOLL_CTL_DEL, s->sock, NULL);
+	s->sock = -1;
+	PQfinish(s->conn);
+	s->conn = NULL;
+	memset(s->prepared, 0, sizeof s->prepared);
+}
+
+/* LISTEN on the connection and watch its socket (a worker's connection, after wait_fd). */
+static int listen_on(struct pg_store *s, struct error *err)
+{
+	if (run_simple(s, s->listen, "listen", err))
+		return err->code;
+	s->sock = PQsocket(s->conn);
+	if (epoll_ctl(s->wake_fd, EPOLL_CTL_ADD, s->sock,
+		      &(struct epoll_event){ .events = EPOLLIN, .data.fd = s->sock }) < 0)
+		return error_set(err, QE_FAIL, "cannot watch the database connection: %s",
+				 strerror(errno));
+	return 0;
+}
+
+/*
+ * The connection for a statement: a lost one is made again, but never in a transaction,
+ * which went with it (its commit must fail), and not before the backoff since the last
+ * failed attempt has passed (until then that failure is the answer).  A worker's connection
+ * listens again, and its timer brings one catch-up claim for what was enqueued meanwhile.
+ */
+static int ready(struct pg_store *s, struct error *err)
+{
+	PGconn *c;
+
+	if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
+		return 0;
+	if (s->in_tx)
+		return query_error(s, NULL, "transaction", err);
+	if (time_mono_ms() < s->retry_at) {
+		*err = s->last;
+		return err->code;
+	}
+	drop_conn(s);
+	if (!(c = pg_connect(s, err))) {
+		s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : RECONNECT_MIN_MS;
+		if (s->backoff_ms > BACKSTOP_MS)
+			s->backoff_ms = BACKSTOP_MS;
+		s->retry_at = time_mono_ms() + s->backoff_ms;
+		s->last = *err;
+		if (s->listening)
+			arm_timer(s, s->backoff_ms);
+		return err->code;
+	}
+	s->conn = c;
+	s->backoff_ms = 0;
+	s->retry_at = 0;
+	if (s->durable && run_simple(s, "SET synchronous_commit = on", "open", err))
+		return err->code;
+	if (s->listening) {
+		if (listen_on(s, err))
+			return err->code;
+		arm_timer(s, 0);
+	}
+	return s->unclaim_worker ? undo_lost_claim(s, err) : 0;
+}
+
+/* Parameters of one statement, as text (or bytes for a bytea). */
+struct params {
+	const char *v[24];
+	int len[24], fmt[24];
+	char num[24][24];
+	int n;
+};
+
+static void p_text(struct params *p, const char *v)
+{
+	p->v[p->n] = v;
+	p->len[p->n] = 0;
+	p->fmt[p->n++] = 0;
+}
+
+static void p_ll(struct params *p, long long v)
+{
+	snprintf(p->num[p->n], sizeof p->num[0], "%lld", v);
+	p_text(p, p->num[p->n]);
+}
+
+/* A number whose 0 stands for "never" or "none", stored as NULL. */
+static void p_llz(struct params *p, long long v)
+{
+	if (v)
+		p_ll(p, v);
+	else
+		p_text(p, NULL);
+}
+
+static void p_double(struct params *p, double v)
+{
+	if (v == 0) {
+		p_text(p, NULL);
+		return;
+	}
+	snprintf(p->num[p->n], sizeof p->num[0], "%.17g", v);
+	p_text(p, p->num[p->n]);
+}
+
+static void p_exit(struct params *p, bool has, int code)
+{
+	if (has)
+		p_ll(p, code);
+	else
+		p_text(p, NULL);
+}
+
+/* Bytes, sent as they are (binary format): a bytea. */
+static void p_bytes(struct params *p, const char *v, size_t len)
+{
+	p->v[p->n] = v;
+	p->len[p->n] = (int)len;
+	p->fmt[p->n++] = v ? 1 : 0;
+}
+
+/*
+ * Run statement id, preparing it on this connection first if need be.  Returns its result
+ * (PQclear'd by the caller), or NULL with err set; *sqlstate, when given, gets the error's
+ * SQLSTATE ("" if none).
+ */
+static PGresult *exec_stmt(struct pg_store *s, enum stmt_id id, const struct params *p,
+			   const char *what, char sqlstate[6], struct error *err)
+{
+	char name[16];
+	PGresult *r;
+	ExecStatusType st;
+
+	if (sqlstate)
+		sqlstate[0] = '\0';
+	if (ready(s, err))
+		return NULL;
+	snprintf(name, sizeof name, "q%d", (int)id);
+	if (!s->prepared[id]) {
+		r = PQprepare(s->conn, name, stmt_sql[id], 0, NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			query_error(s, r, what, err);
+			PQclear(r);
+			return NULL;
+		}
+		PQclear(r);
+		s->prepared[id] = true;
+	}
+	r = PQexecPrepared(s->conn, name, p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL,
+			   p ? p->fmt : NULL, 0);
+	after_exec(s);
+	st = PQresultStatus(r);
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+		return r;
+	if (sqlstate) {
+		const char *code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+		snprintf(sqlstate, 6, "%s", code ? code : "");
+	}
+	query_error(s, r, what, err);
+	PQclear(r);
+	return NULL;
+}
+
+/* Run a statement for its row count. */
+static int exec_count(struct pg_store *s, enum stmt_id id, const struct params *p,
+		      const char *what, struct error *err)
+{
+	PGresult *r = exec_stmt(s, id, p, what, NULL, err);
+	int n;
+
+	if (!r)
+		return err->code;
+	n = atoi(PQcmdTuples(r));
+	PQclear(r);
+	return n;
+}
+
+static int run_simple(struct pg_store *s, const char *sql, const char *what, struct error *err)
+{
+	PGresult *r = PQexec(s->conn, sql);
+	int rc = 0;
+
+	after_exec(s);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+		rc = query_error(s, r, what, err);
+	PQclear(r);
+	return rc;
+}
+
+/* --- Rows --- */
+
+static char *get_text(PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : xstrdup(PQgetvalue(r, row, col));
+}
+
+static long long get_ll(PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static int state_from_text(const char *name)
+{
+	enum job_state state = JOB_PENDING;
+
+	job_state_parse(name ? name : "", &state, NULL);
+	return state;
+}
+
+/* A row of JOB_COLS (and output after them when detail) into job; job_release frees it. */
+static void read_job(PGresult *r, int row, bool detail, struct job *job)
+{
+	job_init(job);
+	job->id = get_text(r, row, 0);
+	job->command = get_text(r, row, 1);
+	job->state = (enum job_state)state_from_text(PQgetvalue(r, row, 2));
+	job->queue = get_text(r, row, 3);
+	job->priority = get_ll(r, row, 4);
+	job->attempts = (int)get_ll(r, row, 5);
+	job->max_retries = (int)get_ll(r, row, 6);
+	job->runs = (int)get_ll(r, row, 7);
+	job->timeout = get_ll(r, row, 8);
+	job->backoff_base = PQgetisnull(r, row, 9) ? 0 : strtod(PQgetvalue(r, row, 9), NULL);
+	job->run_at = get_ll(r, row, 10);
+	job->created_at = get_ll(r, row, 11);
+	job->updated_at = get_ll(r, row, 12);
+	job->started_at = get_ll(r, row, 13);
+	job->finished_at = get_ll(r, row, 14);
+	job->last_error = get_text(r, row, 15);
+	job->has_exit_code = !PQgetisnull(r, row, 16);
+	job->exit_code = (int)get_ll(r, row, 16);
+	job->worker_id = get_text(r, row, 17);
+	job->lease_until = get_ll(r, row, 18);
+	job->pid = (int)get_ll(r, row, 19);
+	job->pid_start = get_ll(r, row, 20);
+	if (detail && !PQgetisnull(r, row, JOB_NCOLS)) {
+		size_t n = 0;
+		unsigned char *bytes =
+			PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, JOB_NCOLS), &n);
+
+		job->output = xstrndup(bytes ? (const char *)bytes : "", bytes ? n : 0);
+		job->output_len = bytes ? n : 0;
+		PQfreemem(bytes);
+	}
+}
+
+/* The fields of JOB_COLS, then output: the parameters of S_INSERT. */
+static void bind_job(struct params *p, const struct job *job)
+{
+	p_text(p, job->id);
+	p_text(p, job->command);
+	p_text(p, job_state_name(job->state));
+	p_text(p, job->queue);
+	p_ll(p, job->priority);
+	p_ll(p, job->attempts);
+	p_ll(p, job->max_retries);
+	p_ll(p, job->runs);
+	p_ll(p, job->timeout);
+	p_double(p, job->backoff_base);
+	p_ll(p, job->run_at);
+	p_ll(p, job->created_at);
+	p_ll(p, job->updated_at);
+	p_llz(p, job->started_at);
+	p_llz(p, job->finished_at);
+	p_text(p, job->last_error);
+	p_exit(p, job->has_exit_code, job->exit_code);
+	p_text(p, job->worker_id);
+	p_llz(p, job->lease_until);
+	p_llz(p, job->pid);
+	p_llz(p, job->pid_start);
+	p_bytes(p, job->output, job->output_len);
+}
+
+/* --- The schema --- */
+
+/* One number a query returns (NULL is 0); QE_* on failure. */
+static int query_ll(struct pg_store *s, const char *sql, long long *v, char sqlstate[6],
+		    struct error *err)
+{
+	PGresult *r = PQexec(s->conn, sql);
+	int rc = 0;
+
+	sqlstate[0] = '\0';
+	if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1) {
+		*v = get_ll(r, 0, 0);
+	} else {
+		const char *code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+		snprintf(sqlstate, 6, "%s", code ? code : "");
+		rc = query_error(s, r, "open", err);
+	}
+	PQclear(r);
+	return rc;
+}
+
+/*
+ * Bring the schema up to SCHEMA_VERSION, in one transaction so that a failure leaves it as
+ * it was, under an advisory lock so that two processes opening a new database do not both
+ * migrate (the second waits, then finds the work done).
+ */
+static int migrate(struct pg_store *s, struct error *err)
+{
+	char state[6], at[512], *sql;
+	long long version = 0, v;
+	int rc;
+
+	/* The common case in one round trip: the schema is there, at our version. */
+	where(s->conn, at, sizeof at);
+	if (query_ll(s, "SELECT version FROM queuectl_schema", &version, state, err) == 0) {
+		if (version == SCHEMA_VERSION)
+			return 0;
+	} else if (strcmp(state, "42P01")) { /* anything but "no such table" */
+		return err->code;
+	}
+	if (version > SCHEMA_VERSION)
+		goto newer;
+	if (run_simple(s, "BEGIN", "migrate", err))
+		return err->code;
+	/* The lock's key is the schema's name: one lock per queue, whoever migrates it. */
+	sql = xasprintf("SELECT count(*) FROM (SELECT pg_advisory_xact_lock(hashtext('queuectl "
+			"schema %s'))) l",
+			s->name);
+	rc = query_ll(s, sql, &v, state, err);
+	free(sql);
+	if (rc)
+		goto fail;
+	/* Another process may have migrated while we waited for the lock. */
+	sql = xasprintf("SELECT CASE WHEN to_regclass('%s.queuectl_schema') IS NOT NULL THEN -1 "
+			"ELSE (SELECT count(*) FROM pg_tables WHERE schemaname = '%s') END",
+			s->schema, s->name);
+	rc = query_ll(s, sql, &v, state, err);
+	free(sql);
+	if (rc)
+		goto fail;
+	if (v == -1) {
+		if (query_ll(s, "SELECT version FROM queuectl_schema", &version, state, err))
+			goto fail;
+	} else if (v > 0) {
+		/* Never take over another program's tables: only an empty schema becomes ours. */
+		rc = error_set(err, QE_FAIL,
+			       "schema %s of the database at %s is not queuectl's (it holds another "
+			       "program's tables): choose another with ?schema=NAME",
+			       s->schema, at);
+		goto fail;
+	} else {
+		version = 0;
+		sql = xasprintf("CREATE SCHEMA IF NOT EXISTS %s; "
+				"CREATE TABLE queuectl_schema (version integer NOT NULL); "
+				"INSERT INTO queuectl_schema VALUES (0)",
+				s->schema);
+		rc = run_simple(s, sql, "create the schema", err);
+		free(sql);
+		if (rc)
+			goto fail;
+	}
+	if (version > SCHEMA_VERSION) {
+		run_simple(s, "ROLLBACK", "migrate", err);
+		goto newer;
+	}
+	for (; version < SCHEMA_VERSION; version++) {
+		sql = xasprintf("%s; UPDATE queuectl_schema SET version = %lld", migrations[version],
+				version + 1);
+		rc = run_simple(s, sql, "migrate", err);
+		free(sql);
+		if (rc)
+			goto fail;
+	}
+	if (run_simple(s, "COMMIT", "migrate", err))
+		goto fail;
+	return 0;
+fail:
+	rc = err->code;
+	PQclear(PQexec(s->conn, "ROLLBACK"));
+	return rc;
+newer:
+	return error_set(err, QE_FAIL,
+			 "schema %s of the database at %s has version %lld, newer than this "
+			 "queuectl's %d: upgrade queuectl",
+			 s->schema, at, version, SCHEMA_VERSION);
+}
+
+/* --- Operations --- */
+
+static void pg_close(struct store *st)
+{
+	struct pg_store *s = ps(st);
+
+	drop_conn(s);
+	if (s->wake_fd >= 0)
+		close(s->wake_fd);
+	if (s->timer_fd >= 0)
+		close(s->timer_fd);
+	if (s->now_fd >= 0)
+		close(s->now_fd);
+	free(s->conninfo);
+	free(s->password);
+	free(s->name);
+	free(s->schema);
+	free(s->set_path);
+	free(s->listen);
+	free(s->notify);
+	free(s->unclaim_worker);
+	free(s->base.target);
+	free(s);
+}
+
+static int pg_open(const char *target, struct store **out, struct error *err)
+{
+	struct pg_store *s = xcalloc(1, sizeof *s);
+	char *bad = NULL;
+	PQconninfoOption *opts;
+	int rc;
+
+	assert(state_lists_ok());
+	s->base.ops = &pg_store_ops;
+	s->wake_fd = s->timer_fd = s->now_fd = s->sock = -1;
+	*out = NULL;
+	if ((rc = parse_target(s, target, &s->name, err)))
+		goto fail;
+	/* A URL libpq cannot read is bad input, said before any connection is tried. */
+	if (!(opts = PQconninfoParse(s->conninfo, &bad))) {
+		char why[600];
+
+		first_line(bad ? bad : "out of memory", why, sizeof why);
+		rc = error_set(err, QE_INPUT, "bad database URL '%s': %s", s->base.target, why);
+		scrub(s, err->msg, sizeof err->msg);
+		PQfreemem(bad);
+		goto fail;
+	}
+	PQconninfoFree(opts);
+	s->schema = xasprintf("\"%s\"", s->name);
+	s->set_path = xasprintf("SET search_path TO %s", s->schema);
+	s->listen = xasprintf("LISTEN \"queuectl:%s\"", s->name);
+	s->notify = xasprintf("NOTIFY \"queuectl:%s\"", s->name);
+	if (!(s->conn = pg_connect(s, err))) {
+		rc = err->code;
+		goto fail;
+	}
+	if ((rc = migrate(s, err)))
+		goto fail;
+	*out = &s->base;
+	return 0;
+fail:
+	pg_close(&s->base);
+	return rc;
+}
+
+static int pg_now(struct store *st, int64_t *ms, struct error *err)
+{
+	PGresult *r = exec_stmt(ps(st), S_NOW, NULL, "read the clock", NULL, err);
+
+	if (!r)
+		return err->code;
+	*ms = get_ll(r, 0, 0);
+	PQclear(r);
+	return 0;
+}
+
+static int pg_begin(struct store *st, struct error *err)
+{
+	struct pg_store *s = ps(st);
+
+	if (ready(s, err) || run_simple(s, "BEGIN", "begin", err))
+		return err->code;
+	s->in_tx = true;
+	return 0;
+}
+
+/* A commit that fails ends the transaction in PostgreSQL; pg_rollback is then harmless. */
+static int pg_commit(struct store *st, struct error *err)
+{
+	struct pg_store *s = ps(st);
+
+	if (PQstatus(s->conn) != CONNECTION_OK)
+		return query_error(s, NULL, "commit", err);
+	if (run_simple(s, "COMMIT", "commit", err))
+		return err->code;
+	s->in_tx = false;
+	return 0;
+}
+
+static void pg_rollback(struct store *st)
+{
+	struct pg_store *s = ps(st);
+
+	if (s->in_tx && PQstatus(s->conn) == CONNECTION_OK)
+		PQclear(PQexec(s->conn, "ROLLBACK"));
+	s->in_tx = false;
+}
+
+static int pg_insert(struct store *st, const struct job *job, struct error *err)
+{
+	struct pg_store *s = ps(st);
+	struct params p = { .n = 0 };
+	char state[6];
+	PGresult *r;
+
+	bind_job(&p, job);
+	if ((r = exec_stmt(s, S_INSERT, &p, "enqueue", state, err))) {
+		PQclear(r);
+		return 0;
+	}
+	if (!strcmp(state, "23505"))
+		return error_set(err, QE_CONFLICT, "a job with id '%s' already exists", job->id);
+	return err->code;
+}
+
+static int pg_resolve(struct store *st, const char *prefix, char **id, struct error *err)
+{
+	struct params p = { .n = 0 };
+	char *found[2] = { NULL, NULL };
+	size_t plen = strlen(prefix);
+	PGresult *r;
+	int n = 0, rc;
+
+	p_text(&p, prefix);
+	if (!(r = exec_stmt(ps(st), S_RESOLVE, &p, "find job", NULL, err)))
+		return err->code;
+	for (int i = 0; i < PQntuples(r); i++)
+		if (!strncmp(PQgetvalue(r, i, 0), prefix, plen))
+			found[n++] = xstrdup(PQgetvalue(r, i, 0));
+	PQclear(r);
+	/* An exact match wins over longer ids that it is a prefix of; it sorts first. */
+	if (n == 2 && strcmp(found[0], prefix)) {
+		rc = error_set(err, QE_INPUT, "job id prefix '%s' is ambiguous: '%s', '%s', ...",
+			       prefix, found[0], found[1]);
+		free(found[0]);
+		free(found[1]);
+		return rc;
+	}
+	free(found[1]);
+	if (n == 0)
+		return error_set(err, QE_NOTFOUND, "no job '%s'", prefix);
+	*id = found[0];
+	return 0;
+}
+
+static int pg_get(struct store *st, const char *id, struct job *job, struct error *err)
+{
+	struct params p = { .n = 0 };
+	PGresult *r;
+
+	p_text(&p, id);
+	if (!(r = exec_stmt(ps(st), S_GET, &p, "read job", NULL, err)))
+		return err->code;
+	if (PQntuples(r) == 0) {
+		PQclear(r);
+		return error_set(err, QE_NOTFOUND, "no job '%s'", id);
+	}
+	read_job(r, 0, true, job);
+	PQclear(r);
+	return 0;
+}
+
+/*
+ * The rows come in one result, as libpq reads a statement's rows: a listing of every job
+ * holds them all in memory once.  (Single-row mode would stream them, at a round trip's
+ * worth of bookkeeping per row.)
+ */
+static int pg_list(struct store *st, const struct job_filter *f, job_visit_fn *fn, void *ctx,
+		   struct error *err)
+{
+	struct params p = { .n = 0 };
+	PGresult *r;
+	int stop = 0;
+
+	p_text(&p, f->state >= 0 ? job_state_name((enum job_state)f->state) : NULL);
+	p_text(&p, f->queue);
+	if (f->limit > 0)
+		p_ll(&p, f->limit);
+	else
+		p_text(&p, NULL);
+	p_text(&p, f->worker);
+	p_text(&p, f->id_prefix);
+	p_text(&p, f->command_like);
+	if (!(r = exec_stmt(ps(st), f->state >= 0 ? S_LIST_STATE : S_LIST_ALL, &p, "list jobs",
+			    NULL, err)))
+		return err->code;
+	for (int i = 0; i < PQntuples(r) && !stop; i++) {
+		struct job job;
+
+		read_job(r, i, false, &job);
+		stop = fn(ctx, &job);
+		job_release(&job);
+	}
+	PQclear(r);
+	return stop;
+}
+
+static int pg_counts(struct store *st, long long counts[JOB_NSTATES], struct error *err)
+{
+	PGresult *r = exec_stmt(ps(st), S_COUNTS, NULL, "count jobs", NULL, err);
+
+	if (!r)
+		return err->code;
+	for (int i = 0; i < JOB_NSTATES; i++)
+		counts[i] = 0;
+	for (int i = 0; i < PQntuples(r); i++)
+		counts[state_from_text(PQgetvalue(r, i, 0))] = get_ll(r, i, 1);
+	PQclear(r);
+	return 0;
+}
+
+static int pg_update(struct store *st, const struct job *job, enum job_state expect,
+		     const char *expect_worker, struct error *err)
+{
+	struct params p = { .n = 0 };
+
+	p_text(&p, job_state_name(job->state));
+	p_ll(&p, job->attempts);
+	p_ll(&p, job->run_at);
+	p_ll(&p, job->updated_at);
+	p_llz(&p, job->started_at);
+	p_llz(&p, job->finished_at);
+	p_text(&p, job->last_error);
+	p_exit(&p, job->has_exit_code, job->exit_code);
+	p_text(&p, job->worker_id);
+	p_llz(&p, job->lease_until);
+	p_bytes(&p, job->output, job->output_len);
+	p_text(&p, job->id);
+	p_text(&p, job_state_name(expect));
+	p_text(&p, expect_worker);
+	p_ll(&p, job->runs);
+	return exec_count(ps(st), S_UPDATE, &p, "update job", err);
+}
+
+static int pg_remove(struct store *st, const char *id, struct error *err)
+{
+	struct pg_store *s = ps(st);
+	struct params p = { .n = 0 };
+	PGresult *r;
+	int n;
+
+	p_text(&p, id);
+	if ((n = exec_count(s, S_REMOVE, &p, "delete job", err)) != 0)
+		return n < 0 ? n : 0;
+	if (!(r = exec_stmt(s, S_EXISTS, &p, "delete job", NULL, err)))
+		return err->code;
+	n = PQntuples(r);
+	PQclear(r);
+	if (n)
+		return error_set(err, QE_CONFLICT, "job '%s' is processing: it cannot be deleted", id);
+	return error_set(err, QE_NOTFOUND, "no job '%s'", id);
+}
+
+static int pg_purge(struct store *st, enum job_state state, int64_t before, id_visit_fn *fn,
+		    void *ctx, struct error *err)
+{
+	struct params p = { .n = 0 };
+	PGresult *r;
+	int n;
+
+	p_text(&p, job_state_name(state));
+	p_ll(&p, before);
+	if (!(r = exec_stmt(ps(st), S_PURGE, &p, "purge", NULL, err)))
+		return err->code;
+	n = PQntuples(r);
+	for (int i = 0; fn && i < n; i++)
+		fn(ctx, PQgetvalue(r, i, 0));
+	PQclear(r);
+	return n;
+}
+
+static int pg_config_list(struct store *st, kv_visit_fn *fn, void *ctx, struct error *err)
+{
+	PGresult *r = exec_stmt(ps(st), S_CONFIG_LIST, NULL, "read config", NULL, err);
+	int stop = 0;
+
+	if (!r)
+		return err->code;
+	for (int i = 0; i < PQntuples(r) && !stop; i++)
+		stop = fn(ctx, PQgetvalue(r, i, 0), PQgetvalue(r, i, 1));
+	PQclear(r);
+	return stop;
+}
+
+static int pg_config_set(struct store *st, const char *key, const char *value,
+			 struct error *err)
+{
+	struct params p = { .n = 0 };
+
+	p_text(&p, key);
+	p_text(&p, value);
+	return exec_count(ps(st), S_CONFIG_SET, &p, "set config", err) < 0 ? err->code : 0;
+}
+
+static int pg_config_unset(struct store *st, const char *key, struct error *err)
+{
+	struct params p = { .n = 0 };
+
+	p_text(&p, key);
+	return exec_count(ps(st), S_CONFIG_UNSET, &p, "reset config", err) < 0 ? err->code : 0;
+}
+
+/* The queue filter as an array literal, {"a","b"}, or NULL for any queue (malloc'd). */
+static char *queues_array(const struct claim_req *req)
+{
+	struct buf b = BUF_INIT;
+
+	if (!req->queues)
+		return NULL;
+	buf_add(&b, "{", 1);
+	for (int i = 0; i < req->nqueues; i++) {
+		buf_adds(&b, i ? ",\"" : "\"");
+		for (const char *c = req->queues[i]; *c; c++) {
+			if (*c == '"' || *c == '\\')
+				buf_add(&b, "\\", 1);
+			buf_add(&b, c, 1);
+		}
+		buf_add(&b, "\"", 1);
+	}
+	buf_add(&b, "}", 1);
+	return buf_detach(&b);
+}
+
+/*
+ * Undo a claim whose answer was lost with the connection: the worker took it as failed and
+ * holds none of the jobs, which nobody else would recover before their lease ran out (and
+ * the worker never recovers its own).  They are the jobs the worker owns with the claim's
+ * start time and no process yet.
+ */
+static int undo_lost_claim(struct pg_store *s, struct error *err)
+{
+	struct params p = { .n = 0 };
+	int n;
+
+	p_text(&p, s->unclaim_worker);
+	p_ll(&p, s->unclaim_at);
+	if ((n = exec_count(s, S_UNCLAIM, &p, "undo a lost claim", err)) < 0)
+		return n;
+	free(s->unclaim_worker);
+	s->unclaim_worker = NULL;
+	return 0;
+}
+
+/*
+ * One round trip for up to LIMIT jobs ($5), though the op takes one today: the statement
+ * is written for a claim of as many jobs as a worker has free slots.
+ */
+static int pg_claim(struct store *st, const struct claim_req *req, struct job *job,
+		    struct error *err)
+{
+	struct pg_store *s = ps(st);
+	struct params p = { .n = 0 };
+	char *queues = queues_array(req);
+	PGresult *r;
+	int n;
+
+	p_text(&p, req->worker_id);
+	p_ll(&p, req->lease_until);
+	p_ll(&p, req->now);
+	p_text(&p, queues);
+	p_ll(&p, 1);
+	r = exec_stmt(s, S_CLAIM, &p, "claim", NULL, err);
+	free(queues);
+	if (!r) {
+		/* Sent, maybe done, its answer lost: undone at once, or on reconnecting. */
+		if (PQstatus(s->conn) != CONNECTION_OK && !s->in_tx) {
+			struct error ignored;
+
+			free(s->unclaim_worker);
+			s->unclaim_worker = xstrdup(req->worker_id);
+			s->unclaim_at = req->now;
+			ready(s, &ignored);
+		}
+		return err->code;
+	}
+	n = PQntuples(r);
+	if (n > 0)
+		read_job(r, 0, false, job);
+	PQclear(r);
+	return n > 0;
+}
+
+static int pg_started(struct store *st, const char *job_id, const char *worker_id, int pid,
+		      long long pid_start, struct error *err)
+{
+	struct params p = { .n = 0 };
+
+	p_text(&p, job_id);
+	p_text(&p, worker_id);
+	p_ll(&p, pid);
+	p_ll(&p, pid_start);
+	return exec_count(ps(st), S_STARTED, &p, "record job start", err);
+}
+
+static int pg_renew(struct store *st, const char *worker_id, int64_t lease_until,
+		    struct error *err)
+{
+	struct params p = { .n = 0 };
+
+	p_text(&p, worker_id);
+	p_ll(&p, lease_until);
+	return exec_count(ps(st), S_RENEW, &p, "renew lease", err);
+}
+
+static int pg_release(struct store *st, const char *worker_id, const char *job_id, int64_t now,
+		      struct error *err)
+{
+	struct params p = { .n = 0 };
+
+	p_text(&p, worker_id);
+	p_text(&p, job_id);
+	p_ll(&p, now);
+	return exec_count(ps(st), S_RELEASE, &p, "release jobs", err);
+}
+
+static int pg_recover_leases(struct store *st, int64_t now, const char *except,
+			     struct error *err)
+{
+	struct params p = { .n = 0 };
+
+	p_ll(&p, now);
+	p_text(&p, except);
+	return exec_count(ps(st), S_RECOVER, &p, "recover jobs", err);
+}
+
+static int pg_prune_workers(struct store *st, int64_t before, struct error *err)
+{
+	struct params p = { .n = 0 };
+
+	p_ll(&p, before);
+	return exec_count(ps(st), S_WORKER_PRUNE, &p, "forget stale workers", err);
+}
+
+static int pg_next_due(struct store *st, const struct claim_req *req, int64_t *when,
+		       struct error *err)
+{
+	struct params p = { .n = 0 };
+	char *queues = queues_array(req);
+	PGresult *r;
+	int n;
+
+	p_text(&p, queues);
+	r = exec_stmt(ps(st), S_NEXT_DUE, &p, "find next job", NULL, err);
+	free(queues);
+	if (!r)
+		return err->code;
+	if ((n = PQntuples(r)) > 0)
+		*when = get_ll(r, 0, 0);
+	PQclear(r);
+	return n > 0;
+}
+
+static int pg_attempt_add(struct store *st, const struct attempt *a, struct error *err)
+{
+	struct params p = { .n = 0 };
+
+	p_text(&p, a->job_id);
+	p_ll(&p, a->run);
+	p_ll(&p, a->attempt);
+	p_ll(&p, a->started_at);
+	p_ll(&p, a->finished_at);
+	p_text(&p, a->outcome);
+	p_text(&p, a->error);
+	p_exit(&p, a->has_exit_code, a->exit_code);
+	p_text(&p, a->worker_id);
+	p_text(&p, a->machine);
+	p_text(&p, a->log_path);
+	return exec_count(ps(st), S_ATTEMPT_ADD, &p, "record attempt", err) < 0 ? err->code : 0;
+}
+
+static int pg_attempt_list(struct store *st, const char *job_id, attempt_visit_fn *fn,
+			   void *ctx, struct error *err)
+{
+	struct params p = { .n = 0 };
+	PGresult *r;
+	int stop = 0;
+
+	p_text(&p, job_id);
+	if (!(r = exec_stmt(ps(st), S_ATTEMPT_LIST, &p, "read attempts", NULL, err)))
+		return err->code;
+	for (int i = 0; i < PQntuples(r) && !stop; i++) {
+		struct attempt a = {
+			.job_id = get_text(r, i, 0),
+			.run = (int)get_ll(r, i, 1),
+			.attempt = (int)get_ll(r, i, 2),
+			.started_at = get_ll(r, i, 3),
+			.finished_at = get_ll(r, i, 4),
+			.outcome = get_text(r, i, 5),
+			.error = get_text(r, i, 6),
+			.has_exit_code = !PQgetisnull(r, i, 7),
+			.exit_code = (int)get_ll(r, i, 7),
+			.worker_id = get_text(r, i, 8),
+			.machine = get_text(r, i, 9),
+			.log_path = get_text(r, i, 10),
+		};
+
+		stop = fn(ctx, &a);
+		attempt_release(&a);
+	}
+	PQclear(r);
+	return stop;
+}
+
+static int pg_worker_add(struct store *st, const struct worker_info *w, struct error *err)
+{
+	struct params p = { .n = 0 };
+
+	p_text(&p, w->id);
+	p_text(&p, w->host);
+	p_text(&p, w->machine);
+	p_ll(&p, w->pid);
+	p_ll(&p, w->pid_start);
+	p_ll(&p, w->slots);
+	p_text(&p, w->queues);
+	p_ll(&p, w->started_at);
+	p_ll(&p, w->heartbeat_at);
+	return exec_count(ps(st), S_WORKER_ADD, &p, "register worker", err) < 0 ? err->code : 0;
+}
+
+static int pg_worker_beat(struct store *st, const char *id, int64_t now, struct error *err)
+{
+	struct params p = { .n = 0 };
+
+	p_text(&p, id);
+	p_ll(&p, now);
+	return exec_count(ps(st), S_WORKER_BEAT, &p, "heartbeat", err);
+}
+
+static int pg_worker_remove(struct store *st, const char *id, struct error *err)
+{
+	struct params p = { .n = 0 };
+
+	p_text(&p, id);
+	return exec_count(ps(st), S_WORKER_REMOVE, &p, "unregister worker", err) < 0 ? err->code
+										       : 0;
+}
+
+static int pg_worker_list(struct store *st, worker_visit_fn *fn, void *ctx, struct error *err)
+{
+	PGresult *r = exec_stmt(ps(st), S_WORKER_LIST, NULL, "list workers", NULL, err);
+	int stop = 0;
+
+	if (!r)
+		return err->code;
+	for (int i = 0; i < PQntuples(r) && !stop; i++) {
+		struct worker_info w = {
+			.id = get_text(r, i, 0),
+			.host = get_text(r, i, 1),
+			.machine = get_text(r, i, 2),
+			.pid = (int)get_ll(r, i, 3),
+			.pid_start = get_ll(r, i, 4),
+			.slots = (int)get_ll(r, i, 5),
+			.queues = get_text(r, i, 6),
+			.started_at = get_ll(r, i, 7),
+			.heartbeat_at = get_ll(r, i, 8),
+			.busy = (int)get_ll(r, i, 9),
+		};
+
+		stop = fn(ctx, &w);
+		worker_info_release(&w);
+	}
+	PQclear(r);
+	return stop;
+}
+
+/* --- Wake-ups --- */
+
+/*
+ * NOTIFY, in a transaction of its own after the commit that made jobs due: PostgreSQL
+ * serialises the commits of transactions that notify, so the writes themselves never wait
+ * on it.  The queue layer calls this only after writes that can wake a worker (a job
+ * enqueued, retried or given back), never after a claim or a finish that succeeded.
+ */
+static void pg_notify(struct store *st)
+{
+	struct pg_store *s = ps(st);
+	struct error ignored;
+
+	if (!s->in_tx && ready(s, &ignored) == 0)
+		PQclear(PQexec(s->conn, s->notify));
+	after_exec(s);
+}
+
+/* Make the wake-up descriptor readable in ms, or at once for 0. */
+static void arm_timer(struct pg_store *s, int64_t ms)
+{
+	struct itimerspec it = { .it_value = { ms / 1000, (ms % 1000) * 1000000 } };
+
+	if (ms == 0 && s->now_fd >= 0)
+		(void)!write(s->now_fd, &(uint64_t){ 1 }, sizeof(uint64_t));
+	else if (s->timer_fd >= 0)
+		timerfd_settime(s->timer_fd, 0, &it, NULL);
+}
+
+/*
+ * Notifications that came in with a statement's answer are read off the socket already
+ * (our own NOTIFY's among them, delivered with its answer): the timer stands in for them,
+ * so the wake-up descriptor is readable at once.
+ */
+static void after_exec(struct pg_store *s)
+{
+	PGnotify *n;
+	bool any = false;
+
+	if (!s->listening || !s->conn)
+		return;
+	while ((n = PQnotifies(s->conn))) {
+		PQfreemem(n);
+		any = true;
+	}
+	if (any)
+		arm_timer(s, 0);
+}
+
+/*
+ * The wake-up descriptor is an epoll set, so that it stays one descriptor for the worker's
+ * loop across reconnections: the connection's socket, which a notification makes
+ * readable, and a timer.  The connection is blocking for statements, which the worker
+ * runs one at a time; between them it waits in the loop's poll, never in libpq.
+ */
+static int pg_wait_fd(struct store *st, struct error *err)
+{
+	struct pg_store *s = ps(st);
+
+	if (s->wake_fd >= 0)
+		return s->wake_fd;
+	s->wake_fd = epoll_create1(EPOLL_CLOEXEC);
+	s->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	s->now_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->wake_fd < 0 || s->timer_fd < 0 || s->now_fd < 0 ||
+	    epoll_ctl(s->wake_fd, EPOLL_CTL_ADD, s->timer_fd,
+		      &(struct epoll_event){ .events = EPOLLIN, .data.fd = s->timer_fd }) < 0 ||
+	    epoll_ctl(s->wake_fd, EPOLL_CTL_ADD, s->now_fd,
+		      &(struct epoll_event){ .events = EPOLLIN, .data.fd = s->now_fd }) < 0)
+		return error_set(err, QE_FAIL, "cannot make a wake-up descriptor: %s",
+				 strerror(errno));
+	s->listening = true;
+	if (ready(s, err) || (s->sock < 0 && listen_on(s, err)))
+		return err->code;
+	arm_timer(s, BACKSTOP_MS);
+	return s->wake_fd;
+}
+
+/*
+ * Take in what woke us: notifications (all of them), the timer.  A connection found lost
+ * is made again here or, while the server stays away, at the timer's next try.  Whatever
+ * it was, the caller looks for work: that is the poll backstop.
+ */
+static void pg_wait_drain(struct store *st)
+{
+	struct pg_store *s = ps(st);
+	struct error ignored;
+	uint64_t ticks;
+
+	if (s->wake_fd < 0)
+		return;
+	(void)!read(s->timer_fd, &ticks, sizeof ticks);
+	(void)!read(s->now_fd, &ticks, sizeof ticks);
+	/* A connection found lost here is marked so, and ready() makes it again. */
+	if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
+		(void)PQconsumeInput(s->conn);
+	if (s->conn) {
+		PGnotify *n;
+
+		while ((n = PQnotifies(s->conn)))
+			PQfreemem(n);
+	}
+	/* On failure, ready() has set the timer for the next try. */
+	if (ready(s, &ignored) == 0)
+		arm_timer(s, BACKSTOP_MS);
+}
+
+/*
+ * A watcher of job states (wait) looks again every CHANGES_MS: a notification for every
+ * write would put NOTIFY's instance-wide commit lock on every claim and finish.
+ */
+static int pg_changes_fd(struct store *st, struct error *err)
+{
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	struct itimerspec it = {
+		.it_interval = { 0, CHANGES_MS * 1000000L },
+		.it_value = { 0, CHANGES_MS * 1000000L },
+	};
+
+	if (fd < 0 || timerfd_settime(fd, 0, &it, NULL) < 0) {
+		error_set(err, QE_FAIL, "cannot make a timer: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return err->code;
+	}
+	return fd;
+}
+
+/*
+ * Durable: every commit waits for the server's WAL flush (synchronous_commit on).  Not
+ * durable: the server's own setting, so never less safe than it was configured to be.
+ */
+static int pg_set_durable(struct store *st, bool durable, struct error *err)
+{
+	struct pg_store *s = ps(st);
+
+	s->durable = durable;
+	if (ready(s, err))
+		return err->code;
+	return run_simple(s, durable ? "SET synchronous_commit = on" : "RESET synchronous_commit",
+			  "set durability", err);
+}
+
+/* A server keeps no files of ours on this machine: the logs are logs.c's (logs_root). */
+static const char *pg_files_dir(struct store *st)
+{
+	return NULL;
+}
+
+const struct store_ops pg_store_ops = {
+	.name = "postgresql",
+	.open = pg_open,
+	.close = pg_close,
+	.now = pg_now,
+	.begin = pg_begin,
+	.commit = pg_commit,
+	.rollback = pg_rollback,
+	.insert = pg_insert,
+	.resolve = pg_resolve,
+	.get = pg_get,
+	.list = pg_list,
+	.counts = pg_counts,
+	.update = pg_update,
+	.remove = pg_remove,
+	.purge = pg_purge,
+	.config_list = pg_config_list,
+	.config_set = pg_config_set,
+	.config_unset = pg_config_unset,
+	.claim = pg_claim,
+	.started = pg_started,
+	.renew = pg_renew,
+	.release = pg_release,
+	.recover_leases = pg_recover_leases,
+	.prune_workers = pg_prune_workers,
+	.next_due = pg_next_due,
+	.attempt_add = pg_attempt_add,
+	.attempt_list = pg_attempt_list,
+	.worker_add = pg_worker_add,
+	.worker_beat = pg_worker_beat,
+	.worker_remove = pg_worker_remove,
+	.worker_list = pg_worker_list,
+	.notify = pg_notify,
+	.wait_fd = pg_wait_fd,
+	.wait_drain = pg_wait_drain,
+	.changes_fd = pg_changes_fd,
+	.files_dir = pg_files_dir,
+	.set_durable = pg_set_durable,
+};
