@@ -9,6 +9,10 @@
 # before the test file was added), BUILD_DIR is configured again first, and a test still
 # missing after that is reported and counted as failed.  The suites checked are those the
 # arguments ask for: unit and e2e, or those named with --suite (less those with --no-suite).
+#
+# The suite 'pg' (run unless --suite leaves it out or --no-suite pg) needs a PostgreSQL
+# server: one throwaway cluster (tests/pg/cluster.sh) serves the whole run, each test in a
+# schema of its own, and is removed at the end.
 set -u
 build=$1
 shift
@@ -34,7 +38,9 @@ wanted() {
 }
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/queuectl-run-tests.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
+pg_dir=
+trap 'rm -rf "$tmp"; [ -z "$pg_dir" ] || "$src/tests/pg/cluster.sh" stop "$pg_dir"' EXIT
+trap 'exit 130' INT TERM
 
 # The tests of the wanted suites that the source tree has and the build does not, one a line.
 missing() {
@@ -67,6 +73,18 @@ if [ -n "$lacking" ]; then
 		echo "run-tests.sh: meson setup --reconfigure $build failed" >&2
 		exit 1
 	}
+fi
+
+# A cluster for the suite 'pg'; should it fail to start, each pg test tries one of its own
+# (tests/pg/with-cluster.sh) and fails with the reason.
+if { [ -z "$suites" ] || case " $suites " in *" pg "*) true ;; *) false ;; esac; } &&
+	case " $no_suites " in *" pg "*) false ;; *) true ;; esac &&
+	[ -z "${QUEUECTL_TEST_PG:-}" ]; then
+	if "$src/tests/pg/cluster.sh" start >"$tmp/pg.env"; then
+		. "$tmp/pg.env"
+		pg_dir=$QUEUECTL_TEST_PG_DIR
+		export QUEUECTL_TEST_PG QUEUECTL_TEST_PG_TCP QUEUECTL_TEST_PG_DIR
+	fi
 fi
 
 : >"$tmp/start"

@@ -11,6 +11,10 @@
 #   assert_match PATTERN TEXT [WHAT]
 #   snapshot                   print a digest of the whole store (schema and every row, less
 #                              heartbeat times and lease ends)
+#   sql STATEMENT              run SQL on the store (sqlite3, or psql in the store's schema);
+#                              rows as "a|b", one a line
+#   store_exists               the store has been created (its file, or its schema)
+#   use_fresh_store NAME       from here on, a new empty store (and QUEUECTL_HOME $TMP/NAME)
 #   assert_unchanged BEFORE    the store's digest is still BEFORE
 #   wait_for SECS CMD...       re-run CMD until it succeeds; fail after SECS seconds.  It
 #                              sleeps 0.05s between tries: a deadline, not synchronisation.
@@ -24,6 +28,10 @@
 #                              (the binary itself, not through q: $! must be the worker)
 # wait_for runs its command in this shell, so it may call functions: wait_for 9 is_dead d1
 #   finish                     print the summary line; call at the end of every test
+#
+# With QUEUECTL_TEST_BACKEND=postgresql (the suite 'pg', through tests/pg/with-cluster.sh),
+# the store is a schema of its own for the test in the database QUEUECTL_TEST_PG names:
+# QUEUECTL_DB and DB are its URL, and snapshot, sql and store_exists read it with psql.
 set -u
 
 : "${QUEUECTL:?QUEUECTL must name the queuectl binary}"
@@ -31,6 +39,14 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/queuectl-test.XXXXXX")
 export QUEUECTL_HOME="$TMP/home"
 unset QUEUECTL_DB XDG_DATA_HOME
 DB="$QUEUECTL_HOME/queuectl.db"
+PG=
+if [ "${QUEUECTL_TEST_BACKEND:-sqlite}" = postgresql ]; then
+	: "${QUEUECTL_TEST_PG:?QUEUECTL_TEST_PG must name the test database (tests/pg/with-cluster.sh)}"
+	PG=$QUEUECTL_TEST_PG
+	PG_SCHEMA="e2e-$(basename "$0" .sh | cut -c1-24)-$$"
+	DB="$PG&schema=$PG_SCHEMA"
+	export QUEUECTL_DB="$DB"
+fi
 out= err= status=
 worker_pids=
 checks=0
@@ -88,8 +104,54 @@ assert_match() {
 
 # The digest leaves out what a live worker's heartbeat rewrites (its heartbeat time and its
 # jobs' lease ends, every min(lease/3, 10 s)): what a command must not change is the rest.
+# psql on the test's schema: -A -t, rows as a|b, errors to stderr.
+pg_sql() {
+	local c=()
+	for s; do c+=(-c "$s"); done
+	psql "$PG" -X -q -A -t -v ON_ERROR_STOP=1 -c "SET search_path TO \"$PG_SCHEMA\"" "${c[@]}"
+}
+
+sql() {
+	if [ -n "$PG" ]; then
+		pg_sql "$1"
+	else
+		sqlite3 "$DB" "$1"
+	fi
+}
+
+store_exists() {
+	if [ -n "$PG" ]; then
+		[ "$(pg_sql "SELECT to_regclass('queuectl_schema') IS NOT NULL")" = t ]
+	else
+		[ -e "$DB" ]
+	fi
+}
+
+use_fresh_store() {
+	export QUEUECTL_HOME="$TMP/$1"
+	if [ -n "$PG" ]; then
+		PG_SCHEMA="$PG_SCHEMA-$1"
+		DB="$PG&schema=$PG_SCHEMA"
+		export QUEUECTL_DB="$DB"
+	else
+		DB="$QUEUECTL_HOME/queuectl.db"
+	fi
+}
+
 snapshot() {
-	if [ -f "$DB" ]; then
+	if [ -n "$PG" ]; then
+		if store_exists; then
+			pg_sql "SELECT table_name, column_name, data_type FROM information_schema.columns
+				  WHERE table_schema = '$PG_SCHEMA' ORDER BY 1, 2" \
+				"SELECT to_jsonb(t) - 'lease_until' FROM jobs t ORDER BY seq" \
+				"SELECT to_jsonb(t) FROM attempts t ORDER BY job_id, run" \
+				"SELECT to_jsonb(t) FROM config t ORDER BY key" \
+				"SELECT to_jsonb(t) - 'heartbeat_at' FROM workers t ORDER BY id" \
+				"SELECT version FROM queuectl_schema" | sha256sum | cut -d' ' -f1
+		else
+			echo none
+		fi
+	elif [ -f "$DB" ]; then
 		rm -f "$TMP/snapshot.db"
 		sqlite3 "$DB" ".backup '$TMP/snapshot.db'" &&
 			sqlite3 "$TMP/snapshot.db" \

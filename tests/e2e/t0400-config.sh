@@ -108,8 +108,7 @@ assert_eq 0 "$(q info --json newer | jq -r .max_retries)" "max-retries 0 applies
 assert_eq 6 "$(q info --json new | jq -r .max_retries)" "the earlier job keeps 6"
 
 # --- A wrong value is refused before a store is made, like a wrong key.
-export QUEUECTL_HOME="$TMP/fresh"
-DB="$QUEUECTL_HOME/queuectl.db"
+use_fresh_store fresh
 before=$(snapshot)
 assert_eq none "$before" "no store in the fresh home"
 reject 2 "invalid max-retries 'abc'" q config set max-retries abc

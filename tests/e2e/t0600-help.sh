@@ -79,7 +79,7 @@ reject 2 "^queuectl: option '--db' needs a value$" q --db
 
 # Help and errors made no store.
 assert_unchanged "$before"
-[ ! -e "$DB" ] || fail "help created the database"
+! store_exists || fail "help created the database"
 
 # --- A subcommand's help names it in full.
 while IFS= read -r c; do

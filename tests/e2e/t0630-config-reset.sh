@@ -20,7 +20,7 @@ before=$(snapshot)
 assert_eq none "$before" "no store yet"
 reject 2 "^queuectl: unknown config key 'nope' \(valid: $keys\)$" q config reset nope
 reject 2 "^queuectl: unknown config key 'nope'" q config reset nope --json
-[ ! -e "$DB" ] || fail "config reset of an unknown key made a store"
+! store_exists || fail "config reset of an unknown key made a store"
 
 # --- The defaults, as a fresh store has them.
 check_ok q config show --json

@@ -104,6 +104,6 @@ elif command -v groff >/dev/null; then
 fi
 
 # The help commands made no store.
-[ ! -e "$DB" ] || fail "help created the database"
+! store_exists || fail "help created the database"
 
 finish

@@ -32,7 +32,7 @@ start_worker
 w=$worker_pid
 nworkers() { [ "$(q status --json | jq '.workers | length')" = "$1" ]; }
 wait_for 10 nworkers 1
-sqlite3 "$DB" "DELETE FROM workers"
+sql "DELETE FROM workers"
 nworkers 0 || fail "the worker's row was not deleted"
 wait_for 10 nworkers 1
 assert_eq "$w" "$(q status --json | jq '.workers[0].pid')" "the worker registered again"

@@ -122,7 +122,12 @@ assert_match '^[0-9]+$' "$dpid" "worker start --detach prints a pid"
 worker_pids="$worker_pids $dpid"
 assert_match "^worker $dpid started; its log is .*/worker-$dpid\.log$" "$err" "detach message"
 dlog=${err##* }
-assert_eq "$QUEUECTL_HOME/queuectl.db.d/worker-$dpid.log" "$dlog" "detached worker's log file"
+# Beside the database file; with a server, in the data directory's logs of that server.
+if [ -n "$PG" ]; then
+	assert_match "^$QUEUECTL_HOME/logs-[^/]+\.d/worker-$dpid\.log$" "$dlog" "detached worker's log file"
+else
+	assert_eq "$QUEUECTL_HOME/queuectl.db.d/worker-$dpid.log" "$dlog" "detached worker's log file"
+fi
 gone "$dpid" && fail "detached worker $dpid is not running"
 check_ok q status --json
 assert_eq "$dpid" "$(jq -r '.workers[].pid' <<<"$out")" "status --json lists the detached worker"
@@ -159,7 +164,7 @@ assert_eq "completed 1" "$(jq -r '"\(.state) \(.attempts)"' <<<"$out")" "t6 stat
 # 7. A worker of another machine (here a row as one would write it, fresh) cannot be
 # signalled from here: 'worker stop' says so and fails, and stops the workers it can.
 now=$(date +%s%3N)
-sqlite3 "$DB" "INSERT INTO workers (id, host, machine, pid, pid_start, slots, queues, started_at, heartbeat_at) VALUES ('far-1', 'farhost', 'other-machine:boot:pidns', 4242, 1, 1, NULL, $now, $now)"
+sql "INSERT INTO workers (id, host, machine, pid, pid_start, slots, queues, started_at, heartbeat_at) VALUES ('far-1', 'farhost', 'other-machine:boot:pidns', 4242, 1, 1, NULL, $now, $now)"
 check_fail 1 "^queuectl: 1 worker not stopped: 'far-1' \(pid 4242 on farhost\) runs on another machine or pid namespace$" q worker stop
 start_worker
 w=$worker_pid
