@@ -48,6 +48,11 @@ const char *queue_logs(struct queue *q)
 	return q->logs;
 }
 
+void queue_schema_version(struct queue *q, int *found, int *current)
+{
+	store_schema_version(q->store, found, current);
+}
+
 bool queue_is_url(const char *target)
 {
 	return store_is_url(target);

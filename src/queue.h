@@ -242,6 +242,11 @@ void queue_notify(struct queue *q);
 
 /* The root of this machine's logs of the queue's jobs, for logs.h; the queue owns it. */
 const char *queue_logs(struct queue *q);
+/*
+ * The version of the store's schema when queue_open found it (0: it was made then) and now,
+ * once queue_open has migrated it: what 'migrate' reports.
+ */
+void queue_schema_version(struct queue *q, int *found, int *current);
 /* The path of the log of a job's run on this machine (logs_path; malloc'd). */
 char *queue_log_path(struct queue *q, const char *id, int run);
 

@@ -266,3 +266,8 @@ const char *store_files_dir(struct store *st)
 {
 	return st->ops->files_dir(st);
 }
+
+void store_schema_version(struct store *st, int *found, int *current)
+{
+	st->ops->schema_version(st, found, current);
+}

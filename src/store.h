@@ -199,6 +199,12 @@ int store_changes_fd(struct store *st, struct error *err);
  */
 int store_set_durable(struct store *st, bool durable, struct error *err);
 
+/*
+ * The schema's version as store_open found it (0: it made the schema) and as it is now,
+ * after the migrations store_open ran.
+ */
+void store_schema_version(struct store *st, int *found, int *current);
+
 /* The directory for the store's own files (job logs, worker logs). */
 const char *store_files_dir(struct store *st);
 

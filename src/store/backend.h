@@ -70,6 +70,7 @@ struct store_ops {
 	int (*changes_fd)(struct store *st, struct error *err);
 
 	const char *(*files_dir)(struct store *st);
+	void (*schema_version)(struct store *st, int *found, int *current);
 	int (*set_durable)(struct store *st, bool durable, struct error *err);
 };
 

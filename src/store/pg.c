@@ -305,6 +305,7 @@ struct pg_store {
 	bool prepared[S_COUNT];
 	bool in_tx;
 	bool durable;
+	int found_version; /* the schema's version before migrate ran */
 	/* A claim whose answer was lost with the connection, to undo once it is back. */
 	char *unclaim_worker;
 	int64_t unclaim_at;
@@ -886,6 +887,7 @@ static int migrate(struct pg_store *s, struct error *err)
 	/* The common case in one round trip: the schema is there, at our version. */
 	where(s->conn, at, sizeof at);
 	if (query_ll(s, "SELECT version FROM queuectl_schema", &version, state, err) == 0) {
+		s->found_version = (int)version;
 		if (version == SCHEMA_VERSION)
 			return 0;
 	} else if (strcmp(state, "42P01")) { /* anything but "no such table" */
@@ -914,6 +916,7 @@ static int migrate(struct pg_store *s, struct error *err)
 	if (v == -1) {
 		if (query_ll(s, "SELECT version FROM queuectl_schema", &version, state, err))
 			goto fail;
+		s->found_version = (int)version;
 	} else if (v > 0) {
 		/* Never take over another program's tables: only an empty schema becomes ours. */
 		rc = error_set(err, QE_FAIL,
@@ -923,6 +926,7 @@ static int migrate(struct pg_store *s, struct error *err)
 		goto fail;
 	} else {
 		version = 0;
+		s->found_version = 0;
 		sql = xasprintf("CREATE SCHEMA IF NOT EXISTS %s; "
 				"CREATE TABLE queuectl_schema (version integer NOT NULL); "
 				"INSERT INTO queuectl_schema VALUES (0)",
@@ -1677,6 +1681,12 @@ static int pg_set_durable(struct store *st, bool durable, struct error *err)
 			  "set durability", err);
 }
 
+static void pg_schema_version(struct store *st, int *found, int *current)
+{
+	*found = ps(st)->found_version;
+	*current = SCHEMA_VERSION;
+}
+
 /* A server keeps no files of ours on this machine: the logs are logs.c's (logs_root). */
 static const char *pg_files_dir(struct store *st)
 {
@@ -1720,5 +1730,6 @@ const struct store_ops pg_store_ops = {
 	.wait_drain = pg_wait_drain,
 	.changes_fd = pg_changes_fd,
 	.files_dir = pg_files_dir,
+	.schema_version = pg_schema_version,
 	.set_durable = pg_set_durable,
 };

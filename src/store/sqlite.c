@@ -394,6 +394,7 @@ struct sqlite_store {
 	char *wake_path;
 	int wake_fd; /* inotify descriptor, -1 until a worker asks for it */
 	int busy_ms;
+	int found_version; /* the schema's version before migrate ran */
 };
 
 /* The downcast: a store handed to this file's operations must be one of its own. */
@@ -745,6 +746,7 @@ static int migrate(struct sqlite_store *s, struct error *err)
 	 */
 	if (pragma_int(s, "PRAGMA user_version", &version, err))
 		return err->code;
+	s->found_version = version;
 	if (version == SCHEMA_VERSION) {
 		if (pragma_int(s, "PRAGMA application_id", &app_id, err))
 			return err->code;
@@ -774,6 +776,7 @@ static int migrate(struct sqlite_store *s, struct error *err)
 	/* Another process may have migrated while we waited for the lock. */
 	if (pragma_int(s, "PRAGMA user_version", &version, err))
 		goto fail;
+	s->found_version = version;
 	for (; version < SCHEMA_VERSION; version++) {
 		char *sql = xasprintf("%s; PRAGMA user_version = %d; PRAGMA application_id = %d",
 				      migrations[version], version + 1, QUEUECTL_APP_ID);
@@ -1418,6 +1421,12 @@ static int sqlite_set_durable(struct store *st, bool durable, struct error *err)
 		       "set durability", err);
 }
 
+static void sqlite_schema_version(struct store *st, int *found, int *current)
+{
+	*found = ss(st)->found_version;
+	*current = SCHEMA_VERSION;
+}
+
 static const char *sqlite_files_dir(struct store *st)
 {
 	return ss(st)->files_dir;
@@ -1460,5 +1469,6 @@ const struct store_ops sqlite_store_ops = {
 	.wait_drain = sqlite_wait_drain,
 	.changes_fd = sqlite_changes_fd,
 	.files_dir = sqlite_files_dir,
+	.schema_version = sqlite_schema_version,
 	.set_durable = sqlite_set_durable,
 };

@@ -4,7 +4,7 @@
 # Commands: --help, -h, help, --version, -V, and --help of every command and subcommand.
 . "$TEST_DIR/lib.sh"
 
-commands='enqueue status list info logs wait delete purge completion'
+commands='enqueue status list info logs wait delete purge migrate completion'
 subcommands='worker start|worker stop|dlq list|dlq retry|config get|config set|config reset|config show'
 before=$(snapshot)
 assert_eq none "$before" "no store to begin with"
@@ -72,7 +72,7 @@ assert_match 'underscore' "$out" "help config set mentions the underscore spelli
 
 # --- Errors: unknown commands and options.
 reject 2 "^queuectl: no command 'bogus' \(see 'queuectl --help'\)$" q help bogus
-reject 2 "^queuectl: unknown command 'bogus' \(one of: enqueue, worker, status, list, info, logs, wait, dlq, config, delete, purge, completion\)$" \
+reject 2 "^queuectl: unknown command 'bogus' \(one of: enqueue, worker, status, list, info, logs, wait, dlq, config, delete, purge, migrate, completion\)$" \
 	q bogus
 reject 2 "^queuectl: unknown option '--bogus' \(see 'queuectl --help'\)$" q --bogus
 reject 2 "^queuectl: option '--db' needs a value$" q --db
@@ -103,6 +103,7 @@ enqueue|
 list|extra
 info|
 purge|
+migrate|extra
 delete|
 status|extra
 dlq list|extra

@@ -195,15 +195,19 @@ static void test_backends_by_scheme(void **state)
 	struct store *st = (struct store *)&st;
 	struct error err = { 0 };
 
-	/* postgres:// and postgresql:// are URLs of a backend this queuectl lacks. */
+	/*
+	 * postgres:// and postgresql:// are URLs of the PostgreSQL backend: a schema name it
+	 * refuses shows that it read them, before any connection is tried.
+	 */
 	assert_true(store_is_url("postgres://localhost/q"));
 	assert_true(store_is_url("postgresql://u@db.example/q?sslmode=require"));
-	assert_int_equal(store_open("postgres://localhost/q", &st, &err), QE_INPUT);
+	assert_int_equal(store_open("postgres://localhost/q?schema=a%20b", &st, &err), QE_INPUT);
 	assert_null(st);
-	assert_string_equal(err.msg, "'postgres://localhost/q': this queuectl has no PostgreSQL "
-				     "backend; give a file path");
-	assert_int_equal(store_open("postgresql://localhost/q", &st, &err), QE_INPUT);
-	assert_non_null(strstr(err.msg, "no PostgreSQL backend"));
+	assert_string_equal(err.msg, "bad schema name 'a b' in 'postgres://localhost/q': use up "
+				     "to 50 letters, digits, '_' and '-'");
+	assert_int_equal(store_open("postgresql://u:pw@localhost/q?schema=", &st, &err), QE_INPUT);
+	assert_string_equal(err.msg, "bad schema name '' in 'postgresql://u@localhost/q': use up "
+				     "to 50 letters, digits, '_' and '-'");
 	/* Anything else is a file path, for SQLite. */
 	assert_false(store_is_url("/var/lib/queuectl/q.db"));
 	assert_false(store_is_url("q.db"));
