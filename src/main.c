@@ -34,6 +34,30 @@ static int usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/*
+ * Keep a database URL's password out of ps: each argument that holds one is copied for
+ * the parsing below, and the password in the original, which /proc/PID/cmdline shows, is
+ * overwritten.  ("--db=URL" and "URL" alike; an argument of a job's command too, which is
+ * stored from the copy.)
+ */
+static void hide_passwords(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		char *url = strstr(argv[i], "postgres://"), *at, *colon, *slash;
+
+		if (!url && !(url = strstr(argv[i], "postgresql://")))
+			continue;
+		url = strstr(url, "://") + 3;
+		slash = strchr(url, '/');
+		at = strchr(url, '@');
+		if (!at || (slash && slash < at) || !(colon = memchr(url, ':', (size_t)(at - url))))
+			continue;
+		/* The copy first: argv[i] is what the parsing reads. */
+		argv[i] = xstrdup(argv[i]);
+		memset(colon + 1, '*', (size_t)(at - colon - 1));
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -46,6 +70,7 @@ int main(int argc, char **argv)
 	const char *dbopt = NULL;
 	int c, rc;
 
+	hide_passwords(argc, argv);
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
 		switch (c) {

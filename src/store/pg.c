@@ -329,7 +329,10 @@ static struct pg_store *ps(struct store *st)
 
 /* --- Messages without secrets --- */
 
-/* Replace every occurrence of the password in msg (in place) by "***". */
+/*
+ * Replace every occurrence of the password in msg (in place) by "***": applied to what
+ * libpq and the server say, never to our own words around it.
+ */
 static void scrub(const struct pg_store *s, char *msg, size_t size)
 {
 	const char *pw = s->password;
@@ -394,7 +397,10 @@ static int conn_error(struct pg_store *s, PGconn *c, struct error *err)
 	if ((p = strstr(msg, " failed: ")) && !strncmp(msg, "connection to server", 20))
 		msg = p + 9;
 	first_line(msg, why, sizeof why);
-	if (strstr(why, "Connection refused"))
+	scrub(s, why, sizeof why);
+	if (strstr(why, "invalid integer value") || strstr(why, "invalid port number"))
+		rc = error_set(err, QE_INPUT, "bad database URL '%s': %s", s->base.target, why);
+	else if (strstr(why, "Connection refused"))
 		rc = error_set(err, QE_FAIL, "cannot reach the database at %s: connection refused", at);
 	else if (strstr(why, "timeout expired"))
 		rc = error_set(err, QE_FAIL, "cannot reach the database at %s: no answer in time", at);
@@ -414,7 +420,6 @@ static int conn_error(struct pg_store *s, PGconn *c, struct error *err)
 		rc = error_set(err, QE_FAIL, "no user '%s' at %s", user ? user : "", at);
 	else
 		rc = error_set(err, QE_FAIL, "cannot connect to the database at %s: %s", at, why);
-	scrub(s, err->msg, sizeof err->msg);
 	return rc;
 }
 
@@ -428,13 +433,14 @@ static int query_error(struct pg_store *s, PGresult *r, const char *what, struct
 	if (PQstatus(s->conn) == CONNECTION_BAD) {
 		where(s->conn, at, sizeof at);
 		first_line(PQerrorMessage(s->conn), why, sizeof why);
+		scrub(s, why, sizeof why);
 		rc = error_set(err, QE_FAIL, "%s: lost the connection to the database at %s: %s",
 			       what, at, why);
 	} else {
 		first_line(primary ? primary : PQerrorMessage(s->conn), why, sizeof why);
+		scrub(s, why, sizeof why);
 		rc = error_set(err, QE_FAIL, "%s: %s", what, why);
 	}
-	scrub(s, err->msg, sizeof err->msg);
 	return rc;
 }
 
@@ -560,8 +566,8 @@ static PGconn *pg_connect(struct pg_store *s, struct error *err)
 		char why[600];
 
 		first_line(PQresultErrorMessage(r), why, sizeof why);
+		scrub(s, why, sizeof why);
 		error_set(err, QE_FAIL, "cannot set the schema: %s", why);
-		scrub(s, err->msg, sizeof err->msg);
 		PQclear(r);
 		PQfinish(c);
 		return NULL;
@@ -1005,8 +1011,8 @@ static int pg_open(const char *target, struct store **out, struct error *err)
 		char why[600];
 
 		first_line(bad ? bad : "out of memory", why, sizeof why);
+		scrub(s, why, sizeof why);
 		rc = error_set(err, QE_INPUT, "bad database URL '%s': %s", s->base.target, why);
-		scrub(s, err->msg, sizeof err->msg);
 		PQfreemem(bad);
 		goto fail;
 	}
