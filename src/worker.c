@@ -258,13 +258,6 @@ static void wait_drain(struct worker *w)
 	queue_wait_drain(w->q);
 }
 
-/* Where a run's output goes, its directory made (malloc'd), or NULL with err set. */
-static char *log_path(struct worker *w, const struct job *job, struct error *err)
-{
-	if (logs_prepare(queue_logs(w->q), job->id, err))
-		return NULL;
-	return queue_log_path(w->q, job->id, job->runs);
-}
 
 /* --- Recovery of other workers --- */
 
@@ -382,8 +375,7 @@ static int start_job(struct worker *w, struct slot *s, bool *job_fault, struct e
 	int rc;
 
 	*job_fault = false;
-	if (!(s->log_path = log_path(w, &s->job, err)))
-		return err->code;
+	s->log_path = queue_log_path(w->q, s->job.id, s->job.runs);
 	exec_shell_argv(s->job.command, argv);
 	env[0] = xasprintf("QUEUECTL_JOB_ID=%s", s->job.id);
 	env[1] = xasprintf("QUEUECTL_ATTEMPT=%d", s->job.attempts + 1);
@@ -873,7 +865,7 @@ static int setup(struct worker *w, struct error *err)
 	w->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (w->sigfd < 0)
 		return error_set(err, QE_FAIL, "signalfd: %s", strerror(errno));
-	if ((w->wakefd = wait_fd(w, err)) < 0)
+	if ((w->wakefd = wait_fd(w, err)) < 0 || logs_prepare(queue_logs(w->q), err))
 		return err->code;
 
 	id_generate(rnd);

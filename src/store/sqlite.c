@@ -812,6 +812,7 @@ static int sqlite_open(const char *target, struct store **out, struct error *err
 {
 	struct sqlite_store *s = xcalloc(1, sizeof *s);
 	const char *env = getenv("QUEUECTL_BUSY_TIMEOUT");
+	char *dir;
 	int fd, rc;
 
 	s->base.ops = &sqlite_store_ops;
@@ -831,16 +832,28 @@ static int sqlite_open(const char *target, struct store **out, struct error *err
 	*out = NULL;
 
 	/*
+	 * Jobs in a file that another user can write, or in a directory where another user can
+	 * put or replace files, are that user's commands run as us.
+	 */
+	dir = xstrdup(target);
+	rc = path_check_private(dirname(dir), -1, err);
+	free(dir);
+	if (rc)
+		goto fail;
+	/*
 	 * Create the file ourselves so that it is owner-only from the first byte; SQLite gives
 	 * its -wal and -shm files the same mode.
 	 */
 	fd = open(target, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		rc = error_set(err, QE_FAIL, "cannot open database '%s': %s", target,
-			       strerror(errno));
+			       errno == ELOOP ? "it is a symbolic link" : strerror(errno));
 		goto fail;
 	}
+	rc = path_check_private(target, fd, err);
 	close(fd);
+	if (rc)
+		goto fail;
 	rc = sqlite3_open_v2(target, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		rc = s->db ? db_error(s, rc, "open", err)
@@ -1368,7 +1381,7 @@ static int sqlite_wait_fd(struct store *st, struct error *err)
 
 	if (s->wake_fd >= 0)
 		return s->wake_fd;
-	if (mkdir_p(s->files_dir, 0700, err))
+	if (mkdir_private(s->files_dir, err))
 		return err->code;
 	fd = open(s->wake_path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
