@@ -43,6 +43,11 @@ int queue_changes_fd(struct queue *q, struct error *err)
 	return store_changes_fd(q->store, err);
 }
 
+int queue_verify(struct queue *q, struct error *err)
+{
+	return store_verify(q->store, err);
+}
+
 const char *queue_logs(struct queue *q)
 {
 	return q->logs;

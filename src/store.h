@@ -192,6 +192,11 @@ void store_wait_drain(struct store *st);
  * any write: for a watcher of jobs' states.  Reads drain it; it may also wake for nothing.
  */
 int store_changes_fd(struct store *st, struct error *err);
+/*
+ * Whether the store is still the one opened: 0, or QE_FAIL with a message naming what
+ * happened to it (a database file deleted or replaced under a long-lived process).
+ */
+int store_verify(struct store *st, struct error *err);
 
 /*
  * Whether a commit must reach the disk before it returns (the durability setting): off,

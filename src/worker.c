@@ -81,6 +81,7 @@ struct worker {
 	int64_t next_claim;  /* monotonic: when to try to claim again; -1 = when woken */
 	int64_t next_retry;  /* monotonic: retry recording results; 0 = nothing to retry */
 	int64_t end;	     /* monotonic: --for runs out; 0 = no limit */
+	struct error lost;   /* the store is not the one opened any more (QE_OK: it is) */
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -471,6 +472,8 @@ static bool record(struct worker *w, struct slot *s)
 	struct error err;
 	int rc;
 
+	if (w->lost.code)
+		return true; /* no store to record it in (check_store) */
 	if (s->forsaken) {
 		/* Back to pending if it is still ours; if another worker has it, untouched. */
 		rc = queue_release(w->q, &s->job, &err);
@@ -749,10 +752,33 @@ static int64_t tick_when(void *arg)
 	return w->next_tick;
 }
 
+/*
+ * The database deleted or replaced under us: we would serve a queue no one else sees.  Our
+ * jobs are stopped and nothing of them recorded: in the store they stay ours, processing,
+ * until recovery finds this worker gone.
+ */
+static void check_store(struct worker *w)
+{
+	if (w->lost.code || queue_verify(w->q, &w->lost) == 0)
+		return;
+	say("%s: stopping %d running job%s, left for recovery, and exiting", w->lost.msg, w->busy,
+	    w->busy == 1 ? "" : "s");
+	for (int i = 0; i < w->opts->slots; i++)
+		if (w->slots[i].used && w->slots[i].pid)
+			w->slots[i].forsaken = true;
+	w->stopping = 2;
+	stop_jobs(w);
+}
+
 static void tick_run(struct loop *loop, void *arg)
 {
 	struct worker *w = arg;
 
+	check_store(w);
+	if (w->lost.code) {
+		w->next_tick = LOOP_NEVER;
+		return;
+	}
 	check_kill_at(w);
 	reload_config(w);
 	heartbeat(w);
@@ -928,9 +954,11 @@ int worker_run(struct queue *q, const struct worker_opts *opts, struct error *er
 		close(opts->ready_fd);
 	}
 	rc = loop_run(w.loop, err);
+	if (rc == 0 && w.lost.code)
+		rc = error_set(err, w.lost.code, "%s", w.lost.msg);
 	say("stopped");
 out:
-	if (w.info.id)
+	if (w.info.id && !w.lost.code)
 		unregister_worker(&w);
 	for (int i = 0; w.slots && i < opts->slots; i++)
 		if (w.slots[i].used)
