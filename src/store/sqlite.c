@@ -322,8 +322,12 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
 	[S_INSERT] = "INSERT INTO jobs " COLS_INSERT,
-	/* The first two ids at or after the prefix: enough to tell none, one and many. */
-	[S_RESOLVE] = "SELECT id FROM jobs WHERE id >= ?1 ORDER BY id LIMIT 2",
+	/*
+	 * The id itself, or the first two generated ids (32 lowercase hex digits) that start
+	 * with it: enough to tell none, one and many.  ?2 bounds the range of the prefix.
+	 */
+	[S_RESOLVE] = "SELECT id FROM jobs WHERE id >= ?1 AND id < ?2 AND (id = ?1 OR "
+		      "(length(id) = 32 AND id NOT GLOB '*[^0-9a-f]*')) ORDER BY id LIMIT 2",
 	[S_GET] = "SELECT " COLS_DETAIL " FROM jobs WHERE id = ?1",
 	[S_LIST_ALL] = "SELECT " COLS " FROM jobs WHERE " LIST_WHERE " ORDER BY seq LIMIT ?3",
 	[S_LIST_STATE] = "SELECT " COLS " FROM jobs WHERE state = ?1 AND " LIST_WHERE
@@ -1005,19 +1009,22 @@ static int sqlite_resolve(struct store *st, const char *prefix, char **id, struc
 {
 	struct sqlite_store *s = ss(st);
 	sqlite3_stmt *q = stmt(s, S_RESOLVE, err);
-	char *found[2] = { NULL, NULL };
-	size_t plen = strlen(prefix);
+	char *found[2] = { NULL, NULL }, *end;
 	int n = 0, rc;
 
 	if (!q)
 		return err->code;
+	/* Ids are ASCII letters, digits and punctuation: DEL sorts after all of them. */
+	end = xasprintf("%s\x7f", prefix);
 	bind_text(q, 1, prefix);
+	bind_text(q, 2, end);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *v = (const char *)sqlite3_column_text(q, 0);
 
-		if (v && !strncmp(v, prefix, plen))
+		if (v)
 			found[n++] = xstrdup(v);
 	}
+	free(end);
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE) {
 		free(found[0]);
