@@ -38,6 +38,13 @@
 #define RETRY_MS 500
 
 /*
+ * A job that cannot be started by no fault of its own (no process could be made, its log
+ * not opened) is tried this many times, RETRY_MS, 2 RETRY_MS, ... apart, before its attempt
+ * fails with the reason.
+ */
+#define START_TRIES 4
+
+/*
  * A job killed by a stop signal is held this long before it is recorded as failed: if the
  * worker receives a stop signal meanwhile, the job was stopped with it, not by its fault.
  */
@@ -51,7 +58,9 @@ struct slot {
 	pid_t pid;	  /* 0 once reaped, or when it never started */
 	struct job job;	  /* as claimed */
 	char *log_path;
-	char *spawn_error;   /* the command could not be started, by its own fault */
+	char *spawn_error;   /* the command could not be started: the attempt's error */
+	int start_tries;     /* failed starts not by the job's fault */
+	int64_t start_at;    /* monotonic ms of the next try to start; 0 = none pending */
 	int64_t started_at;  /* wall clock, ms */
 	int64_t deadline;    /* monotonic ms of the job's timeout; 0 = none */
 	int64_t kill_at;     /* monotonic ms to send SIGKILL; 0 = not yet signalled */
@@ -345,6 +354,7 @@ static void drain(struct worker *w, const char *why)
 	if (w->stopping)
 		return;
 	w->stopping = 1;
+	w->next_retry = time_mono_ms(); /* for jobs waiting to start */
 	if (w->busy)
 		say("%s: finishing %d running job%s, then exiting", why, w->busy,
 		    w->busy == 1 ? "" : "s");
@@ -376,7 +386,8 @@ static int start_job(struct worker *w, struct slot *s, bool *job_fault, struct e
 	int rc;
 
 	*job_fault = false;
-	s->log_path = queue_log_path(w->q, s->job.id, s->job.runs);
+	if (!s->log_path)
+		s->log_path = queue_log_path(w->q, s->job.id, s->job.runs);
 	exec_shell_argv(s->job.command, argv);
 	env[0] = xasprintf("QUEUECTL_JOB_ID=%s", s->job.id);
 	env[1] = xasprintf("QUEUECTL_ATTEMPT=%d", s->job.attempts + 1);
@@ -398,6 +409,50 @@ static int start_job(struct worker *w, struct slot *s, bool *job_fault, struct e
 	s->deadline = s->job.timeout ? time_mono_ms() + s->job.timeout * 1000 : 0;
 	record_started(w, s);
 	return 0;
+}
+
+static void finish_slot(struct worker *w, struct slot *s);
+
+/* retry_run runs at at, or sooner. */
+static void retry_at(struct worker *w, int64_t at)
+{
+	if (!w->next_retry || at < w->next_retry)
+		w->next_retry = at;
+}
+
+/*
+ * Start the job claimed into slot s.  A start that fails by no fault of the job is tried
+ * again later, the job held meanwhile (its lease renewed as any), not handed back: handing
+ * it back made a new run of it every RETRY_MS for ever.  After START_TRIES, or at once when
+ * the command itself cannot be run, the attempt fails with the reason.
+ */
+static void try_start(struct worker *w, struct slot *s)
+{
+	struct error err;
+	bool job_fault;
+
+	s->start_at = 0;
+	if (start_job(w, s, &job_fault, &err) == 0) {
+		say("started job %s (attempt %d of %d, pid %d): %s", s->job.id,
+		    s->job.attempts + 1, s->job.max_retries + 1, (int)s->pid, s->job.command);
+		count_start(w);
+		return;
+	}
+	if (!job_fault && ++s->start_tries < START_TRIES) {
+		int64_t delay = (int64_t)RETRY_MS << (s->start_tries - 1);
+
+		say("cannot start job %s (try %d of %d, again in %.1f s): %s", s->job.id,
+		    s->start_tries, START_TRIES, (double)delay / 1000, err.msg);
+		s->start_at = time_mono_ms() + delay;
+		retry_at(w, s->start_at);
+		return;
+	}
+	s->spawn_error = job_fault ? xstrdup(err.msg)
+				   : xasprintf("not started after %d tries: %s", START_TRIES,
+					       err.msg);
+	s->finished_at = s->started_at;
+	finish_slot(w, s);
+	count_start(w);
 }
 
 /* A slot freed: there is room to claim again. */
@@ -529,16 +584,13 @@ busy:
 static void finish_slot(struct worker *w, struct slot *s)
 {
 	if (hold_for_stop(w, s)) {
-		int64_t at = s->reaped_mono + STOP_WINDOW_MS;
-
-		if (!w->next_retry || at < w->next_retry)
-			w->next_retry = at;
+		retry_at(w, s->reaped_mono + STOP_WINDOW_MS);
 		return;
 	}
 	if (record(w, s))
 		slot_clear(w, s);
-	else if (!w->next_retry)
-		w->next_retry = time_mono_ms() + RETRY_MS;
+	else
+		retry_at(w, time_mono_ms() + RETRY_MS);
 }
 
 /*
@@ -559,7 +611,6 @@ static bool claim_jobs(struct worker *w)
 	}
 	while (w->busy < w->opts->slots && !w->stopping) {
 		struct slot *s = NULL;
-		bool job_fault;
 		int rc;
 
 		for (int i = 0; i < w->opts->slots && !s; i++)
@@ -577,24 +628,7 @@ static bool claim_jobs(struct worker *w)
 		}
 		s->used = true;
 		w->busy++;
-		if (start_job(w, s, &job_fault, &err) == 0) {
-			say("started job %s (attempt %d of %d, pid %d): %s", s->job.id,
-			    s->job.attempts + 1, s->job.max_retries + 1, (int)s->pid, s->job.command);
-			count_start(w);
-		} else if (job_fault) {
-			/* The command cannot be run: an attempt that failed, counted like any. */
-			s->spawn_error = xstrdup(err.msg);
-			s->finished_at = s->started_at;
-			finish_slot(w, s);
-			count_start(w);
-		} else {
-			/* Not the job's fault: hand it back for another try, uncounted. */
-			say("cannot start job '%s': %s", s->job.id, err.msg);
-			queue_release(w->q, &s->job, &err);
-			slot_clear(w, s);
-			w->next_claim = time_mono_ms() + RETRY_MS;
-			return false;
-		}
+		try_start(w, s);
 	}
 	/* Nothing due now: sleep until the next delayed job is, or until woken. */
 	w->next_claim = -1;
@@ -685,6 +719,7 @@ static void on_signals(struct loop *loop, int fd, short revents, void *arg)
 		if (si.ssi_code == SI_QUEUE && si.ssi_int == WORKER_STOP_GRACEFUL && w->signals)
 			continue;
 		w->signals++;
+		w->next_retry = time_mono_ms(); /* for jobs waiting to start */
 		if (w->signals == 1) {
 			w->stopping = 1;
 			say("received SIG%s: finishing %d running job%s, then exiting (again to stop "
@@ -796,17 +831,35 @@ static int64_t retry_when(void *arg)
 	return w->next_retry ? w->next_retry : LOOP_NEVER;
 }
 
-/* Results that could not be written earlier. */
+/*
+ * Starts tried again, and results that could not be written earlier.  A job still waiting
+ * for its start when the worker stops, or past its kill-at, goes back to pending (if still
+ * ours), uncounted.
+ */
 static void retry_run(struct loop *loop, void *arg)
 {
 	struct worker *w = arg;
+	int64_t now = time_mono_ms();
+	struct error err;
 
 	w->next_retry = 0;
 	for (int i = 0; i < w->opts->slots; i++) {
 		struct slot *s = &w->slots[i];
 
-		if (s->used && !s->pid)
+		if (!s->used || s->pid)
+			continue;
+		/* Past our kill-at, the job may be another worker's now: not ours to start. */
+		if (s->start_at && (w->stopping || now >= w->kill_at)) {
+			if (queue_release(w->q, &s->job, &err) < 0)
+				say("cannot return job %s to pending: %s", s->job.id, err.msg);
+			slot_clear(w, s);
+		} else if (s->start_at && s->start_at > now) {
+			retry_at(w, s->start_at);
+		} else if (s->start_at) {
+			try_start(w, s);
+		} else {
 			finish_slot(w, s);
+		}
 	}
 }
 
