@@ -668,8 +668,15 @@ static void reap(struct worker *w)
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
 			break;
 		pid = si.si_pid;
-		if ((s = slot_of(w, pid)))
+		/*
+		 * A job is its main process: what it left running in its group is killed with
+		 * it, so that a retry never overlaps it.  Now, while the unreaped leader keeps
+		 * the group's id from being reused.
+		 */
+		if ((s = slot_of(w, pid))) {
+			host_kill_group(pid, SIGKILL);
 			watchdog_job_done(w->wd, pid);
+		}
 		if (waitpid(pid, &status, 0) < 0)
 			break;
 		if (w->wd && pid == watchdog_pid(w->wd)) {
@@ -682,9 +689,6 @@ static void reap(struct worker *w)
 		s->status = status;
 		s->finished_at = time_now_ms();
 		s->reaped_mono = time_mono_ms();
-		/* What a timed-out or stopped job left behind in its group goes with it. */
-		if (s->timed_out || s->stopped)
-			host_kill_group(pid, SIGKILL);
 		finish_slot(w, s);
 	}
 }
