@@ -85,7 +85,7 @@ int exec_spawn(const struct exec_spec *spec, pid_t *pid, bool *job_fault, struct
 	char **env;
 
 	*job_fault = false;
-	if ((out = open_high(spec->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600)) < 0)
+	if ((out = open_high(spec->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW, 0600)) < 0)
 		return error_set(err, QE_FAIL, "cannot open log file '%s': %s", spec->log_path,
 				 strerror(errno));
 	if ((in = open_high("/dev/null", O_RDONLY, 0)) < 0) {

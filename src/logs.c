@@ -1,7 +1,10 @@
 /*
  * logs.c - the files of logs.h.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,32 +56,82 @@ char *logs_root(const char *target, bool is_url, struct error *err)
 	return root;
 }
 
-char *logs_dir(const char *root, const char *id)
-{
-	return xasprintf("%s/logs/%s", root, id);
-}
-
 char *logs_path(const char *root, const char *id, int run)
 {
-	return xasprintf("%s/logs/%s/%d.log", root, id, run);
+	return xasprintf("%s/logs/%s.%d.log", root, id, run);
 }
 
-int logs_prepare(const char *root, const char *id, struct error *err)
+int logs_prepare(const char *root, struct error *err)
 {
-	char *dir = logs_dir(root, id);
-	int rc;
+	char *dir = xasprintf("%s/logs", root);
+	int rc = mkdir_private(root, err) || mkdir_private(dir, err) ? err->code : 0;
 
-	/* Most jobs start once and the logs directory exists: one mkdir, not one per level. */
-	rc = mkdir(dir, 0700) == 0 || errno == EEXIST ? 0 : mkdir_p(dir, 0700, err);
 	free(dir);
 	return rc;
 }
 
-void logs_remove(const char *root, const char *id)
+static int cmp_str(const void *a, const void *b)
 {
-	char *dir = logs_dir(root, id);
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
-	remove_tree(dir);
+/*
+ * The id of a log's name "<id>.<run>.log" (in place), or NULL for another name.  Ids may hold
+ * dots, so the run is the last dotted part before ".log".
+ */
+static char *id_of(char *name)
+{
+	size_t len = strlen(name);
+	char *dot;
+
+	if (len < 7 || strcmp(name + len - 4, ".log"))
+		return NULL;
+	name[len - 4] = '\0';
+	if (!(dot = strrchr(name, '.')) || dot == name || !dot[1] ||
+	    strspn(dot + 1, "0123456789") != strlen(dot + 1))
+		return NULL;
+	*dot = '\0';
+	return name;
+}
+
+void logs_remove(const char *root, const char *const *ids, size_t n)
+{
+	char *dir = xasprintf("%s/logs", root), *key, name[NAME_MAX + 1];
+	const char **sorted;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (n == 0 || (fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    !(d = fdopendir(fd))) {
+		if (n && fd >= 0)
+			close(fd);
+		free(dir);
+		return;
+	}
+	sorted = xmalloc(n * sizeof *sorted);
+	memcpy(sorted, ids, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, cmp_str);
+	/* One pass over the directory, however many jobs go. */
+	while ((de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(name, sizeof name, "%s", de->d_name);
+		/* A directory named by the id: the earlier layout, logs/<id>/<run>.log. */
+		key = de->d_type == DT_DIR ? name : id_of(name);
+		if (!key || !bsearch(&key, sorted, n, sizeof *sorted, cmp_str))
+			continue;
+		if (de->d_type == DT_DIR) {
+			char *old = xasprintf("%s/%s", dir, de->d_name);
+
+			remove_tree(old);
+			free(old);
+		} else {
+			unlinkat(fd, de->d_name, 0);
+		}
+	}
+	closedir(d);
+	free(sorted);
 	free(dir);
 }
 

@@ -1,8 +1,9 @@
 /*
  * logs.h - where the output of attempts lives on this machine: one file per run of a job,
- * <root>/logs/<id>/<run>.log, under a local data directory that belongs to this module, not
- * to the store (a store on a server has no directory; the machine that ran an attempt holds
- * its log, and the attempt records which machine that is).
+ * <root>/logs/<id>.<run>.log, all in one directory (a directory per job cost a mkdir per job
+ * and a large share of a worker's time in the kernel), under a local data directory that
+ * belongs to this module, not to the store (a store on a server has no directory; the
+ * machine that ran an attempt holds its log, and the attempt records which machine that is).
  *
  * The root for a store: "<path>.d" beside a database file, so that a queue and its logs move
  * together; for a URL, "<data dir>/logs-<host>-<db>.d" in the data directory of main.c
@@ -18,13 +19,12 @@
 
 /* The root of the logs of the store named by target (malloc'd); NULL with err set. */
 char *logs_root(const char *target, bool is_url, struct error *err);
-/* A job's directory of logs, and the log of one of its runs (malloc'd). */
-char *logs_dir(const char *root, const char *id);
+/* The log of one run of a job (malloc'd). */
 char *logs_path(const char *root, const char *id, int run);
-/* Make the job's directory (owner-only) before its run starts. */
-int logs_prepare(const char *root, const char *id, struct error *err);
-/* Remove a job's logs; missing ones are no error. */
-void logs_remove(const char *root, const char *id);
+/* Make the directory of logs, owner-only, and check it is ours (path_check_private). */
+int logs_prepare(const char *root, struct error *err);
+/* Remove the logs of the jobs ids[0..n), in one pass over the directory; missing is no error. */
+void logs_remove(const char *root, const char *const *ids, size_t n);
 /* The last max bytes of a log (malloc'd, NUL-terminated; *len without the NUL); NULL if none. */
 char *logs_tail(const char *path, size_t max, size_t *len);
 

@@ -43,6 +43,11 @@ int queue_changes_fd(struct queue *q, struct error *err)
 	return store_changes_fd(q->store, err);
 }
 
+int queue_verify(struct queue *q, struct error *err)
+{
+	return store_verify(q->store, err);
+}
+
 const char *queue_logs(struct queue *q)
 {
 	return q->logs;
@@ -448,19 +453,26 @@ int queue_dlq_retry_all(struct queue *q, const char *queue_name, id_visit_fn *fn
 }
 
 /*
- * Where a job's logs go when the job does: only after the commit, so that a rolled-back
- * delete keeps them.
+ * Jobs' logs go when the jobs do, only after the commit, so that a rolled-back delete keeps
+ * them: ids holds n NUL-terminated ids one after the other.
  */
-static void remove_logs(struct queue *q, const char *id)
+static void remove_logs(struct queue *q, const char *ids, size_t n)
 {
-	logs_remove(q->logs, id);
+	const char **v = xmalloc((n ? n : 1) * sizeof *v);
+
+	for (size_t i = 0; i < n; ids += strlen(ids) + 1)
+		v[i++] = ids;
+	logs_remove(q->logs, v, n);
+	free(v);
 }
+
 
 int queue_delete(struct queue *q, const char *const *ids, int nids, id_visit_fn *fn,
 		 void *ctx, struct error *err)
 {
 	int n = nids, rc = 0;
 	struct id_at *u = unique_ids(ids, &n);
+	struct buf gone = BUF_INIT;
 
 	if (store_begin(q->store, err)) {
 		free(u);
@@ -473,10 +485,12 @@ int queue_delete(struct queue *q, const char *const *ids, int nids, id_visit_fn 
 		return rollback(q, err);
 	}
 	for (int i = 0; i < n; i++) {
-		remove_logs(q, u[i].id);
+		buf_add(&gone, u[i].id, strlen(u[i].id) + 1);
 		if (fn)
 			fn(ctx, u[i].id);
 	}
+	remove_logs(q, gone.data, (size_t)n);
+	buf_release(&gone);
 	free(u);
 	return n;
 }
@@ -505,8 +519,7 @@ int queue_purge(struct queue *q, enum job_state state, int64_t before, struct er
 		return rollback(q, err);
 	}
 	/* Logs go only once the rows are gone for good: a failed purge leaves both. */
-	for (size_t off = 0; off < ids.len; off += strlen(ids.data + off) + 1)
-		remove_logs(q, ids.data + off);
+	remove_logs(q, ids.data, (size_t)n);
 	buf_release(&ids);
 	return n;
 }

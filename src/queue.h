@@ -233,6 +233,8 @@ void queue_wait_drain(struct queue *q);
  * may miss a write made elsewhere: poll it with a timeout too.
  */
 int queue_changes_fd(struct queue *q, struct error *err);
+/* Whether the store is still the one opened (store_verify): a worker asks on every tick. */
+int queue_verify(struct queue *q, struct error *err);
 
 /*
  * Wake idle workers now.  Every write does it when it makes jobs due, but queue_release:

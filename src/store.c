@@ -257,6 +257,11 @@ int store_changes_fd(struct store *st, struct error *err)
 	return st->ops->changes_fd(st, err);
 }
 
+int store_verify(struct store *st, struct error *err)
+{
+	return st->ops->verify(st, err);
+}
+
 int store_set_durable(struct store *st, bool durable, struct error *err)
 {
 	return st->ops->set_durable(st, durable, err);

@@ -78,8 +78,9 @@ void store_rollback(struct store *st);
 /* Insert a new job; QE_CONFLICT if its id is taken. */
 int store_insert(struct store *st, const struct job *job, struct error *err);
 /*
- * Find the one job whose id is prefix or starts with it; *id is malloc'd.  QE_NOTFOUND if
- * none, QE_INPUT if the prefix is ambiguous.
+ * Find the job whose id is prefix, else the one generated id (id_generate's: 32 lowercase
+ * hex digits) that starts with it; a chosen id is found only whole, as git resolves only
+ * hashes.  *id is malloc'd.  QE_NOTFOUND if none, QE_INPUT if the prefix is ambiguous.
  */
 int store_resolve(struct store *st, const char *prefix, char **id, struct error *err);
 /* Load a job by exact id (job_release frees it); QE_NOTFOUND if there is none. */
@@ -192,6 +193,11 @@ void store_wait_drain(struct store *st);
  * any write: for a watcher of jobs' states.  Reads drain it; it may also wake for nothing.
  */
 int store_changes_fd(struct store *st, struct error *err);
+/*
+ * Whether the store is still the one opened: 0, or QE_FAIL with a message naming what
+ * happened to it (a database file deleted or replaced under a long-lived process).
+ */
+int store_verify(struct store *st, struct error *err);
 
 /*
  * Whether a commit must reach the disk before it returns (the durability setting): off,

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -514,4 +515,84 @@ void remove_tree(const char *path)
 	}
 	closedir(d);
 	rmdir(path);
+}
+
+/* A refusal naming the owner of path, by name if it has one. */
+static int refuse_owner(const char *what, const char *path, uid_t uid, struct error *err)
+{
+	struct passwd *pw = getpwuid(uid);
+	char *who = pw ? xstrdup(pw->pw_name) : xasprintf("uid %u", (unsigned)uid);
+	int rc = error_set(err, QE_FAIL,
+			   "refusing the %s '%s': it belongs to %s, not to you; use one of your own",
+			   what, path, who);
+
+	free(who);
+	return rc;
+}
+
+int path_check_private(const char *path, int fd, struct error *err)
+{
+	uid_t me = geteuid();
+	struct stat st;
+	char *real, *slash;
+	int rc = 0;
+
+	if (fd >= 0) {
+		if (fstat(fd, &st) < 0)
+			return error_set(err, QE_FAIL, "cannot check '%s': %s", path, strerror(errno));
+		if (!S_ISREG(st.st_mode))
+			return error_set(err, QE_FAIL, "refusing '%s': not a regular file", path);
+		if (st.st_uid != me)
+			return refuse_owner("file", path, st.st_uid, err);
+		if (st.st_mode & (S_IWGRP | S_IWOTH))
+			return error_set(err, QE_FAIL,
+					 "refusing the file '%s': group or others may write it; fix: "
+					 "chmod go-w '%s'",
+					 path, path);
+		return 0;
+	}
+	/* Links resolved, so that what is checked is what is used. */
+	if (!(real = realpath(path, NULL)))
+		return error_set(err, QE_FAIL, "cannot check the directory '%s': %s", path,
+				 strerror(errno));
+	for (bool top = true;; top = false) {
+		if (stat(real, &st) < 0) {
+			rc = error_set(err, QE_FAIL, "cannot check '%s': %s", real, strerror(errno));
+			break;
+		}
+		if (st.st_uid != me && st.st_uid != 0) {
+			rc = refuse_owner("directory", real, st.st_uid, err);
+			break;
+		}
+		if ((st.st_mode & (S_IWGRP | S_IWOTH)) && (top || !(st.st_mode & S_ISVTX))) {
+			rc = error_set(err, QE_FAIL,
+				       "refusing the directory '%s': group or others may write it; "
+				       "fix: chmod go-w '%s'",
+				       real, real);
+			break;
+		}
+		if (!strcmp(real, "/"))
+			break;
+		slash = strrchr(real, '/');
+		slash[slash == real] = '\0';
+	}
+	free(real);
+	return rc;
+}
+
+static int refuse_link(const char *path, struct error *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		return error_set(err, QE_FAIL, "refusing '%s': it is a symbolic link", path);
+	return 0;
+}
+
+int mkdir_private(const char *path, struct error *err)
+{
+	return refuse_link(path, err) || mkdir_p(path, 0700, err) || refuse_link(path, err) ||
+			       path_check_private(path, -1, err)
+		       ? err->code
+		       : 0;
 }

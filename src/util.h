@@ -92,5 +92,19 @@ void shell_quote(struct buf *b, const char *word);
 int mkdir_p(const char *path, unsigned mode, struct error *err);
 /* Remove a directory tree (used for a job's log directory); missing is not an error. */
 void remove_tree(const char *path);
+/*
+ * Refuse what another user could have planted or could change, as ssh refuses ~/.ssh.  With
+ * fd < 0, path is a directory: it and every directory above it must belong to us or to root;
+ * it must not be writable by group or others, and those above it only if sticky (as /tmp
+ * is).  With fd >= 0, path names the file open on fd: a regular file of ours that group and
+ * others cannot write.  The refusal names the path and the fix.
+ */
+int path_check_private(const char *path, int fd, struct error *err);
+/*
+ * Make a directory of queuectl's own (its parents too), owner-only, and check it with
+ * path_check_private.  A symbolic link in its place was put there by someone else: refused,
+ * not followed.
+ */
+int mkdir_private(const char *path, struct error *err);
 
 #endif

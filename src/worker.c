@@ -38,6 +38,13 @@
 #define RETRY_MS 500
 
 /*
+ * A job that cannot be started by no fault of its own (no process could be made, its log
+ * not opened) is tried this many times, RETRY_MS, 2 RETRY_MS, ... apart, before its attempt
+ * fails with the reason.
+ */
+#define START_TRIES 4
+
+/*
  * A job killed by a stop signal is held this long before it is recorded as failed: if the
  * worker receives a stop signal meanwhile, the job was stopped with it, not by its fault.
  */
@@ -51,7 +58,9 @@ struct slot {
 	pid_t pid;	  /* 0 once reaped, or when it never started */
 	struct job job;	  /* as claimed */
 	char *log_path;
-	char *spawn_error;   /* the command could not be started, by its own fault */
+	char *spawn_error;   /* the command could not be started: the attempt's error */
+	int start_tries;     /* failed starts not by the job's fault */
+	int64_t start_at;    /* monotonic ms of the next try to start; 0 = none pending */
 	int64_t started_at;  /* wall clock, ms */
 	int64_t deadline;    /* monotonic ms of the job's timeout; 0 = none */
 	int64_t kill_at;     /* monotonic ms to send SIGKILL; 0 = not yet signalled */
@@ -81,6 +90,7 @@ struct worker {
 	int64_t next_claim;  /* monotonic: when to try to claim again; -1 = when woken */
 	int64_t next_retry;  /* monotonic: retry recording results; 0 = nothing to retry */
 	int64_t end;	     /* monotonic: --for runs out; 0 = no limit */
+	struct error lost;   /* the store is not the one opened any more (QE_OK: it is) */
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -258,13 +268,6 @@ static void wait_drain(struct worker *w)
 	queue_wait_drain(w->q);
 }
 
-/* Where a run's output goes, its directory made (malloc'd), or NULL with err set. */
-static char *log_path(struct worker *w, const struct job *job, struct error *err)
-{
-	if (logs_prepare(queue_logs(w->q), job->id, err))
-		return NULL;
-	return queue_log_path(w->q, job->id, job->runs);
-}
 
 /* --- Recovery of other workers --- */
 
@@ -351,6 +354,7 @@ static void drain(struct worker *w, const char *why)
 	if (w->stopping)
 		return;
 	w->stopping = 1;
+	w->next_retry = time_mono_ms(); /* for jobs waiting to start */
 	if (w->busy)
 		say("%s: finishing %d running job%s, then exiting", why, w->busy,
 		    w->busy == 1 ? "" : "s");
@@ -382,8 +386,8 @@ static int start_job(struct worker *w, struct slot *s, bool *job_fault, struct e
 	int rc;
 
 	*job_fault = false;
-	if (!(s->log_path = log_path(w, &s->job, err)))
-		return err->code;
+	if (!s->log_path)
+		s->log_path = queue_log_path(w->q, s->job.id, s->job.runs);
 	exec_shell_argv(s->job.command, argv);
 	env[0] = xasprintf("QUEUECTL_JOB_ID=%s", s->job.id);
 	env[1] = xasprintf("QUEUECTL_ATTEMPT=%d", s->job.attempts + 1);
@@ -405,6 +409,50 @@ static int start_job(struct worker *w, struct slot *s, bool *job_fault, struct e
 	s->deadline = s->job.timeout ? time_mono_ms() + s->job.timeout * 1000 : 0;
 	record_started(w, s);
 	return 0;
+}
+
+static void finish_slot(struct worker *w, struct slot *s);
+
+/* retry_run runs at at, or sooner. */
+static void retry_at(struct worker *w, int64_t at)
+{
+	if (!w->next_retry || at < w->next_retry)
+		w->next_retry = at;
+}
+
+/*
+ * Start the job claimed into slot s.  A start that fails by no fault of the job is tried
+ * again later, the job held meanwhile (its lease renewed as any), not handed back: handing
+ * it back made a new run of it every RETRY_MS for ever.  After START_TRIES, or at once when
+ * the command itself cannot be run, the attempt fails with the reason.
+ */
+static void try_start(struct worker *w, struct slot *s)
+{
+	struct error err;
+	bool job_fault;
+
+	s->start_at = 0;
+	if (start_job(w, s, &job_fault, &err) == 0) {
+		say("started job %s (attempt %d of %d, pid %d): %s", s->job.id,
+		    s->job.attempts + 1, s->job.max_retries + 1, (int)s->pid, s->job.command);
+		count_start(w);
+		return;
+	}
+	if (!job_fault && ++s->start_tries < START_TRIES) {
+		int64_t delay = (int64_t)RETRY_MS << (s->start_tries - 1);
+
+		say("cannot start job %s (try %d of %d, again in %.1f s): %s", s->job.id,
+		    s->start_tries, START_TRIES, (double)delay / 1000, err.msg);
+		s->start_at = time_mono_ms() + delay;
+		retry_at(w, s->start_at);
+		return;
+	}
+	s->spawn_error = job_fault ? xstrdup(err.msg)
+				   : xasprintf("not started after %d tries: %s", START_TRIES,
+					       err.msg);
+	s->finished_at = s->started_at;
+	finish_slot(w, s);
+	count_start(w);
 }
 
 /* A slot freed: there is room to claim again. */
@@ -479,6 +527,8 @@ static bool record(struct worker *w, struct slot *s)
 	struct error err;
 	int rc;
 
+	if (w->lost.code)
+		return true; /* no store to record it in (check_store) */
 	if (s->forsaken) {
 		/* Back to pending if it is still ours; if another worker has it, untouched. */
 		rc = queue_release(w->q, &s->job, &err);
@@ -534,16 +584,13 @@ busy:
 static void finish_slot(struct worker *w, struct slot *s)
 {
 	if (hold_for_stop(w, s)) {
-		int64_t at = s->reaped_mono + STOP_WINDOW_MS;
-
-		if (!w->next_retry || at < w->next_retry)
-			w->next_retry = at;
+		retry_at(w, s->reaped_mono + STOP_WINDOW_MS);
 		return;
 	}
 	if (record(w, s))
 		slot_clear(w, s);
-	else if (!w->next_retry)
-		w->next_retry = time_mono_ms() + RETRY_MS;
+	else
+		retry_at(w, time_mono_ms() + RETRY_MS);
 }
 
 /*
@@ -564,7 +611,6 @@ static bool claim_jobs(struct worker *w)
 	}
 	while (w->busy < w->opts->slots && !w->stopping) {
 		struct slot *s = NULL;
-		bool job_fault;
 		int rc;
 
 		for (int i = 0; i < w->opts->slots && !s; i++)
@@ -582,24 +628,7 @@ static bool claim_jobs(struct worker *w)
 		}
 		s->used = true;
 		w->busy++;
-		if (start_job(w, s, &job_fault, &err) == 0) {
-			say("started job %s (attempt %d of %d, pid %d): %s", s->job.id,
-			    s->job.attempts + 1, s->job.max_retries + 1, (int)s->pid, s->job.command);
-			count_start(w);
-		} else if (job_fault) {
-			/* The command cannot be run: an attempt that failed, counted like any. */
-			s->spawn_error = xstrdup(err.msg);
-			s->finished_at = s->started_at;
-			finish_slot(w, s);
-			count_start(w);
-		} else {
-			/* Not the job's fault: hand it back for another try, uncounted. */
-			say("cannot start job '%s': %s", s->job.id, err.msg);
-			queue_release(w->q, &s->job, &err);
-			slot_clear(w, s);
-			w->next_claim = time_mono_ms() + RETRY_MS;
-			return false;
-		}
+		try_start(w, s);
 	}
 	/* Nothing due now: sleep until the next delayed job is, or until woken. */
 	w->next_claim = -1;
@@ -639,8 +668,15 @@ static void reap(struct worker *w)
 		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0)
 			break;
 		pid = si.si_pid;
-		if ((s = slot_of(w, pid)))
+		/*
+		 * A job is its main process: what it left running in its group is killed with
+		 * it, so that a retry never overlaps it.  Now, while the unreaped leader keeps
+		 * the group's id from being reused.
+		 */
+		if ((s = slot_of(w, pid))) {
+			host_kill_group(pid, SIGKILL);
 			watchdog_job_done(w->wd, pid);
+		}
 		if (waitpid(pid, &status, 0) < 0)
 			break;
 		if (w->wd && pid == watchdog_pid(w->wd)) {
@@ -653,9 +689,6 @@ static void reap(struct worker *w)
 		s->status = status;
 		s->finished_at = time_now_ms();
 		s->reaped_mono = time_mono_ms();
-		/* What a timed-out or stopped job left behind in its group goes with it. */
-		if (s->timed_out || s->stopped)
-			host_kill_group(pid, SIGKILL);
 		finish_slot(w, s);
 	}
 }
@@ -690,6 +723,7 @@ static void on_signals(struct loop *loop, int fd, short revents, void *arg)
 		if (si.ssi_code == SI_QUEUE && si.ssi_int == WORKER_STOP_GRACEFUL && w->signals)
 			continue;
 		w->signals++;
+		w->next_retry = time_mono_ms(); /* for jobs waiting to start */
 		if (w->signals == 1) {
 			w->stopping = 1;
 			say("received SIG%s: finishing %d running job%s, then exiting (again to stop "
@@ -757,10 +791,33 @@ static int64_t tick_when(void *arg)
 	return w->next_tick;
 }
 
+/*
+ * The database deleted or replaced under us: we would serve a queue no one else sees.  Our
+ * jobs are stopped and nothing of them recorded: in the store they stay ours, processing,
+ * until recovery finds this worker gone.
+ */
+static void check_store(struct worker *w)
+{
+	if (w->lost.code || queue_verify(w->q, &w->lost) == 0)
+		return;
+	say("%s: stopping %d running job%s, left for recovery, and exiting", w->lost.msg, w->busy,
+	    w->busy == 1 ? "" : "s");
+	for (int i = 0; i < w->opts->slots; i++)
+		if (w->slots[i].used && w->slots[i].pid)
+			w->slots[i].forsaken = true;
+	w->stopping = 2;
+	stop_jobs(w);
+}
+
 static void tick_run(struct loop *loop, void *arg)
 {
 	struct worker *w = arg;
 
+	check_store(w);
+	if (w->lost.code) {
+		w->next_tick = LOOP_NEVER;
+		return;
+	}
 	check_kill_at(w);
 	reload_config(w);
 	heartbeat(w);
@@ -778,17 +835,35 @@ static int64_t retry_when(void *arg)
 	return w->next_retry ? w->next_retry : LOOP_NEVER;
 }
 
-/* Results that could not be written earlier. */
+/*
+ * Starts tried again, and results that could not be written earlier.  A job still waiting
+ * for its start when the worker stops, or past its kill-at, goes back to pending (if still
+ * ours), uncounted.
+ */
 static void retry_run(struct loop *loop, void *arg)
 {
 	struct worker *w = arg;
+	int64_t now = time_mono_ms();
+	struct error err;
 
 	w->next_retry = 0;
 	for (int i = 0; i < w->opts->slots; i++) {
 		struct slot *s = &w->slots[i];
 
-		if (s->used && !s->pid)
+		if (!s->used || s->pid)
+			continue;
+		/* Past our kill-at, the job may be another worker's now: not ours to start. */
+		if (s->start_at && (w->stopping || now >= w->kill_at)) {
+			if (queue_release(w->q, &s->job, &err) < 0)
+				say("cannot return job %s to pending: %s", s->job.id, err.msg);
+			slot_clear(w, s);
+		} else if (s->start_at && s->start_at > now) {
+			retry_at(w, s->start_at);
+		} else if (s->start_at) {
+			try_start(w, s);
+		} else {
 			finish_slot(w, s);
+		}
 	}
 }
 
@@ -873,7 +948,7 @@ static int setup(struct worker *w, struct error *err)
 	w->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (w->sigfd < 0)
 		return error_set(err, QE_FAIL, "signalfd: %s", strerror(errno));
-	if ((w->wakefd = wait_fd(w, err)) < 0)
+	if ((w->wakefd = wait_fd(w, err)) < 0 || logs_prepare(queue_logs(w->q), err))
 		return err->code;
 
 	id_generate(rnd);
@@ -936,9 +1011,11 @@ int worker_run(struct queue *q, const struct worker_opts *opts, struct error *er
 		close(opts->ready_fd);
 	}
 	rc = loop_run(w.loop, err);
+	if (rc == 0 && w.lost.code)
+		rc = error_set(err, w.lost.code, "%s", w.lost.msg);
 	say("stopped");
 out:
-	if (w.info.id)
+	if (w.info.id && !w.lost.code)
 		unregister_worker(&w);
 	for (int i = 0; w.slots && i < opts->slots; i++)
 		if (w.slots[i].used)

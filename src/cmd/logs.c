@@ -31,23 +31,24 @@ static void copy_new(int fd, off_t *off)
 
 /*
  * Follow: wait for the job's next attempt if it has none running, then print that attempt's
- * log as it grows, until the attempt ends.  inotify on the job's log directory says when the
- * file grows or is closed; the store says when the attempt is over.  A one-second poll
- * timeout is only the fallback for an attempt that ends without a close (a crashed worker).
+ * log as it grows, until the attempt ends.  inotify says when the log appears in the
+ * directory of logs, and then when it grows or is closed; the store says when the attempt
+ * is over.  A one-second poll timeout is only the fallback for an attempt that ends without
+ * a close (a crashed worker).
  */
 static int follow(struct cmd_ctx *ctx, struct queue *q, const char *id, struct job *job)
 {
-	char *dir = logs_dir(queue_logs(q), id), *path = NULL;
+	char *dir = xasprintf("%s/logs", queue_logs(q)), *path = NULL;
 	/* A running or finished job: its latest run; one waiting to run: the next. */
 	int run = job->state == JOB_PENDING || job->state == JOB_FAILED ? job->runs + 1
 									 : job->runs;
-	int ino = -1, fd = -1, rc = 0;
+	int ino = -1, dir_watch = -1, fd = -1, rc = 0;
 	off_t off = 0;
 
-	if ((rc = mkdir_p(dir, 0700, &ctx->err)))
+	if ((rc = logs_prepare(queue_logs(q), &ctx->err)))
 		goto out;
 	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	if (ino < 0 || inotify_add_watch(ino, dir, IN_MODIFY | IN_CREATE | IN_CLOSE_WRITE) < 0) {
+	if (ino < 0 || (dir_watch = inotify_add_watch(ino, dir, IN_CREATE)) < 0) {
 		rc = error_set(&ctx->err, QE_FAIL, "cannot watch '%s': %s", dir, strerror(errno));
 		goto out;
 	}
@@ -57,8 +58,17 @@ static int follow(struct cmd_ctx *ctx, struct queue *q, const char *id, struct j
 		char buf[4096];
 		bool over;
 
-		if (fd < 0)
-			fd = open(path, O_RDONLY | O_CLOEXEC);
+		/* Once the log is there, its own changes; the directory's are every job's. */
+		if (fd < 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0 &&
+		    inotify_add_watch(ino, path, IN_MODIFY | IN_CLOSE_WRITE) < 0) {
+			rc = error_set(&ctx->err, QE_FAIL, "cannot watch '%s': %s", path,
+				       strerror(errno));
+			goto out;
+		}
+		if (fd >= 0 && dir_watch >= 0) {
+			inotify_rm_watch(ino, dir_watch);
+			dir_watch = -1;
+		}
 		if (fd >= 0)
 			copy_new(fd, &off);
 		job_release(job);

@@ -68,6 +68,7 @@ struct store_ops {
 	int (*wait_fd)(struct store *st, struct error *err);
 	void (*wait_drain)(struct store *st);
 	int (*changes_fd)(struct store *st, struct error *err);
+	int (*verify)(struct store *st, struct error *err);
 
 	const char *(*files_dir)(struct store *st);
 	void (*schema_version)(struct store *st, int *found, int *current);

@@ -224,8 +224,13 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_NOW] = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint",
 	[S_INSERT] = "INSERT INTO jobs (" JOB_COLS ", output) VALUES ($1, $2, $3, $4, $5, $6, $7, "
 		     "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
-	/* The first two ids at or after the prefix: enough to tell none, one and many. */
-	[S_RESOLVE] = "SELECT id FROM jobs WHERE id >= $1 ORDER BY id LIMIT 2",
+	/*
+	 * The first two ids that start with the prefix ($2 is the prefix and a DEL, which sorts
+	 * after every character of an id): the id itself, or generated ids (32 lowercase hex
+	 * digits); enough to tell none, one and many.
+	 */
+	[S_RESOLVE] = "SELECT id FROM jobs WHERE id >= $1 AND id < $2 AND (id = $1 OR "
+		      "(length(id) = 32 AND id !~ '[^0-9a-f]')) ORDER BY id LIMIT 2",
 	[S_GET] = "SELECT " JOB_COLS ", output FROM jobs WHERE id = $1",
 	/* $1, the state, is always NULL here: both statements take the same parameters. */
 	[S_LIST_ALL] = "SELECT " JOB_COLS " FROM jobs WHERE $1::text IS NULL AND " LIST_WHERE
@@ -1097,17 +1102,18 @@ static int pg_insert(struct store *st, const struct job *job, struct error *err)
 static int pg_resolve(struct store *st, const char *prefix, char **id, struct error *err)
 {
 	struct params p = { .n = 0 };
-	char *found[2] = { NULL, NULL };
-	size_t plen = strlen(prefix);
+	char *found[2] = { NULL, NULL }, *end = xasprintf("%s\x7f", prefix);
 	PGresult *r;
 	int n = 0, rc;
 
 	p_text(&p, prefix);
-	if (!(r = exec_stmt(ps(st), S_RESOLVE, &p, "find job", NULL, err)))
+	p_text(&p, end);
+	r = exec_stmt(ps(st), S_RESOLVE, &p, "find job", NULL, err);
+	free(end);
+	if (!r)
 		return err->code;
-	for (int i = 0; i < PQntuples(r); i++)
-		if (!strncmp(PQgetvalue(r, i, 0), prefix, plen))
-			found[n++] = xstrdup(PQgetvalue(r, i, 0));
+	for (int i = 0; i < PQntuples(r) && i < 2; i++)
+		found[n++] = xstrdup(PQgetvalue(r, i, 0));
 	PQclear(r);
 	/* An exact match wins over longer ids that it is a prefix of; it sorts first. */
 	if (n == 2 && strcmp(found[0], prefix)) {
@@ -1687,6 +1693,16 @@ static int pg_set_durable(struct store *st, bool durable, struct error *err)
 			  "set durability", err);
 }
 
+/*
+ * Nothing to check: the database is the server's, and a connection lost and made again
+ * reaches the same one.  (What SQLite checks, a file replaced under a long-lived process,
+ * has no counterpart.)
+ */
+static int pg_verify(struct store *st, struct error *err)
+{
+	return 0;
+}
+
 static void pg_schema_version(struct store *st, int *found, int *current)
 {
 	*found = ps(st)->found_version;
@@ -1735,6 +1751,7 @@ const struct store_ops pg_store_ops = {
 	.wait_fd = pg_wait_fd,
 	.wait_drain = pg_wait_drain,
 	.changes_fd = pg_changes_fd,
+	.verify = pg_verify,
 	.files_dir = pg_files_dir,
 	.schema_version = pg_schema_version,
 	.set_durable = pg_set_durable,

@@ -322,8 +322,12 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
 	[S_INSERT] = "INSERT INTO jobs " COLS_INSERT,
-	/* The first two ids at or after the prefix: enough to tell none, one and many. */
-	[S_RESOLVE] = "SELECT id FROM jobs WHERE id >= ?1 ORDER BY id LIMIT 2",
+	/*
+	 * The id itself, or the first two generated ids (32 lowercase hex digits) that start
+	 * with it: enough to tell none, one and many.  ?2 bounds the range of the prefix.
+	 */
+	[S_RESOLVE] = "SELECT id FROM jobs WHERE id >= ?1 AND id < ?2 AND (id = ?1 OR "
+		      "(length(id) = 32 AND id NOT GLOB '*[^0-9a-f]*')) ORDER BY id LIMIT 2",
 	[S_GET] = "SELECT " COLS_DETAIL " FROM jobs WHERE id = ?1",
 	[S_LIST_ALL] = "SELECT " COLS " FROM jobs WHERE " LIST_WHERE " ORDER BY seq LIMIT ?3",
 	[S_LIST_STATE] = "SELECT " COLS " FROM jobs WHERE state = ?1 AND " LIST_WHERE
@@ -395,6 +399,9 @@ struct sqlite_store {
 	int wake_fd; /* inotify descriptor, -1 until a worker asks for it */
 	int busy_ms;
 	int found_version; /* the schema's version before migrate ran */
+	dev_t dev; /* the file opened, to tell when the path names another (sqlite_verify) */
+	ino_t ino, wal_ino, shm_ino;
+	const char *lost; /* what became of the file (sqlite_verify): write nothing more */
 };
 
 /* The downcast: a store handed to this file's operations must be one of its own. */
@@ -402,6 +409,51 @@ static struct sqlite_store *ss(struct store *st)
 {
 	assert(st->ops == &sqlite_store_ops);
 	return (struct sqlite_store *)st;
+}
+
+/* The inode of the database's file with suffix ("-wal", "-shm"); 0 if there is none. */
+static ino_t file_ino(struct sqlite_store *s, const char *suffix)
+{
+	char *path = xasprintf("%s%s", s->base.target, suffix);
+	struct stat st;
+	ino_t ino = stat(path, &st) == 0 ? st.st_ino : 0;
+
+	free(path);
+	return ino;
+}
+
+/*
+ * The -wal and -shm of a database deleted or replaced under us are still named after the
+ * path: a database created there later would read our log's pages as its own.  Remove them
+ * if they are still the ones we opened.
+ */
+static void remove_stale(struct sqlite_store *s)
+{
+	static const char *const suffix[] = { "-wal", "-shm" };
+	const ino_t ino[] = { s->wal_ino, s->shm_ino };
+
+	for (int i = 0; i < 2; i++) {
+		char *path = xasprintf("%s%s", s->base.target, suffix[i]);
+
+		if (ino[i] && file_ino(s, suffix[i]) == ino[i])
+			unlink(path);
+		free(path);
+	}
+}
+
+/*
+ * A write-ahead log that is not there, or shorter than its 32-byte header, behind an I/O
+ * error: SQLite found the shared memory saying the log holds commits, and a log deleted
+ * under the processes that had it open (an opener makes an empty one in its place).
+ */
+static bool wal_lost(struct sqlite_store *s)
+{
+	char *wal = xasprintf("%s-wal", s->base.target);
+	struct stat st;
+	bool lost = stat(wal, &st) < 0 ? errno == ENOENT : st.st_size < 32;
+
+	free(wal);
+	return lost;
 }
 
 /* Turn an SQLite failure into a QE_* code and a message that names what failed. */
@@ -430,6 +482,12 @@ static int db_error(struct sqlite_store *s, int rc, const char *what, struct err
 		if (sys == ENOSPC)
 			return error_set(err, QE_FAIL, "%s: disk full writing '%s'", what,
 					 s->base.target);
+		if (wal_lost(s))
+			return error_set(err, QE_FAIL,
+					 "%s: the write-ahead log '%s-wal' of the database is missing "
+					 "(deleted while in use?); stop the queuectl processes using "
+					 "it: the last to close writes it back",
+					 what, s->base.target);
 		if (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC ||
 		    rc == SQLITE_IOERR_TRUNCATE || rc == SQLITE_IOERR_SHMSIZE)
 			return error_set(err, QE_FAIL, "%s: cannot write '%s': %s", what,
@@ -802,7 +860,12 @@ static void sqlite_close(struct store *st)
 		sqlite3_finalize(s->stmts[i]);
 		free(s->sql[i]);
 	}
+	/* A checkpoint now would write our log into whatever file has the path's -wal next. */
+	if (s->lost)
+		sqlite3_db_config(s->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
 	sqlite3_close(s->db);
+	if (s->lost)
+		remove_stale(s);
 	if (s->wake_fd >= 0)
 		close(s->wake_fd);
 	free(s->files_dir);
@@ -815,6 +878,8 @@ static int sqlite_open(const char *target, struct store **out, struct error *err
 {
 	struct sqlite_store *s = xcalloc(1, sizeof *s);
 	const char *env = getenv("QUEUECTL_BUSY_TIMEOUT");
+	struct stat st;
+	char *dir;
 	int fd, rc;
 
 	s->base.ops = &sqlite_store_ops;
@@ -834,16 +899,28 @@ static int sqlite_open(const char *target, struct store **out, struct error *err
 	*out = NULL;
 
 	/*
+	 * Jobs in a file that another user can write, or in a directory where another user can
+	 * put or replace files, are that user's commands run as us.
+	 */
+	dir = xstrdup(target);
+	rc = path_check_private(dirname(dir), -1, err);
+	free(dir);
+	if (rc)
+		goto fail;
+	/*
 	 * Create the file ourselves so that it is owner-only from the first byte; SQLite gives
 	 * its -wal and -shm files the same mode.
 	 */
 	fd = open(target, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		rc = error_set(err, QE_FAIL, "cannot open database '%s': %s", target,
-			       strerror(errno));
+			       errno == ELOOP ? "it is a symbolic link" : strerror(errno));
 		goto fail;
 	}
+	rc = path_check_private(target, fd, err);
 	close(fd);
+	if (rc)
+		goto fail;
 	rc = sqlite3_open_v2(target, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		rc = s->db ? db_error(s, rc, "open", err)
@@ -852,12 +929,18 @@ static int sqlite_open(const char *target, struct store **out, struct error *err
 	}
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, s->busy_ms);
+	if (stat(target, &st) == 0) {
+		s->dev = st.st_dev;
+		s->ino = st.st_ino;
+	}
 	/*
 	 * synchronous=NORMAL in WAL mode: a commit survives a crash of queuectl; a power loss
 	 * may lose the last commits but never corrupts the database.
 	 */
 	if ((rc = migrate(s, err)) || (rc = run_sql(s, "PRAGMA synchronous = NORMAL", "open", err)))
 		goto fail;
+	s->wal_ino = file_ino(s, "-wal");
+	s->shm_ino = file_ino(s, "-shm");
 	*out = &s->base;
 	return 0;
 fail:
@@ -883,8 +966,11 @@ static int sqlite_now(struct store *st, int64_t *ms, struct error *err)
 static int sqlite_begin(struct store *st, struct error *err)
 {
 	struct sqlite_store *s = ss(st);
-	sqlite3_stmt *q = stmt(s, S_BEGIN, err);
+	sqlite3_stmt *q;
 
+	if (s->lost)
+		return error_set(err, QE_FAIL, "the database '%s' %s", st->target, s->lost);
+	q = stmt(s, S_BEGIN, err);
 	return q && exec_stmt(s, q, "begin", err) >= 0 ? 0 : err->code;
 }
 
@@ -926,19 +1012,22 @@ static int sqlite_resolve(struct store *st, const char *prefix, char **id, struc
 {
 	struct sqlite_store *s = ss(st);
 	sqlite3_stmt *q = stmt(s, S_RESOLVE, err);
-	char *found[2] = { NULL, NULL };
-	size_t plen = strlen(prefix);
+	char *found[2] = { NULL, NULL }, *end;
 	int n = 0, rc;
 
 	if (!q)
 		return err->code;
+	/* Ids are ASCII letters, digits and punctuation: DEL sorts after all of them. */
+	end = xasprintf("%s\x7f", prefix);
 	bind_text(q, 1, prefix);
+	bind_text(q, 2, end);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *v = (const char *)sqlite3_column_text(q, 0);
 
-		if (v && !strncmp(v, prefix, plen))
+		if (v)
 			found[n++] = xstrdup(v);
 	}
+	free(end);
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE) {
 		free(found[0]);
@@ -1364,6 +1453,28 @@ static void sqlite_notify(struct store *st)
 	utimensat(AT_FDCWD, ss(st)->wake_path, NULL, 0);
 }
 
+/*
+ * The path still names the file we opened, and its write-ahead log is there: a worker that
+ * went on with a database deleted or replaced under it would serve a queue no one else sees,
+ * and one whose -wal was deleted would commit into a log no one else reads.
+ */
+static int sqlite_verify(struct store *st, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	struct stat now;
+
+	if (!s->lost && stat(st->target, &now) < 0)
+		s->lost = "is gone";
+	else if (!s->lost && (now.st_dev != s->dev || now.st_ino != s->ino))
+		s->lost = "was replaced by another file";
+	if (s->lost)
+		return error_set(err, QE_FAIL, "the database '%s' %s", st->target, s->lost);
+	if (s->wal_ino && file_ino(s, "-wal") != s->wal_ino)
+		return error_set(err, QE_FAIL, "the write-ahead log '%s-wal' of the database is gone",
+				 st->target);
+	return 0;
+}
+
 static int sqlite_wait_fd(struct store *st, struct error *err)
 {
 	struct sqlite_store *s = ss(st);
@@ -1371,7 +1482,7 @@ static int sqlite_wait_fd(struct store *st, struct error *err)
 
 	if (s->wake_fd >= 0)
 		return s->wake_fd;
-	if (mkdir_p(s->files_dir, 0700, err))
+	if (mkdir_private(s->files_dir, err))
 		return err->code;
 	fd = open(s->wake_path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
@@ -1468,6 +1579,7 @@ const struct store_ops sqlite_store_ops = {
 	.wait_fd = sqlite_wait_fd,
 	.wait_drain = sqlite_wait_drain,
 	.changes_fd = sqlite_changes_fd,
+	.verify = sqlite_verify,
 	.files_dir = sqlite_files_dir,
 	.schema_version = sqlite_schema_version,
 	.set_durable = sqlite_set_durable,

@@ -1,6 +1,7 @@
 #!/bin/bash
 # t0210-info.sh - info of one job, as text and as JSON, found by its id or by a unique
-# prefix of it; an ambiguous prefix is bad input (exit 2), an unknown id a failure (exit 1).
+# prefix of a generated id; an ambiguous prefix is bad input (exit 2), an unknown id a
+# failure (exit 1).
 # Commands: info, enqueue, worker start (for a job with a history and output).
 . "$TEST_DIR/lib.sh"
 
@@ -37,11 +38,20 @@ for k in created_at updated_at; do
 done
 assert_eq "[]" "$(jq -c .history <<<"$out")" "no history yet"
 
-# --- Prefixes: a unique one finds the job; an exact id wins over longer ids it begins.
-check_ok q info --json xy
-assert_eq xyz-42 "$(jq -r .id <<<"$out")" "unique prefix 'xy'"
-check_ok q info xyz-
-assert_match '^id: +xyz-42$' "$(grep '^id:' <<<"$out")" "unique prefix 'xyz-' (text)"
+# --- Prefixes: a unique prefix finds a generated id (32 hex digits; given here so that the
+# test knows it); a chosen id is found only whole; an exact id wins over longer ids it begins.
+g1=5e1f0000000000000000000000000001
+g2=5e2a0000000000000000000000000002
+check_ok q enqueue --id $g1 true
+check_ok q enqueue --id $g2 true
+check_ok q info --json 5e1
+assert_eq $g1 "$(jq -r .id <<<"$out")" "unique prefix '5e1'"
+check_ok q info 5e2a
+assert_match "^id: +$g2\$" "$(grep '^id:' <<<"$out")" "unique prefix '5e2a' (text)"
+check_fail 1 "^queuectl: no job 'xy'\$" q info xy
+check_fail 1 "^queuectl: no job 'xyz-'\$" q info xyz-
+check_ok q info --json xyz-42
+assert_eq xyz-42 "$(jq -r .id <<<"$out")" "a chosen id, whole"
 check_ok q info --json abc2
 assert_eq abc2 "$(jq -r .id <<<"$out")" "full id among similar ones"
 check_ok q info --json abc1
@@ -72,15 +82,15 @@ assert_match '^exit_code: +4$' "$(grep '^exit_code:' <<<"$out")" "exit_code line
 assert_match '^last_error: +exit status 4' "$(grep '^last_error:' <<<"$out")" "last_error line"
 assert_match '^ +#1 +attempt 1 ' "$(sed -n '/^history:/,$p' <<<"$out" | sed -n 2p)" "history line"
 assert_match 'out-text' "$out" "output in the text"
-check_ok q info --json fi
+check_ok q info --json fine
 assert_eq "fine completed 0 null" "$(jq -r '"\(.id) \(.state) \(.exit_code) \(.last_error)"' <<<"$out")" \
-	"completed job by prefix"
+	"completed job"
 
 # --- Refusals.
 before=$(snapshot)
-reject 2 "^queuectl: job id prefix 'ab' is ambiguous: 'abc1', 'abc10', \.\.\.$" q info ab
-reject 2 "job id prefix 'abc' is ambiguous" q info --json abc
-reject 2 "job id prefix 'a' is ambiguous" q info a
+reject 2 "^queuectl: job id prefix '5e' is ambiguous: '$g1', '$g2', \.\.\.$" q info 5e
+reject 2 "job id prefix '5' is ambiguous" q info --json 5
+reject 1 "^queuectl: no job 'ab'$" q info ab
 reject 1 "^queuectl: no job 'nope'$" q info nope
 reject 1 "^queuectl: no job 'abc1x'$" q info --json abc1x
 reject 1 "no job 'ABC1'" q info ABC1

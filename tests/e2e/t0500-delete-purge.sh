@@ -23,6 +23,11 @@ check_ok q enqueue --id busy 'sleep 30'
 check_ok q enqueue --id p1 --delay 1h true
 check_ok q enqueue --id p2 --delay 1h true
 check_ok q enqueue --id p10 --delay 1h true
+# Generated ids, given here so that the test knows them: these resolve from a prefix.
+g1=fe01aa00000000000000000000000001
+g2=fe01bb00000000000000000000000002
+check_ok q enqueue --id $g1 --delay 1h true
+check_ok q enqueue --id $g2 --delay 1h true
 start_worker
 wait_for 20 state_is busy processing
 assert_eq "completed completed dead" "$(job_state c1) $(job_state c2) $(job_state d1)" "finished jobs"
@@ -34,12 +39,14 @@ log=$(jq -r '.history[0].log' <<<"$out")
 # those in it deletes nothing.
 before=$(snapshot)
 reject 1 "^queuectl: job 'busy' is processing: it cannot be deleted$" q delete busy
-reject 1 "job 'busy' is processing: it cannot be deleted" q delete bu
+# A chosen id only whole: a prefix meant for a job long gone never reaches another.
+reject 1 "^queuectl: no job 'bu'$" q delete bu
 reject 1 "job 'busy' is processing" q delete p2 busy
 reject 1 "^queuectl: no job 'nope'$" q delete nope
 reject 1 "^queuectl: no job 'nope'$" q delete p2 c1 nope
-reject 2 "^queuectl: job id prefix 'c' is ambiguous: 'c1', 'c2', \.\.\.$" q delete c
-reject 2 "job id prefix 'c' is ambiguous" q delete p2 c
+reject 1 "^queuectl: no job 'c'$" q delete c
+reject 2 "^queuectl: job id prefix 'fe01' is ambiguous: '$g1', '$g2', \.\.\.$" q delete fe01
+reject 2 "job id prefix 'fe01' is ambiguous" q delete p2 fe01
 reject 2 "^queuectl: empty job id$" q delete ''
 reject 2 "^queuectl: delete: missing job id" q delete
 reject 2 "^queuectl: delete: unknown option '--force'" q delete --force busy
@@ -58,9 +65,13 @@ check_ok q delete busy
 assert_eq busy "$out" "delete prints the id"
 check_ok q delete p1
 assert_eq p1 "$out" "exact id p1 although p10 begins with it"
-check_ok q delete p1
-assert_eq p10 "$out" "p1 now a unique prefix of p10"
-check_ok q delete c1 d
+before=$(snapshot)
+reject 1 "^queuectl: no job 'p1'$" q delete p1
+check_ok q delete p10 fe01a
+assert_eq "p10 $g1" "$(echo $out)" "a chosen id whole, a generated one by a unique prefix"
+check_ok q delete fe01
+assert_eq $g2 "$out" "fe01 now a unique prefix of $g2"
+check_ok q delete c1 d1
 assert_eq $'c1\nd1' "$out" "delete of a completed and a dead job, one id per line"
 [ ! -e "$log" ] || fail "the log of deleted job d1 is still there: '$log'"
 before=$(snapshot)

@@ -86,10 +86,59 @@ reject 1 "^queuectl: cannot create directory '.*/plain-file': a file is in the w
 	env QUEUECTL_HOME="$TMP/plain-file" "$QUEUECTL" list
 reject 1 "^queuectl: cannot open database '.*/cwd': Is a directory$" q --db "$TMP/cwd" list
 printf 'not a database\n%.0s' $(seq 300) >"$TMP/garbage.db"
+chmod 600 "$TMP/garbage.db"
 sum=$(sha256sum <"$TMP/garbage.db")
 reject 1 "^queuectl: open: '.*/garbage.db' is not a queuectl database" q --db "$TMP/garbage.db" list
 reject 1 "is not a queuectl database" q --db "$TMP/garbage.db" enqueue true
 assert_eq "$sum" "$(sha256sum <"$TMP/garbage.db")" "the file that is not a database is left as it was"
+
+# --- What another user could have planted or could change is refused, as ssh refuses
+# ~/.ssh: the refusal names the path and the fix, and nothing is read, run or written.
+mkdir -m 777 "$TMP/open"
+reject 1 "^queuectl: refusing the directory '$TMP/open': group or others may write it; fix: chmod go-w '$TMP/open'\$" \
+	env QUEUECTL_HOME="$TMP/open" "$QUEUECTL" list
+assert_eq "" "$(ls -A "$TMP/open")" "a refused data directory is left empty"
+reject 1 "refusing the directory '$TMP/open'" q --db "$TMP/open/jobs.db" enqueue true
+chmod 700 "$TMP/open"
+check_ok q --db "$TMP/open/jobs.db" enqueue --id mine true
+# A database others may write: refused by every command, the worker too, and left as it was.
+chmod 666 "$TMP/open/jobs.db"
+sum=$(sha256sum <"$TMP/open/jobs.db")
+reject 1 "^queuectl: refusing the file '$TMP/open/jobs.db': group or others may write it; fix: chmod go-w '$TMP/open/jobs.db'\$" \
+	q --db "$TMP/open/jobs.db" list
+reject 1 "refusing the file" q --db "$TMP/open/jobs.db" worker start --until-idle
+assert_eq "$sum" "$(sha256sum <"$TMP/open/jobs.db")" "a refused database is left as it was"
+chmod 600 "$TMP/open/jobs.db"
+check_ok q --db "$TMP/open/jobs.db" list --quiet
+assert_eq mine "$out" "the job is there once the mode is fixed"
+# A directory above the data directory that others may write, unless sticky as /tmp is.
+mkdir -p "$TMP/shared/home" && chmod 777 "$TMP/shared" && chmod 700 "$TMP/shared/home"
+reject 1 "^queuectl: refusing the directory '$TMP/shared': group or others may write it" \
+	env QUEUECTL_HOME="$TMP/shared/home" "$QUEUECTL" list
+chmod 1777 "$TMP/shared"
+check_ok env QUEUECTL_HOME="$TMP/shared/home" "$QUEUECTL" list
+# A database that is a symbolic link is not followed.
+ln -s "$TMP/open/jobs.db" "$TMP/link.db"
+reject 1 "^queuectl: cannot open database '$TMP/link.db': it is a symbolic link\$" \
+	q --db "$TMP/link.db" list
+# The directories of job logs are never symbolic links.
+mkdir -p "$TMP/elsewhere-logs"
+ln -s "$TMP/elsewhere-logs" "$TMP/open/jobs.db.d"
+reject 1 "^queuectl: refusing '$TMP/open/jobs.db.d': it is a symbolic link\$" \
+	q --db "$TMP/open/jobs.db" worker start --until-idle
+assert_eq "" "$(ls -A "$TMP/elsewhere-logs")" "nothing written through the link"
+rm "$TMP/open/jobs.db.d"
+# Files of another user: as root, a directory and a database that belong to nobody.
+if [ "$(id -u)" = 0 ]; then
+	mkdir -m 700 "$TMP/theirs"
+	chown nobody "$TMP/theirs"
+	reject 1 "^queuectl: refusing the directory '$TMP/theirs': it belongs to nobody, not to you; use one of your own\$" \
+		env QUEUECTL_HOME="$TMP/theirs" "$QUEUECTL" list
+	chown nobody "$TMP/open/jobs.db"
+	reject 1 "^queuectl: refusing the file '$TMP/open/jobs.db': it belongs to nobody" \
+		q --db "$TMP/open/jobs.db" list
+	chown root "$TMP/open/jobs.db"
+fi
 
 # --- Bad input in a home with no database yet does not create one.
 export QUEUECTL_HOME="$TMP/fresh"

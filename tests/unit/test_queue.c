@@ -234,9 +234,9 @@ static bool exists(const char *path)
 }
 
 /* Create <files>/logs/<id>/1.log, as a worker would; returns the log directory (malloc'd). */
-static char *make_log(struct queue *q, const char *id)
+/* Write a log at path, its directories made; returns path. */
+static char *write_log(char *path)
 {
-	char *path = queue_log_path(q, id, 1);
 	char *dir = xstrndup(path, strrchr(path, '/') - path);
 	struct error err = { 0 };
 	FILE *fp;
@@ -246,8 +246,14 @@ static char *make_log(struct queue *q, const char *id)
 	assert_non_null(fp);
 	fputs("output\n", fp);
 	assert_int_equal(fclose(fp), 0);
-	free(path);
-	return dir;
+	free(dir);
+	return path;
+}
+
+/* The log of a job's first run (malloc'd path). */
+static char *make_log(struct queue *q, const char *id)
+{
+	return write_log(queue_log_path(q, id, 1));
 }
 
 /* Whether a wake-up is waiting on the queue's descriptor; drains it. */
@@ -1031,6 +1037,36 @@ static void test_delete(void **state)
 		free(logs[i]);
 }
 
+/*
+ * Logs are <id>.<run>.log in one directory, and ids may hold dots: deleting "a" removes every
+ * run of a, nothing of "a.1" (whose first log, a.1.1.log, starts like a's), and the
+ * directory a job's logs had in the earlier layout, logs/<id>/<run>.log.
+ */
+static void test_delete_logs_exact(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const a[] = { "a" };
+	struct error err = { 0 };
+	char *mine[3], *theirs[2];
+
+	enqueue_id(&f->q, "a", 3);
+	enqueue_id(&f->q, "a.1", 3);
+	mine[0] = write_log(queue_log_path(&f->q, "a", 1));
+	mine[1] = write_log(queue_log_path(&f->q, "a", 12));
+	mine[2] = write_log(xasprintf("%s/logs/a/1.log", queue_logs(&f->q)));
+	theirs[0] = write_log(queue_log_path(&f->q, "a.1", 1));
+	theirs[1] = write_log(xasprintf("%s/logs/a.1/1.log", queue_logs(&f->q)));
+	assert_int_equal(queue_delete(&f->q, a, 1, NULL, NULL, &err), 1);
+	for (int i = 0; i < 3; i++) {
+		assert_false(exists(mine[i]));
+		free(mine[i]);
+	}
+	for (int i = 0; i < 2; i++) {
+		assert_true(exists(theirs[i]));
+		free(theirs[i]);
+	}
+}
+
 static void test_purge_refuses_unfinished(void **state)
 {
 	struct fixture *f = *state;
@@ -1566,6 +1602,7 @@ int main(void)
 		T(test_dlq_retry_all),
 		T(test_dlq_retry_processing),
 		T(test_delete),
+		T(test_delete_logs_exact),
 		T(test_purge_refuses_unfinished),
 		T(test_purge),
 		T(test_config_set),

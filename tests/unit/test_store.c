@@ -346,36 +346,54 @@ static void resolve_ok(struct store *st, const char *prefix, const char *want)
 	free(id);
 }
 
+/*
+ * Generated ids (32 lowercase hex digits) resolve from any unique prefix; a chosen id only
+ * whole, so that a prefix meant for a job long gone never reaches another.
+ */
 static void test_resolve(void **state)
 {
 	struct tmpdb_store *f = *state;
 	struct error err = { 0 };
 	char *id = NULL;
+	static const char g1[] = "abc12300000000000000000000000000",
+			  g2[] = "abc45600000000000000000000000000",
+			  g3[] = "abd78900000000000000000000000000";
 
-	tmpdb_add_job(f->st, "abc123", "default", 0, 1000, 1000);
-	tmpdb_add_job(f->st, "abc456", "default", 0, 1000, 1001);
-	tmpdb_add_job(f->st, "abd789", "default", 0, 1000, 1002);
+	tmpdb_add_job(f->st, g1, "default", 0, 1000, 1000);
+	tmpdb_add_job(f->st, g2, "default", 0, 1000, 1001);
+	tmpdb_add_job(f->st, g3, "default", 0, 1000, 1002);
 	tmpdb_add_job(f->st, "job", "default", 0, 1000, 1003);
 	tmpdb_add_job(f->st, "job-2", "default", 0, 1000, 1004);
-	tmpdb_add_job(f->st, "job-20", "default", 0, 1000, 1005);
+	tmpdb_add_job(f->st, "backup-2025-11-04", "default", 0, 1000, 1005);
+	/* Chosen ids that look like prefixes of generated ones, or almost generated. */
+	tmpdb_add_job(f->st, "abd7", "default", 0, 1000, 1006);
+	tmpdb_add_job(f->st, "abc45600000000000000000000000000x", "default", 0, 1000, 1007);
+	tmpdb_add_job(f->st, "abc4560000000000000000000000000A", "default", 0, 1000, 1008);
 
-	resolve_ok(f->st, "abc123", "abc123");
-	resolve_ok(f->st, "abc1", "abc123");
-	resolve_ok(f->st, "abd", "abd789");
-	/* An exact id wins over the longer ids it is a prefix of. */
+	resolve_ok(f->st, g1, g1);
+	resolve_ok(f->st, "abc1", g1);
+	resolve_ok(f->st, "abc4", g2);
+	resolve_ok(f->st, "abd", g3);
+	/* A chosen id is found whole, and wins over the generated ids it is a prefix of. */
+	resolve_ok(f->st, "abd7", "abd7");
 	resolve_ok(f->st, "job", "job");
 	resolve_ok(f->st, "job-2", "job-2");
-	resolve_ok(f->st, "job-20", "job-20");
+	resolve_ok(f->st, "backup-2025-11-04", "backup-2025-11-04");
+	resolve_ok(f->st, "abc45600000000000000000000000000x", "abc45600000000000000000000000000x");
+
+	/* Never a chosen id by a prefix of it. */
+	assert_int_equal(store_resolve(f->st, "backup-2025-11", &id, &err), QE_NOTFOUND);
+	assert_string_equal(err.msg, "no job 'backup-2025-11'");
+	assert_int_equal(store_resolve(f->st, "jo", &id, &err), QE_NOTFOUND);
+	assert_int_equal(store_resolve(f->st, "job-", &id, &err), QE_NOTFOUND);
+	assert_null(id);
 
 	assert_int_equal(store_resolve(f->st, "abc", &id, &err), QE_INPUT);
 	assert_null(id);
 	assert_non_null(strstr(err.msg, "job id prefix 'abc' is ambiguous"));
-	assert_non_null(strstr(err.msg, "abc123"));
-	assert_non_null(strstr(err.msg, "abc456"));
+	assert_non_null(strstr(err.msg, g1));
+	assert_non_null(strstr(err.msg, g2));
 	assert_int_equal(store_resolve(f->st, "ab", &id, &err), QE_INPUT);
-	assert_null(id);
-	assert_int_equal(store_resolve(f->st, "job-", &id, &err), QE_INPUT);
-	assert_non_null(strstr(err.msg, "'job-2', 'job-20'"));
 	assert_null(id);
 
 	assert_int_equal(store_resolve(f->st, "zzz", &id, &err), QE_NOTFOUND);
