@@ -100,7 +100,9 @@ int store_counts(struct store *st, long long counts[JOB_NSTATES], struct error *
 /*
  * Write every mutable field of job (state, attempts, run_at, times, error, owner, output)
  * if the stored job is still in state expect and, when expect_worker is set, owned by that
- * worker.  Returns 1 if written, 0 if the guard failed.
+ * worker in the same run (job->runs, as its claim returned it): a worker that lost the job
+ * and got it again by a later claim cannot write over the later run with the earlier one's
+ * result.  Returns 1 if written, 0 if the guard failed.
  */
 int store_update(struct store *st, const struct job *job, enum job_state expect,
 		 const char *expect_worker, struct error *err);

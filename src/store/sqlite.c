@@ -334,7 +334,7 @@ static const char *const stmt_sql[S_COUNT] = {
 			 " ORDER BY seq LIMIT ?3",
 	[S_COUNTS] = "SELECT state, n FROM counts",
 	[S_UPDATE] = "UPDATE jobs SET " COLS_SET " WHERE id = :id AND state = :expect "
-		     "AND (:owner IS NULL OR worker_id = :owner)",
+		     "AND (:owner IS NULL OR (worker_id = :owner AND runs = :runs))",
 	[S_REMOVE] = "DELETE FROM jobs WHERE id = ?1 AND state IN (" DELETE_FROM ")",
 	[S_EXISTS] = "SELECT state FROM jobs WHERE id = ?1",
 	[S_PURGE] = "DELETE FROM jobs WHERE state = ?1 AND updated_at < ?2 RETURNING id",
@@ -1128,6 +1128,7 @@ static int sqlite_update(struct store *st, const struct job *job, enum job_state
 	bind_text(q, sqlite3_bind_parameter_index(q, ":id"), job->id);
 	bind_text(q, sqlite3_bind_parameter_index(q, ":expect"), job_state_name(expect));
 	bind_text(q, sqlite3_bind_parameter_index(q, ":owner"), expect_worker);
+	sqlite3_bind_int(q, sqlite3_bind_parameter_index(q, ":runs"), job->runs);
 	return exec_stmt(s, q, "update job", err);
 }
 

@@ -671,6 +671,54 @@ static void test_update_guard(void **state)
 	job_release(&job);
 }
 
+/*
+ * A worker that lost a job (its lease ran out, the job was recovered and claimed again,
+ * here by the same worker) cannot write over the run that holds it now: the owner's guard
+ * is on the run too.
+ */
+static void test_update_fenced_on_run(void **state)
+{
+	struct tmpdb_store *f = *state;
+	struct error err = { 0 };
+	struct job first, second, out;
+	char *owner;
+
+	tmpdb_add_job(f->st, "j1", "default", 0, 1000, 1000);
+	assert_int_equal(claim(f->st, "w1", 2000, 3000, NULL, 0, &first), 1);
+	assert_int_equal(store_recover_leases(f->st, 4000, NULL, &err), 1);
+	assert_int_equal(claim(f->st, "w1", 5000, 35000, NULL, 0, &second), 1);
+	assert_int_equal(second.runs, first.runs + 1);
+
+	/* The first run's result, as queue_finish writes it: refused. */
+	owner = first.worker_id;
+	first.worker_id = NULL;
+	first.state = JOB_COMPLETED;
+	first.attempts = 1;
+	first.updated_at = first.finished_at = 6000;
+	assert_int_equal(store_update(f->st, &first, JOB_PROCESSING, owner, &err), 0);
+	get_job(f->st, "j1", &out);
+	assert_int_equal(out.state, JOB_PROCESSING);
+	assert_int_equal(out.runs, second.runs);
+	assert_string_equal(out.worker_id, "w1");
+	assert_int_equal(out.lease_until, 35000);
+	job_release(&out);
+	first.worker_id = owner;
+	job_release(&first);
+
+	/* The second run's: written. */
+	owner = second.worker_id;
+	second.worker_id = NULL;
+	second.state = JOB_COMPLETED;
+	second.attempts = 1;
+	second.updated_at = second.finished_at = 7000;
+	assert_int_equal(store_update(f->st, &second, JOB_PROCESSING, owner, &err), 1);
+	second.worker_id = owner;
+	job_release(&second);
+	get_job(f->st, "j1", &out);
+	assert_int_equal(out.state, JOB_COMPLETED);
+	job_release(&out);
+}
+
 static void test_empty_output(void **state)
 {
 	struct tmpdb_store *f = *state;
@@ -1346,7 +1394,8 @@ int main(void)
 		T(test_attempts),
 		T(test_workers),
 		/* Last: under UBSan a bug here aborts the program (see the test). */
-		T(test_empty_output),
+	T(test_update_fenced_on_run),
+	T(test_empty_output),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
