@@ -1393,9 +1393,9 @@ int main(void)
 		T(test_next_due),
 		T(test_attempts),
 		T(test_workers),
+		T(test_update_fenced_on_run),
 		/* Last: under UBSan a bug here aborts the program (see the test). */
-	T(test_update_fenced_on_run),
-	T(test_empty_output),
+		T(test_empty_output),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
