@@ -4,7 +4,8 @@
  * exchange and waits for FILE with inotify (no polling, so it takes no CPU from the worker).
  *
  *   pickup idle QUEUECTL DB STAMP DIR N
- *	With a worker already running idle on DB: N times, in turn,
+ *	With a worker already running idle on DB (a file, or a postgresql:// URL): N times,
+ *	in turn,
  *	  queuectl: run `QUEUECTL --db DB enqueue -- STAMP FILE`, wait for it to exit, note
  *	            t0, wait for FILE; latency = stamp - t0.  Then wait for the job to be
  *	            recorded completed and let the worker go back to sleep, so every job
@@ -66,10 +67,31 @@ static void watch(const char *dir)
 		die("inotify_add_watch '%s': %s", dir, strerror(errno));
 }
 
-static int64_t completed(sqlite3 *db)
+/* A server's store (a URL): asked through queuectl itself, outside the timed part. */
+static int64_t completed_url(const char *q, const char *url)
+{
+	char cmd[8192], line[256];
+	long long v;
+	int64_t n = -1;
+	FILE *p;
+
+	snprintf(cmd, sizeof cmd, "'%s' --db '%s' status --json", q, url);
+	if (!(p = popen(cmd, "r")))
+		die("cannot run '%s'", cmd);
+	while (fgets(line, sizeof line, p))
+		if (sscanf(line, " \"completed\": %lld", &v) == 1)
+			n = v;
+	pclose(p);
+	return n;
+}
+
+static int64_t completed(sqlite3 *db, const char *q, const char *dbpath)
 {
 	sqlite3_stmt *st;
 	int64_t n = -1;
+
+	if (!db)
+		return completed_url(q, dbpath);
 
 	if (sqlite3_prepare_v2(db, "SELECT n FROM counts WHERE state = 'completed'", -1, &st,
 			       NULL) != SQLITE_OK)
@@ -98,11 +120,15 @@ static int idle(char **argv)
 	sqlite3 *db;
 	int64_t done;
 
-	if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
+	/* A URL (postgresql://...) is read through queuectl; a path with SQLite. */
+	if (strstr(dbpath, "://"))
+		db = NULL;
+	else if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
 		die("cannot open '%s'", dbpath);
-	sqlite3_busy_timeout(db, 10000);
+	if (db)
+		sqlite3_busy_timeout(db, 10000);
 	watch(dir);
-	done = completed(db);
+	done = completed(db, q, dbpath);
 	for (long i = -1; i < n; i++) { /* round -1 warms up */
 		char name[64], file[4096];
 		int64_t t0, deadline;
@@ -117,7 +143,7 @@ static int idle(char **argv)
 			wait_stamp(dir, name);
 		/* Idle again: the result recorded, then a moment to find nothing and sleep. */
 		deadline = mono_ns() + 30 * 1000000000LL;
-		while (completed(db) <= done) {
+		while (completed(db, q, dbpath) <= done) {
 			if (mono_ns() > deadline)
 				die("job %s not recorded completed within 30 s", name);
 			sleep_ns(1000000);
