@@ -1249,7 +1249,7 @@ static void test_config_reset(void **state)
 	/* An unknown key: the error of config set. */
 	assert_int_equal(queue_config_reset(&f->q, "colour", &err), QE_INPUT);
 	assert_string_equal(err.msg, "unknown config key 'colour' (valid: max-retries, "
-				     "backoff-base, backoff-max, job-timeout, lease, durability)");
+				     "backoff-base, backoff-max, job-timeout, lease, durability, max-output)");
 	assert_stored_config(&f->q, "durability=full,lease=45");
 	/* Every setting. */
 	assert_int_equal(queue_config_reset(&f->q, NULL, &err), 0);
