@@ -1,7 +1,9 @@
 /*
  * config.c - the settings table, validation, and applying stored values.
  */
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,10 @@ const struct config_setting config_settings[] = {
 	  "normal: a crash loses nothing, a power loss may lose the last commits; full: every "
 	  "commit is synced to disk (slower)",
 	  (const char *const[]){ "normal", "full", NULL } },
+	{ "max-output", CONFIG_SIZE, 65536, 1099511627776.0, "8388608",
+	  "output kept per attempt, in bytes (or 512K, 4M, 1G); past it the first and the last "
+	  "halves are kept, the middle is left out",
+	  NULL },
 };
 const int config_nsettings = sizeof config_settings / sizeof config_settings[0];
 
@@ -108,6 +114,31 @@ int config_normalize(const struct config_setting *s, const char *value, char **o
 		}
 		return error_set(err, QE_INPUT, "invalid %s '%s': must be %s or %s", s->name, value,
 				 s->choices[0], s->choices[1]);
+	case CONFIG_SIZE: {
+		/* A number of bytes, or of KiB, MiB or GiB: "512K", "4M", "4MiB", "1g". */
+		static const char units[] = "KMG";
+		const char *u;
+
+		errno = 0;
+		n = strtoll(value, &end, 10);
+		u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
+		if (u && (!end[1] || !strcmp(end + 1, "B") || !strcmp(end + 1, "iB"))) {
+			for (const char *k = units; k <= u; k++)
+				n = n > LLONG_MAX / 1024 ? LLONG_MAX : n * 1024;
+			end = "";
+		}
+		if (!isdigit((unsigned char)*value) || errno || *end != '\0')
+			return error_set(err, QE_INPUT,
+					 "invalid %s '%s': not a size (bytes, or a number with K, M "
+					 "or G)",
+					 s->name, value);
+		if (n < s->min || n > s->max)
+			return error_set(err, QE_INPUT,
+					 "invalid %s '%s': must be between 64K and 1024G", s->name,
+					 value);
+		*out = xasprintf("%lld", n);
+		return 0;
+	}
 	case CONFIG_DURATION:
 		if (duration_parse(value, &secs, err))
 			return error_prefix(err, "%s: ", s->name);
@@ -136,6 +167,8 @@ static void config_apply(struct config *cfg, const struct config_setting *s, con
 		cfg->lease = strtoll(v, NULL, 10);
 	else if (!strcmp(s->name, "durability"))
 		cfg->durable = !strcmp(v, "full");
+	else if (!strcmp(s->name, "max-output"))
+		cfg->max_output = strtoll(v, NULL, 10);
 }
 
 void config_defaults(struct config *cfg)

@@ -18,6 +18,7 @@ enum config_type {
 	CONFIG_REAL,	 /* a decimal number */
 	CONFIG_DURATION, /* seconds, or "90s", "5m", "1h30m"; stored as seconds */
 	CONFIG_CHOICE,	 /* one of the words in choices */
+	CONFIG_SIZE,	 /* bytes, or "512K", "4M", "1G" (KiB, MiB, GiB); stored as bytes */
 };
 
 struct config_setting {
@@ -40,6 +41,7 @@ struct config {
 	int64_t job_timeout; /* seconds; 0 = none */
 	int64_t lease;	     /* seconds a claim lasts without a heartbeat */
 	bool durable;	     /* durability full: every commit reaches the disk */
+	int64_t max_output;  /* bytes of output kept per attempt */
 };
 
 /* Find a setting by name, accepting "max_retries" for "max-retries"; NULL if unknown. */

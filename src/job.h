@@ -189,6 +189,7 @@ struct worker_info {
 	int slots, busy;     /* busy is counted when listing: the jobs the worker holds */
 	char *queues;	     /* comma-separated, or NULL for all */
 	int64_t started_at, heartbeat_at;
+	int64_t stale_at; /* the row may be pruned after this: the worker's own rule */
 };
 void worker_info_release(struct worker_info *w);
 

@@ -135,6 +135,68 @@ void logs_remove(const char *root, const char *const *ids, size_t n)
 	free(dir);
 }
 
+/* Where a log's middle was left out: at the end of the part kept from its start. */
+static const char marker[] = "\n[... queuectl: output past max-output left out here ...]\n";
+
+/* Move the len bytes at from down to to (to < from) in fd; false if it could not. */
+static bool move_down(int fd, off_t from, off_t to, off_t len)
+{
+	char buf[65536];
+
+	while (len > 0) {
+		ssize_t n = pread(fd, buf, len < (off_t)sizeof buf ? (size_t)len : sizeof buf, from);
+
+		if (n <= 0 || pwrite(fd, buf, (size_t)n, to) != n)
+			return false;
+		from += n;
+		to += n;
+		len -= n;
+	}
+	return true;
+}
+
+int64_t logs_cap(const char *path, int64_t max, bool final)
+{
+	int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	off_t blk, start, tail, end, gone = 0;
+	struct stat st;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &st) < 0 || st.st_size <= max) {
+		close(fd);
+		return 0;
+	}
+	/* Keep [0, start) and the last max/2 bytes [tail, size), in whole blocks if must be. */
+	blk = st.st_blksize > 0 ? st.st_blksize : 4096;
+	start = (max / 2 + blk - 1) / blk * blk;
+	tail = st.st_size - max / 2;
+	if (tail <= start) {
+		close(fd);
+		return 0;
+	}
+	(void)!pwrite(fd, marker, sizeof marker - 1, start - (off_t)(sizeof marker - 1));
+	if (final) {
+		/* Exactly: the tail moved down behind the head, the rest cut off. */
+		if (move_down(fd, tail, start, st.st_size - tail) &&
+		    ftruncate(fd, start + st.st_size - tail) == 0)
+			gone = tail - start;
+	} else if ((end = tail / blk * blk) > start) {
+		/*
+		 * While the job writes on: out of the file where the file system can (ext4,
+		 * XFS), the job's O_APPEND writes going on at the new end; else punched out, the
+		 * space freed and the hole read as zeros until the final call closes it up.
+		 */
+		if (fallocate(fd, FALLOC_FL_COLLAPSE_RANGE, start, end - start) == 0)
+			gone = end - start;
+		else
+			(void)!fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, start,
+					 end - start);
+	}
+	close(fd);
+	return gone;
+}
+
 char *logs_tail(const char *path, size_t max, size_t *len)
 {
 	struct stat st;

@@ -14,6 +14,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 
@@ -25,6 +26,14 @@ char *logs_path(const char *root, const char *id, int run);
 int logs_prepare(const char *root, struct error *err);
 /* Remove the logs of the jobs ids[0..n), in one pass over the directory; missing is no error. */
 void logs_remove(const char *root, const char *const *ids, size_t n);
+/*
+ * Keep a log within max bytes: past max, its first half and its last half stay, the middle
+ * goes, and a marker ends the first half.  While the job may still write (final false) the
+ * middle goes in whole blocks, cut out of the file, or, where the file system cannot, only
+ * punched out (disk space freed, zeros read back); once the job has ended (final true),
+ * exactly.  Returns the bytes cut out of the file (0 if none, or only punched).
+ */
+int64_t logs_cap(const char *path, int64_t max, bool final);
 /* The last max bytes of a log (malloc'd, NUL-terminated; *len without the NUL); NULL if none. */
 char *logs_tail(const char *path, size_t max, size_t *len);
 

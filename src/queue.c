@@ -542,13 +542,26 @@ char *queue_log_path(struct queue *q, const char *id, int run)
 
 /* --- the worker's traffic --- */
 
+/*
+ * A worker's row goes stale after twice its lease without a heartbeat: the worker writes
+ * this at every beat from its own lease, so that whoever prunes applies its rule, not the
+ * pruner's (a worker started after 'config set lease 4s' pruned its elders within 8 s).
+ */
+static int64_t stale_at(const struct config *cfg, int64_t beat)
+{
+	return beat + 2 * cfg->lease * 1000;
+}
+
 int queue_worker_register(struct queue *q, const struct worker_info *w, struct error *err)
 {
 	struct worker_info row = *w;
 
-	if (store_now(q->store, &row.started_at, err))
+	const struct config *cfg;
+
+	if (queue_config(q, &cfg, err) || store_now(q->store, &row.started_at, err))
 		return err->code;
 	row.heartbeat_at = row.started_at;
+	row.stale_at = stale_at(cfg, row.heartbeat_at);
 	return store_worker_add(q->store, &row, err);
 }
 
@@ -580,7 +593,7 @@ int queue_heartbeat(struct queue *q, const char *worker_id, struct error *err)
 		return err->code;
 	if (store_now(q->store, &now, err))
 		return rollback(q, err);
-	n = store_worker_beat(q->store, worker_id, now, err);
+	n = store_worker_beat(q->store, worker_id, now, stale_at(cfg, now), err);
 	if (n < 0 || store_renew(q->store, worker_id, now + cfg->lease * 1000, err) < 0 ||
 	    store_commit(q->store, err))
 		return rollback(q, err);
@@ -601,12 +614,11 @@ int queue_recover_leases(struct queue *q, const char *except, struct error *err)
 
 int queue_prune_workers(struct queue *q, struct error *err)
 {
-	const struct config *cfg;
 	int64_t now;
 
-	if (queue_config(q, &cfg, err) || store_now(q->store, &now, err))
+	if (store_now(q->store, &now, err))
 		return err->code;
-	return store_prune_workers(q->store, now - 2 * cfg->lease * 1000, err);
+	return store_prune_workers(q->store, now, err);
 }
 
 int queue_claim(struct queue *q, const char *worker_id, const char *const *queues, int nqueues,

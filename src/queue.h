@@ -165,7 +165,10 @@ int queue_heartbeat(struct queue *q, const char *worker_id, struct error *err);
  * none); returns how many.
  */
 int queue_recover_leases(struct queue *q, const char *except, struct error *err);
-/* Forget the workers with no heartbeat for two leases; returns how many. */
+/*
+ * Forget the workers with no heartbeat for two of their own leases (as each wrote at its
+ * last beat, whatever the lease is now); returns how many.
+ */
 int queue_prune_workers(struct queue *q, struct error *err);
 
 /*

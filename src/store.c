@@ -186,18 +186,9 @@ int store_recover_leases(struct store *st, int64_t now, const char *except, stru
 	return st->ops->recover_leases(st, now, except, err);
 }
 
-int store_prune_workers(struct store *st, int64_t before, struct error *err)
+int store_prune_workers(struct store *st, int64_t now, struct error *err)
 {
-	return st->ops->prune_workers(st, before, err);
-}
-
-int store_recover(struct store *st, int64_t now, int64_t stale_before, struct error *err)
-{
-	int n = store_recover_leases(st, now, NULL, err);
-
-	if (n >= 0 && store_prune_workers(st, stale_before, err) < 0)
-		return err->code;
-	return n;
+	return st->ops->prune_workers(st, now, err);
 }
 
 int store_next_due(struct store *st, const struct claim_req *req, int64_t *when,
@@ -222,9 +213,10 @@ int store_worker_add(struct store *st, const struct worker_info *w, struct error
 	return st->ops->worker_add(st, w, err);
 }
 
-int store_worker_beat(struct store *st, const char *id, int64_t now, struct error *err)
+int store_worker_beat(struct store *st, const char *id, int64_t now, int64_t stale_at,
+		      struct error *err)
 {
-	return st->ops->worker_beat(st, id, now, err);
+	return st->ops->worker_beat(st, id, now, stale_at, err);
 }
 
 int store_worker_remove(struct store *st, const char *id, struct error *err)

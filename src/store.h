@@ -156,13 +156,11 @@ int store_release(struct store *st, const char *worker_id, const char *job_id,
  * how many.
  */
 int store_recover_leases(struct store *st, int64_t now, const char *except, struct error *err);
-/* Forget the workers whose last heartbeat is before "before"; returns how many. */
-int store_prune_workers(struct store *st, int64_t before, struct error *err);
 /*
- * Both of the above: to be removed once cmd/ and worker use queue_* (queue_recover_leases and
- * queue_prune_workers).
+ * Forget the workers whose rows went stale before now (by the stale_at each worker writes);
+ * returns how many.
  */
-int store_recover(struct store *st, int64_t now, int64_t stale_before, struct error *err);
+int store_prune_workers(struct store *st, int64_t now, struct error *err);
 /* When the next job that req could claim becomes due; returns 1 and sets *when, 0 if none. */
 int store_next_due(struct store *st, const struct claim_req *req, int64_t *when,
 		   struct error *err);
@@ -175,8 +173,12 @@ int store_attempt_list(struct store *st, const char *job_id, attempt_visit_fn *f
 
 /* Register a worker, replacing any with the same id (its busy is not stored). */
 int store_worker_add(struct store *st, const struct worker_info *w, struct error *err);
-/* Set a worker's heartbeat; returns how many workers (0: it is not registered). */
-int store_worker_beat(struct store *st, const char *id, int64_t now, struct error *err);
+/*
+ * Set a worker's heartbeat and when its row goes stale; returns how many workers (0: it is
+ * not registered).
+ */
+int store_worker_beat(struct store *st, const char *id, int64_t now, int64_t stale_at,
+		      struct error *err);
 /* Forget a worker (its jobs are not touched); one not registered is no error. */
 int store_worker_remove(struct store *st, const char *id, struct error *err);
 /* Stream the workers by start time, busy counted: the jobs each one holds. */

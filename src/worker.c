@@ -50,6 +50,12 @@
  */
 #define STOP_WINDOW_MS 1000
 
+/*
+ * How often running jobs' logs are held to max-output: a job may write past it for this
+ * long before its middle is cut out.
+ */
+#define OUTPUT_CHECK_MS 1000
+
 /* The longest gap between ticks, whatever the lease: a changed setting arrives this soon. */
 #define TICK_MAX_MS 10000
 
@@ -70,6 +76,7 @@ struct slot {
 	int status;	     /* wait status, once reaped */
 	int64_t finished_at;
 	int64_t reaped_mono; /* monotonic ms of the reaping */
+	int64_t output_cut;  /* bytes of output left out (max-output) */
 };
 
 struct worker {
@@ -84,6 +91,8 @@ struct worker {
 	long started;	  /* jobs started, for --max-jobs */
 	int sigfd, wakefd;
 	int64_t lease_ms;
+	int64_t max_output;
+	int64_t next_output; /* monotonic: hold the running jobs' logs to max-output */
 	struct watchdog *wd;
 	int64_t kill_at;     /* monotonic: the watchdog kills our jobs then, unless renewed */
 	int64_t next_tick;   /* monotonic: heartbeat, lease renewal, recovery */
@@ -161,6 +170,7 @@ static void reload_config(struct worker *w)
 	queue_config_reload(w->q);
 	if (queue_config(w->q, &cfg, &err) == 0) {
 		w->lease_ms = cfg->lease * 1000;
+		w->max_output = cfg->max_output;
 		/* A shorter lease applies to the next claims before the next renewal. */
 		at = time_mono_ms() + w->lease_ms - watchdog_margin_ms(w->lease_ms);
 		if (at < w->kill_at)
@@ -689,6 +699,10 @@ static void reap(struct worker *w)
 		s->status = status;
 		s->finished_at = time_now_ms();
 		s->reaped_mono = time_mono_ms();
+		s->output_cut += logs_cap(s->log_path, w->max_output, true);
+		if (s->output_cut)
+			say("job %s: %lld bytes of output past max-output left out", s->job.id,
+			    (long long)s->output_cut);
 		finish_slot(w, s);
 	}
 }
@@ -828,6 +842,27 @@ static void tick_run(struct loop *loop, void *arg)
 	w->next_tick = time_mono_ms() + tick_ms(w);
 }
 
+static int64_t output_when(void *arg)
+{
+	struct worker *w = arg;
+
+	return w->busy ? w->next_output : LOOP_NEVER;
+}
+
+/* Running jobs' logs held to max-output (logs_cap), an open and an fstat each. */
+static void output_run(struct loop *loop, void *arg)
+{
+	struct worker *w = arg;
+
+	for (int i = 0; i < w->opts->slots; i++) {
+		struct slot *s = &w->slots[i];
+
+		if (s->used && s->pid)
+			s->output_cut += logs_cap(s->log_path, w->max_output, false);
+	}
+	w->next_output = time_mono_ms() + OUTPUT_CHECK_MS;
+}
+
 static int64_t retry_when(void *arg)
 {
 	struct worker *w = arg;
@@ -938,6 +973,7 @@ static int setup(struct worker *w, struct error *err)
 	if (queue_config(w->q, &cfg, err))
 		return err->code;
 	w->lease_ms = cfg->lease * 1000;
+	w->max_output = cfg->max_output;
 	sigemptyset(&set);
 	sigaddset(&set, SIGCHLD);
 	sigaddset(&set, SIGINT);
@@ -978,6 +1014,7 @@ static int setup(struct worker *w, struct error *err)
 	loop_add_task(w->loop, jobs_when, jobs_run, w);
 	loop_add_task(w->loop, retry_when, retry_run, w);
 	loop_add_task(w->loop, tick_when, tick_run, w);
+	loop_add_task(w->loop, output_when, output_run, w);
 	loop_add_task(w->loop, end_when, end_run, w);
 	return 0;
 }

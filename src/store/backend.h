@@ -51,7 +51,7 @@ struct store_ops {
 	int (*release)(struct store *st, const char *worker_id, const char *job_id, int64_t now,
 		       struct error *err);
 	int (*recover_leases)(struct store *st, int64_t now, const char *except, struct error *err);
-	int (*prune_workers)(struct store *st, int64_t before, struct error *err);
+	int (*prune_workers)(struct store *st, int64_t now, struct error *err);
 	int (*next_due)(struct store *st, const struct claim_req *req, int64_t *when,
 			struct error *err);
 
@@ -60,7 +60,8 @@ struct store_ops {
 			    struct error *err);
 
 	int (*worker_add)(struct store *st, const struct worker_info *w, struct error *err);
-	int (*worker_beat)(struct store *st, const char *id, int64_t now, struct error *err);
+	int (*worker_beat)(struct store *st, const char *id, int64_t now, int64_t stale_at,
+			   struct error *err);
 	int (*worker_remove)(struct store *st, const char *id, struct error *err);
 	int (*worker_list)(struct store *st, worker_visit_fn *fn, void *ctx, struct error *err);
 

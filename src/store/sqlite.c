@@ -109,6 +109,12 @@ static const char *const migrations[] = {
 	"ALTER TABLE jobs ADD COLUMN backoff_base REAL;"
 	"ALTER TABLE attempts ADD COLUMN machine TEXT;"
 	"ALTER TABLE workers ADD COLUMN machine TEXT;",
+	/*
+	 * 3: when a worker's row goes stale, written by the worker from its own lease at every
+	 * heartbeat, so that every pruner applies the same rule to it.
+	 */
+	"ALTER TABLE workers ADD COLUMN stale_at INTEGER;"
+	"UPDATE workers SET stale_at = heartbeat_at + 60000;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 /* Marks the file as queuectl's (SQLite's application_id header field): "qctl". */
@@ -252,6 +258,7 @@ static const struct col worker_cols[] = {
 	{ "queues", COL_TEXT, W(queues), 0, 0 },
 	{ "started_at", COL_I64, W(started_at), 0, 0 },
 	{ "heartbeat_at", COL_I64, W(heartbeat_at), 0, 0 },
+	{ "stale_at", COL_I64, W(stale_at), 0, 0 },
 };
 #undef W
 
@@ -370,13 +377,13 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_RECOVER] = "UPDATE jobs INDEXED BY jobs_lease SET state = " RELEASE_TO ", worker_id = NULL, "
 		      "lease_until = NULL, updated_at = ?1 "
 		      "WHERE state = " HELD " AND lease_until < ?1 AND worker_id IS NOT ?2",
-	[S_WORKER_PRUNE] = "DELETE FROM workers WHERE heartbeat_at < ?1",
+	[S_WORKER_PRUNE] = "DELETE FROM workers WHERE stale_at < ?1",
 	[S_NEXT_DUE] = "SELECT run_at FROM jobs INDEXED BY jobs_due WHERE " DUE_WHERE
 		       " ORDER BY run_at LIMIT 1",
 	[S_ATTEMPT_ADD] = "INSERT OR REPLACE INTO attempts " COLS_INSERT,
 	[S_ATTEMPT_LIST] = "SELECT " COLS " FROM attempts WHERE job_id = ?1 ORDER BY run",
 	[S_WORKER_ADD] = "INSERT OR REPLACE INTO workers " COLS_INSERT,
-	[S_WORKER_BEAT] = "UPDATE workers SET heartbeat_at = ?2 WHERE id = ?1",
+	[S_WORKER_BEAT] = "UPDATE workers SET heartbeat_at = ?2, stale_at = ?3 WHERE id = ?1",
 	[S_WORKER_REMOVE] = "DELETE FROM workers WHERE id = ?1",
 	[S_WORKER_LIST] = "SELECT " COLS " FROM workers ORDER BY started_at, id",
 };
@@ -1323,14 +1330,14 @@ static int sqlite_recover_leases(struct store *st, int64_t now, const char *exce
 	return exec_stmt(s, q, "recover jobs", err);
 }
 
-static int sqlite_prune_workers(struct store *st, int64_t before, struct error *err)
+static int sqlite_prune_workers(struct store *st, int64_t now, struct error *err)
 {
 	struct sqlite_store *s = ss(st);
 	sqlite3_stmt *q = stmt(s, S_WORKER_PRUNE, err);
 
 	if (!q)
 		return err->code;
-	sqlite3_bind_int64(q, 1, before);
+	sqlite3_bind_int64(q, 1, now);
 	return exec_stmt(s, q, "forget stale workers", err);
 }
 
@@ -1400,7 +1407,8 @@ static int sqlite_worker_add(struct store *st, const struct worker_info *w, stru
 	return exec_stmt(s, q, "register worker", err) < 0 ? err->code : 0;
 }
 
-static int sqlite_worker_beat(struct store *st, const char *id, int64_t now, struct error *err)
+static int sqlite_worker_beat(struct store *st, const char *id, int64_t now, int64_t stale_at,
+			      struct error *err)
 {
 	struct sqlite_store *s = ss(st);
 	sqlite3_stmt *q = stmt(s, S_WORKER_BEAT, err);
@@ -1409,6 +1417,7 @@ static int sqlite_worker_beat(struct store *st, const char *id, int64_t now, str
 		return err->code;
 	bind_text(q, 1, id);
 	sqlite3_bind_int64(q, 2, now);
+	sqlite3_bind_int64(q, 3, stale_at);
 	return exec_stmt(s, q, "heartbeat", err);
 }
 

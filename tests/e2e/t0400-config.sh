@@ -6,7 +6,7 @@
 # Commands: config show, config get, config set, enqueue, info.
 . "$TEST_DIR/lib.sh"
 
-keys='max-retries, backoff-base, backoff-max, job-timeout, lease, durability'
+keys='max-retries, backoff-base, backoff-max, job-timeout, lease, durability, max-output'
 
 # --- Unknown keys are refused before a store is made.
 before=$(snapshot)
@@ -18,9 +18,9 @@ reject 2 "^queuectl: unknown config key 'bogus' \(valid: $keys\)$" q config get 
 check_ok q config show --json
 assert_eq 1 "$(jq -s length <<<"$out")" "one JSON value"
 assert_eq true "$(jq '. == {"max-retries": 3, "backoff-base": 2, "backoff-max": 3600,
-	"job-timeout": 0, "lease": 30, "durability": "normal"}' <<<"$out")" "config show --json defaults"
+	"job-timeout": 0, "lease": 30, "durability": "normal", "max-output": 8388608}' <<<"$out")" "config show --json defaults"
 check_ok q config show
-assert_eq 6 "$(printf '%s\n' "$out" | wc -l)" "config show lines"
+assert_eq 7 "$(printf '%s\n' "$out" | wc -l)" "config show lines"
 for kv in max-retries:3 backoff-base:2 backoff-max:3600 job-timeout:0 lease:30; do
 	assert_match "^${kv%%:*} +${kv#*:} " "$(grep "^${kv%%:*} " <<<"$out")" "config show line of ${kv%%:*}"
 done
@@ -84,7 +84,7 @@ check_ok q config get backoff_max
 assert_eq 7200 "$out" "config get backoff_max"
 check_ok q config show --json
 assert_eq true "$(jq '. == {"max-retries": 6, "backoff-base": 1.5, "backoff-max": 7200,
-	"job-timeout": 90, "lease": 300, "durability": "normal"}' <<<"$out")" "config show --json after set"
+	"job-timeout": 90, "lease": 300, "durability": "normal", "max-output": 8388608}' <<<"$out")" "config show --json after set"
 check_ok q config show
 assert_eq 5 "$(grep -c '(changed)$' <<<"$out")" "every value marked changed"
 assert_match '^max-retries +6 ' "$(grep '^max-retries ' <<<"$out")" "config show line after set"

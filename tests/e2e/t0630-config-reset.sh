@@ -6,7 +6,7 @@
 # Commands: config reset, config set, config get, config show, enqueue, info.
 . "$TEST_DIR/lib.sh"
 
-keys='max-retries, backoff-base, backoff-max, job-timeout, lease, durability'
+keys='max-retries, backoff-base, backoff-max, job-timeout, lease, durability, max-output'
 
 # show_json: the settings as one compact, sorted JSON object.
 show_json() { q config show --json | jq -cS .; }
@@ -25,7 +25,7 @@ reject 2 "^queuectl: unknown config key 'nope'" q config reset nope --json
 # --- The defaults, as a fresh store has them.
 check_ok q config show --json
 defaults=$(jq -cS . <<<"$out")
-assert_eq '{"backoff-base":2,"backoff-max":3600,"durability":"normal","job-timeout":0,"lease":30,"max-retries":3}' \
+assert_eq '{"backoff-base":2,"backoff-max":3600,"durability":"normal","job-timeout":0,"lease":30,"max-output":8388608,"max-retries":3}' \
 	"$defaults" "the defaults"
 assert_eq "" "$(changed)" "nothing changed in a fresh store"
 
@@ -92,7 +92,7 @@ assert_eq "max-retries backoff-max job-timeout durability" "$(changed)" "changed
 check_ok q config reset
 assert_eq "$(q config show | awk '{print $1}')" "$(awk '{print $1}' <<<"$out")" \
 	"config reset prints every setting, in config show's order"
-assert_eq "max-retries = 3|backoff-base = 2|backoff-max = 3600|job-timeout = 0|lease = 30|durability = normal" \
+assert_eq "max-retries = 3|backoff-base = 2|backoff-max = 3600|job-timeout = 0|lease = 30|durability = normal|max-output = 8388608" \
 	"$(tr '\n' '|' <<<"$out" | sed 's/|$//')" "config reset prints the defaults"
 assert_eq "$defaults" "$(show_json)" "every setting at its default"
 assert_eq "" "$(changed)" "nothing marked changed after reset all"

@@ -61,7 +61,7 @@ static void test_find_unknown(void **state)
 	assert_int_equal(config_unknown("nope", &err), QE_INPUT);
 	assert_int_equal(err.code, QE_INPUT);
 	assert_string_equal(err.msg, "unknown config key 'nope' (valid: max-retries, backoff-base, "
-				     "backoff-max, job-timeout, lease, durability)");
+				     "backoff-max, job-timeout, lease, durability, max-output)");
 }
 
 static void test_table(void **state)

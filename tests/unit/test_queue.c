@@ -1249,7 +1249,7 @@ static void test_config_reset(void **state)
 	/* An unknown key: the error of config set. */
 	assert_int_equal(queue_config_reset(&f->q, "colour", &err), QE_INPUT);
 	assert_string_equal(err.msg, "unknown config key 'colour' (valid: max-retries, "
-				     "backoff-base, backoff-max, job-timeout, lease, durability)");
+				     "backoff-base, backoff-max, job-timeout, lease, durability, max-output)");
 	assert_stored_config(&f->q, "durability=full,lease=45");
 	/* Every setting. */
 	assert_int_equal(queue_config_reset(&f->q, NULL, &err), 0);
@@ -1272,10 +1272,12 @@ static void test_reads(void **state)
 	enqueue_id(&f->q, "abc", 3);
 	enqueue_id(&f->q, "abd", 3);
 	enqueue_id(&f->q, "xyz", 3);
-	assert_int_equal(queue_resolve(&f->q, "x", &id, &err), 0);
+	assert_int_equal(queue_resolve(&f->q, "xyz", &id, &err), 0);
 	assert_string_equal(id, "xyz");
 	free(id);
-	assert_int_equal(queue_resolve(&f->q, "ab", &id, &err), QE_INPUT);
+	/* Chosen ids only whole (prefixes of generated ones: test_store.c). */
+	assert_int_equal(queue_resolve(&f->q, "x", &id, &err), QE_NOTFOUND);
+	assert_int_equal(queue_resolve(&f->q, "ab", &id, &err), QE_NOTFOUND);
 	assert_int_equal(queue_resolve(&f->q, "q", &id, &err), QE_NOTFOUND);
 	/* "echo abc" and "echo abd": both have a c; only the ids tell them apart. */
 	assert_int_equal(queue_list(&f->q, &like, collect_job, &b, &err), 0);
@@ -1330,6 +1332,7 @@ static void test_workers(void **state)
 	struct fixture *f = *state;
 	struct error err = { 0 };
 	struct buf b = BUF_INIT;
+	char *canon;
 	struct job job;
 
 	assert_workers(&f->q, "");
@@ -1360,12 +1363,24 @@ static void test_workers(void **state)
 	/* A worker that is not registered: 0 rows, so that it can register again. */
 	assert_int_equal(queue_heartbeat(&f->q, "ghost", &err), 0);
 
-	/* Pruning forgets the workers silent for two leases (60 s), strictly. */
+	/*
+	 * Pruning forgets the workers silent for two of their own leases (60 s), strictly: a
+	 * shorter lease set since does not shorten what they registered with.
+	 */
+	assert_int_equal(queue_config_set(&f->q, "lease", "4s", &canon, &err), 0);
+	free(canon);
 	the_time = T0 + 61000;
 	assert_int_equal(queue_prune_workers(&f->q, &err), 0);
 	the_time = T0 + 61001;
 	assert_int_equal(queue_prune_workers(&f->q, &err), 2);
 	assert_workers(&f->q, "w1:0:20000:1");
+	/* w1's next beat is under the new lease: stale 8 s after it. */
+	assert_int_equal(queue_heartbeat(&f->q, "w1", &err), 1);
+	the_time = T0 + 69002;
+	assert_int_equal(queue_prune_workers(&f->q, &err), 1);
+	assert_workers(&f->q, "");
+	assert_int_equal(queue_config_reset(&f->q, "lease", &err), 0);
+	add_worker(&f->q, "w1", NULL);
 
 	/* Unregistering returns the worker's jobs, uncounted, and wakes the others. */
 	(void)woken(&f->q);
@@ -1375,7 +1390,7 @@ static void test_workers(void **state)
 	get_job(&f->q, "j1", &job);
 	assert_int_equal(job.state, JOB_PENDING);
 	assert_int_equal(job.attempts, 0);
-	assert_int_equal(job.updated_at, T0 + 61001);
+	assert_int_equal(job.updated_at, T0 + 69002);
 	job_release(&job);
 	assert_int_equal(queue_worker_unregister(&f->q, "w1", &err), 0);
 }

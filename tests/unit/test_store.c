@@ -1192,6 +1192,7 @@ static void add_worker(struct store *st, const char *id, const char *queues, int
 		.queues = (char *)queues,
 		.started_at = started,
 		.heartbeat_at = beat,
+		.stale_at = beat + 2000,
 	};
 	struct error err = { 0 };
 
@@ -1204,20 +1205,24 @@ static void test_prune_workers(void **state)
 	struct error err = { 0 };
 	struct job job;
 
+	/* Stale at 3000, 5000 and 7000: each row by the stale_at its worker wrote. */
 	add_worker(f->st, "stale", NULL, 500, 1000);
 	add_worker(f->st, "edge", NULL, 600, 3000);
 	add_worker(f->st, "fresh", NULL, 700, 5000);
-	/* Strictly before: "edge" beat exactly then and stays.  Its jobs are not touched. */
+	/* Strictly before: "edge" went stale exactly then and stays.  Jobs are not touched. */
 	tmpdb_add_job(f->st, "j1", "default", 0, 100, 100);
 	claim_expect(f->st, "stale", 200, NULL, 0, "j1");
-	assert_int_equal(store_prune_workers(f->st, 3000, &err), 1);
+	assert_int_equal(store_prune_workers(f->st, 5000, &err), 1);
 	assert_workers(f->st, "edge,fresh");
 	get_job(f->st, "j1", &job);
 	assert_int_equal(job.state, JOB_PROCESSING);
 	job_release(&job);
-	assert_int_equal(store_prune_workers(f->st, 3000, &err), 0);
-	/* store_recover, until the worker uses the queue layer: both at once. */
-	assert_int_equal(store_recover(f->st, 200 + 30001, 6000, &err), 1);
+	assert_int_equal(store_prune_workers(f->st, 5000, &err), 0);
+	/* A beat moves the row's own deadline: a worker with a long lease outlives the rest. */
+	assert_int_equal(store_worker_beat(f->st, "edge", 5500, 100000, &err), 1);
+	assert_int_equal(store_prune_workers(f->st, 50000, &err), 1);
+	assert_workers(f->st, "edge");
+	assert_int_equal(store_prune_workers(f->st, 100001, &err), 1);
 	assert_workers(f->st, "");
 }
 
@@ -1344,11 +1349,11 @@ static void test_workers(void **state)
 	}
 	claim_expect(f->st, "w-all", 200, NULL, 0, "b0");
 	claim_expect(f->st, "w-all", 200, NULL, 0, "b1");
-	assert_true(store_worker_beat(f->st, "w-all", 7000, &err) >= 0);
+	assert_true(store_worker_beat(f->st, "w-all", 7000, 9000, &err) >= 0);
 	assert_int_equal(store_worker_list(f->st, check_worker_fields, &n, &err), 0);
 	assert_int_equal(n, 2);
 	/* A beat for a worker that is not registered changes nothing. */
-	assert_true(store_worker_beat(f->st, "ghost", 8000, &err) >= 0);
+	assert_true(store_worker_beat(f->st, "ghost", 8000, 10000, &err) >= 0);
 	assert_workers(f->st, "w-some,w-all");
 
 	assert_int_equal(store_worker_remove(f->st, "w-some", &err), 0);
