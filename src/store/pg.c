@@ -54,7 +54,7 @@
  * finish updated would make every writer wait for every other; counts come from jobs_state.
  */
 static const char *const migrations[] = {
-	/* 1: the first schema, as SQLite's at its version 2 */
+	/* 1: the first schema, as SQLite's at its version 3 */
 	"CREATE TABLE jobs ("
 	"  seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,"
 	"  id text COLLATE \"C\" NOT NULL UNIQUE,"
@@ -118,7 +118,8 @@ static const char *const migrations[] = {
 	"  slots integer NOT NULL,"
 	"  queues text,"
 	"  started_at bigint NOT NULL,"
-	"  heartbeat_at bigint NOT NULL"
+	"  heartbeat_at bigint NOT NULL,"
+	"  stale_at bigint"
 	");",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
@@ -175,7 +176,8 @@ static bool state_lists_ok(void)
 #define ATTEMPT_COLS                                                                          \
 	"job_id, run, attempt, started_at, finished_at, outcome, error, exit_code, worker_id, " \
 	"machine, log_path"
-#define WORKER_COLS "id, host, machine, pid, pid_start, slots, queues, started_at, heartbeat_at"
+#define WORKER_COLS                                                                           \
+	"id, host, machine, pid, pid_start, slots, queues, started_at, heartbeat_at, stale_at"
 
 /* The jobs a claim may take, run_at aside: $QN is NULL or the array of queue names. */
 #define DUE_WHERE(QN) "state IN (" CLAIM_FROM ") AND ($" QN "::text[] IS NULL OR queue = ANY ($" QN "::text[]))"
@@ -277,7 +279,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_RECOVER] = "UPDATE jobs SET state = " RELEASE_TO ", worker_id = NULL, "
 		      "lease_until = NULL, updated_at = $1 "
 		      "WHERE state = " HELD " AND lease_until < $1 AND worker_id IS DISTINCT FROM $2",
-	[S_WORKER_PRUNE] = "DELETE FROM workers WHERE heartbeat_at < $1",
+	[S_WORKER_PRUNE] = "DELETE FROM workers WHERE stale_at < $1",
 	[S_NEXT_DUE] = "SELECT run_at FROM jobs WHERE " DUE_WHERE("1") " ORDER BY run_at LIMIT 1",
 	[S_ATTEMPT_ADD] = "INSERT INTO attempts (" ATTEMPT_COLS ") VALUES ($1, $2, $3, $4, $5, $6, "
 			  "$7, $8, $9, $10, $11) ON CONFLICT (job_id, run) DO UPDATE SET "
@@ -288,12 +290,12 @@ static const char *const stmt_sql[S_COUNT] = {
 			  "log_path = EXCLUDED.log_path",
 	[S_ATTEMPT_LIST] = "SELECT " ATTEMPT_COLS " FROM attempts WHERE job_id = $1 ORDER BY run",
 	[S_WORKER_ADD] = "INSERT INTO workers (" WORKER_COLS ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
-			 "$8, $9) ON CONFLICT (id) DO UPDATE SET host = EXCLUDED.host, "
+			 "$8, $9, $10) ON CONFLICT (id) DO UPDATE SET host = EXCLUDED.host, "
 			 "machine = EXCLUDED.machine, pid = EXCLUDED.pid, "
 			 "pid_start = EXCLUDED.pid_start, slots = EXCLUDED.slots, "
 			 "queues = EXCLUDED.queues, started_at = EXCLUDED.started_at, "
-			 "heartbeat_at = EXCLUDED.heartbeat_at",
-	[S_WORKER_BEAT] = "UPDATE workers SET heartbeat_at = $2 WHERE id = $1",
+			 "heartbeat_at = EXCLUDED.heartbeat_at, stale_at = EXCLUDED.stale_at",
+	[S_WORKER_BEAT] = "UPDATE workers SET heartbeat_at = $2, stale_at = $3 WHERE id = $1",
 	[S_WORKER_REMOVE] = "DELETE FROM workers WHERE id = $1",
 	/* busy is counted, not stored: right at every moment, and no write. */
 	[S_WORKER_LIST] = "SELECT " WORKER_COLS ", (SELECT count(*) FROM jobs WHERE worker_id = "
@@ -1410,11 +1412,11 @@ static int pg_recover_leases(struct store *st, int64_t now, const char *except,
 	return exec_count(ps(st), S_RECOVER, &p, "recover jobs", err);
 }
 
-static int pg_prune_workers(struct store *st, int64_t before, struct error *err)
+static int pg_prune_workers(struct store *st, int64_t now, struct error *err)
 {
 	struct params p = { .n = 0 };
 
-	p_ll(&p, before);
+	p_ll(&p, now);
 	return exec_count(ps(st), S_WORKER_PRUNE, &p, "forget stale workers", err);
 }
 
@@ -1501,15 +1503,18 @@ static int pg_worker_add(struct store *st, const struct worker_info *w, struct e
 	p_text(&p, w->queues);
 	p_ll(&p, w->started_at);
 	p_ll(&p, w->heartbeat_at);
+	p_ll(&p, w->stale_at);
 	return exec_count(ps(st), S_WORKER_ADD, &p, "register worker", err) < 0 ? err->code : 0;
 }
 
-static int pg_worker_beat(struct store *st, const char *id, int64_t now, struct error *err)
+static int pg_worker_beat(struct store *st, const char *id, int64_t now, int64_t stale_at,
+			  struct error *err)
 {
 	struct params p = { .n = 0 };
 
 	p_text(&p, id);
 	p_ll(&p, now);
+	p_ll(&p, stale_at);
 	return exec_count(ps(st), S_WORKER_BEAT, &p, "heartbeat", err);
 }
 
@@ -1540,7 +1545,8 @@ static int pg_worker_list(struct store *st, worker_visit_fn *fn, void *ctx, stru
 			.queues = get_text(r, i, 6),
 			.started_at = get_ll(r, i, 7),
 			.heartbeat_at = get_ll(r, i, 8),
-			.busy = (int)get_ll(r, i, 9),
+			.stale_at = get_ll(r, i, 9),
+			.busy = (int)get_ll(r, i, 10),
 		};
 
 		stop = fn(ctx, &w);
