@@ -15,7 +15,7 @@
 #   no two runs of one job may overlap (a run without an end was killed).
 # - 'enqueue --file' of 50,000 lines SIGKILLed at random points while its transaction is
 #   being written: the store then holds all 50,000 jobs or none, is intact, and takes the
-#   whole file afterwards.
+#   whole file afterwards.  (SQLite only: with PostgreSQL the test ends before this.)
 # Commands: enqueue --file, worker start, worker stop, status --json, list --json.
 . "$TEST_DIR/lib.sh"
 
@@ -131,7 +131,7 @@ checks=$((checks + 1))
 [ "$dups" -le $((kills * 2)) ] || fail "$dups extra runs for $kills kills of 2-slot workers"
 # The store's own run counter agrees: a job claimed again after a kill must have been
 # processing at that kill.
-sqlite3 "$DB" "SELECT id, runs - 1 FROM jobs WHERE runs > 1" | tr '|' ' ' >"$TMP/reclaimed"
+sql "SELECT id, runs - 1 FROM jobs WHERE runs > 1" | tr '|' ' ' >"$TMP/reclaimed"
 over=$(awk 'NR == FNR { caught[$1] = $2; next } $2 > caught[$1] + 0 { print }' \
 	"$TMP/caught" "$TMP/reclaimed" | head -n 5 | tr '\n' ' ')
 assert_eq "" "$over" "jobs claimed again without a kill that caught them (id, extra claims)"
@@ -144,6 +144,13 @@ for w in "${alive[@]}"; do
 	wait "$w"
 	assert_eq 0 "$?" "exit status of worker $w"
 done
+
+# What follows kills enqueues while their transaction spills into SQLite's write-ahead log:
+# a server has no such file, and the PostgreSQL run ends here.
+if [ -n "$PG" ]; then
+	finish
+	exit 0
+fi
 
 # --- enqueue --file SIGKILLed mid-transaction: all of the file or nothing.
 big=50000

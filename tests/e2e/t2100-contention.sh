@@ -43,11 +43,11 @@ assert_eq "0 0 $n 0 0" "$(jq -r '"\(.pending) \(.processing) \(.completed) \(.fa
 assert_eq 4 "$(jq '.workers | length' <<<"$out")" "workers still registered"
 assert_eq "" "$(sort "$TMP/ran" | uniq -d | head -n 5 | tr '\n' ' ')" "ids that ran more than once"
 assert_eq "$(cat "$TMP/want")" "$(sort "$TMP/ran")" "ids that ran"
-assert_eq "$n 0 0" "$(sqlite3 -separator ' ' "$DB" \
-	"SELECT count(*), sum(runs <> 1), sum(attempts <> 1) FROM jobs WHERE state = 'completed'")" \
+assert_eq "$n 0 0" "$(sql "SELECT count(*), sum(CASE WHEN runs <> 1 THEN 1 ELSE 0 END),
+	sum(CASE WHEN attempts <> 1 THEN 1 ELSE 0 END) FROM jobs WHERE state = 'completed'" | tr '|' ' ')" \
 	"completed jobs, those that ran other than once, those with other than one attempt"
-assert_eq "$n $n" "$(sqlite3 -separator ' ' "$DB" \
-	"SELECT count(*), count(DISTINCT job_id) FROM attempts WHERE outcome = 'completed'")" \
+assert_eq "$n $n" "$(sql "SELECT count(*), count(DISTINCT job_id) FROM attempts
+	WHERE outcome = 'completed'" | tr '|' ' ')" \
 	"attempt rows, and jobs they belong to"
 assert_eq "$n" "$(grep -c ': started job ' "$TMP/worker.log")" "'started job' lines in the worker logs"
 
