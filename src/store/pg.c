@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,6 +324,14 @@ struct pg_store {
 	 */
 	bool listening;
 	int wake_fd, timer_fd, now_fd, sock; /* now_fd: an eventfd, readable at once */
+	/*
+	 * A worker's connection made again without blocking its loop: pending, polled from
+	 * pg_wait_drain through the wake-up set (pending_sock in it), given up at its deadline.
+	 */
+	PGconn *pending;
+	PostgresPollingStatusType pending_want;
+	int pending_sock;
+	int64_t pending_deadline;
 	/* Reconnection: no new attempt before retry_at (time_mono_ms), backoff doubling. */
 	int64_t retry_at, backoff_ms;
 	struct error last; /* why the last attempt failed, said again until retry_at */
@@ -542,11 +551,14 @@ static void ignore_notice(void *arg, const char *message)
 }
 
 /* A new connection to the URL, with our session settings; NULL with err set. */
-static PGconn *pg_connect(struct pg_store *s, struct error *err)
+/*
+ * Start a connection to the URL: blocking (PQconnectdbParams) or not (PQconnectStartParams,
+ * for connect_poll); NULL with err set if it failed at once.
+ */
+static PGconn *connect_start(struct pg_store *s, bool async, struct error *err)
 {
 	const char *kw[4], *val[4];
 	PGconn *c;
-	PGresult *r;
 	int n = 0;
 
 	/* Ours first: the URL's own settings, expanded from dbname, override them. */
@@ -560,12 +572,21 @@ static PGconn *pg_connect(struct pg_store *s, struct error *err)
 	val[n++] = s->conninfo;
 	kw[n] = NULL;
 	val[n] = NULL;
-	c = PQconnectdbParams(kw, val, 1);
-	if (!c || PQstatus(c) != CONNECTION_OK) {
+	c = async ? PQconnectStartParams(kw, val, 1) : PQconnectdbParams(kw, val, 1);
+	if (!c || PQstatus(c) == CONNECTION_BAD || (!async && PQstatus(c) != CONNECTION_OK)) {
 		conn_error(s, c, err);
 		PQfinish(c);
 		return NULL;
 	}
+	return c;
+}
+
+/* Our session on a new connection: no notices, the schema first in the search path. */
+static int session_setup(struct pg_store *s, PGconn *c, struct error *err)
+{
+	PGresult *r;
+	int rc = 0;
+
 	/* Notices (a ROLLBACK with no transaction) would go to our stderr. */
 	PQsetNoticeProcessor(c, ignore_notice, NULL);
 	r = PQexec(c, s->set_path);
@@ -574,12 +595,21 @@ static PGconn *pg_connect(struct pg_store *s, struct error *err)
 
 		first_line(PQresultErrorMessage(r), why, sizeof why);
 		scrub(s, why, sizeof why);
-		error_set(err, QE_FAIL, "cannot set the schema: %s", why);
-		PQclear(r);
-		PQfinish(c);
-		return NULL;
+		rc = error_set(err, QE_FAIL, "cannot set the schema: %s", why);
 	}
 	PQclear(r);
+	return rc;
+}
+
+/* A new connection to the URL, with our session settings; NULL with err set. */
+static PGconn *pg_connect(struct pg_store *s, struct error *err)
+{
+	PGconn *c = connect_start(s, false, err);
+
+	if (c && session_setup(s, c, err)) {
+		PQfinish(c);
+		c = NULL;
+	}
 	return c;
 }
 
@@ -613,34 +643,25 @@ static int listen_on(struct pg_store *s, struct error *err)
 	return 0;
 }
 
-/*
- * The connection for a statement: a lost one is made again, but never in a transaction,
- * which went with it (its commit must fail), and not before the backoff since the last
- * failed attempt has passed (until then that failure is the answer).  A worker's connection
- * listens again, and its timer brings one catch-up claim for what was enqueued meanwhile.
- */
-static int ready(struct pg_store *s, struct error *err)
+/* A failed attempt: said again until the pause after it has passed, which grows. */
+static int backoff(struct pg_store *s, struct error *err)
 {
-	PGconn *c;
+	s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : RECONNECT_MIN_MS;
+	if (s->backoff_ms > BACKSTOP_MS)
+		s->backoff_ms = BACKSTOP_MS;
+	s->retry_at = time_mono_ms() + s->backoff_ms;
+	s->last = *err;
+	if (s->listening)
+		arm_timer(s, s->backoff_ms);
+	return err->code;
+}
 
-	if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
-		return 0;
-	if (s->in_tx)
-		return query_error(s, NULL, "transaction", err);
-	if (time_mono_ms() < s->retry_at) {
-		*err = s->last;
-		return err->code;
-	}
-	drop_conn(s);
-	if (!(c = pg_connect(s, err))) {
-		s->backoff_ms = s->backoff_ms ? s->backoff_ms * 2 : RECONNECT_MIN_MS;
-		if (s->backoff_ms > BACKSTOP_MS)
-			s->backoff_ms = BACKSTOP_MS;
-		s->retry_at = time_mono_ms() + s->backoff_ms;
-		s->last = *err;
-		if (s->listening)
-			arm_timer(s, s->backoff_ms);
-		return err->code;
+/* A connection now made: our session on it, and a worker's listening again. */
+static int connected(struct pg_store *s, PGconn *c, struct error *err)
+{
+	if (session_setup(s, c, err)) {
+		PQfinish(c);
+		return backoff(s, err);
 	}
 	s->conn = c;
 	s->backoff_ms = 0;
@@ -650,9 +671,147 @@ static int ready(struct pg_store *s, struct error *err)
 	if (s->listening) {
 		if (listen_on(s, err))
 			return err->code;
+		/* The catch-up: one claim for what was enqueued while nobody listened. */
 		arm_timer(s, 0);
 	}
 	return s->unclaim_worker ? undo_lost_claim(s, err) : 0;
+}
+
+/* Watch the pending connection's socket for what PQconnectPoll waits for. */
+static void watch_pending(struct pg_store *s, PostgresPollingStatusType want)
+{
+	int sock = PQsocket(s->pending);
+	struct epoll_event ev = {
+		.events = want == PGRES_POLLING_READING ? EPOLLIN : EPOLLOUT,
+		.data.fd = sock,
+	};
+
+	if (sock != s->pending_sock) {
+		if (s->pending_sock >= 0)
+			epoll_ctl(s->wake_fd, EPOLL_CTL_DEL, s->pending_sock, NULL);
+		s->pending_sock = sock;
+		if (sock >= 0)
+			epoll_ctl(s->wake_fd, EPOLL_CTL_ADD, sock, &ev);
+	} else if (sock >= 0) {
+		epoll_ctl(s->wake_fd, EPOLL_CTL_MOD, sock, &ev);
+	}
+	s->pending_want = want;
+}
+
+static void abandon_pending(struct pg_store *s)
+{
+	if (s->pending_sock >= 0)
+		epoll_ctl(s->wake_fd, EPOLL_CTL_DEL, s->pending_sock, NULL);
+	s->pending_sock = -1;
+	PQfinish(s->pending);
+	s->pending = NULL;
+}
+
+/* The connect timeout of a connection, in ms (libpq's rule: under 2 s counts as 2 s). */
+static int64_t timeout_ms(PGconn *c)
+{
+	PQconninfoOption *opts = PQconninfo(c);
+	int64_t ms = 0;
+
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (!strcmp(o->keyword, "connect_timeout") && o->val && *o->val)
+			ms = strtoll(o->val, NULL, 10) * 1000;
+	PQconninfoFree(opts);
+	if (ms <= 0)
+		return 24 * 3600 * 1000;
+	return ms < 2000 ? 2000 : ms;
+}
+
+/*
+ * A step of the pending connection, when its socket is ready or its deadline has come.
+ * PQconnectPoll must be called only when the socket is ready for what it asked: while a
+ * TCP connect is in progress it would take "not yet" for "connected".
+ */
+static void connect_poll(struct pg_store *s)
+{
+	struct pollfd p = {
+		.fd = s->pending_sock,
+		.events = s->pending_want == PGRES_POLLING_READING ? POLLIN : POLLOUT,
+	};
+	PostgresPollingStatusType step;
+	struct error err;
+	char at[512];
+	PGconn *c;
+
+	if (time_mono_ms() >= s->pending_deadline) {
+		where(s->pending, at, sizeof at);
+		error_set(&err, QE_FAIL, "cannot reach the database at %s: no answer in time", at);
+		abandon_pending(s);
+		backoff(s, &err);
+		return;
+	}
+	if (p.fd >= 0 && poll(&p, 1, 0) == 0) {
+		arm_timer(s, s->pending_deadline - time_mono_ms());
+		return;
+	}
+	switch ((step = PQconnectPoll(s->pending))) {
+	case PGRES_POLLING_READING:
+	case PGRES_POLLING_WRITING:
+		watch_pending(s, step);
+		arm_timer(s, s->pending_deadline - time_mono_ms());
+		return;
+	case PGRES_POLLING_OK:
+		c = s->pending;
+		if (s->pending_sock >= 0)
+			epoll_ctl(s->wake_fd, EPOLL_CTL_DEL, s->pending_sock, NULL);
+		s->pending_sock = -1;
+		s->pending = NULL;
+		if (connected(s, c, &err) == 0)
+			arm_timer(s, 0);
+		return;
+	default:
+		conn_error(s, s->pending, &err);
+		abandon_pending(s);
+		backoff(s, &err);
+		return;
+	}
+}
+
+/*
+ * The connection for a statement: a lost one is made again, but never in a transaction,
+ * which went with it (its commit must fail), and not before the backoff since the last
+ * failed attempt has passed (until then that failure is the answer).  A worker's is made
+ * without blocking its loop: the statement fails ("reconnecting"), connect_poll carries the
+ * connection on from pg_wait_drain, and once it is made the worker's connection listens
+ * again and the wake-up brings one catch-up claim.  Commands connect in the open.
+ */
+static int ready(struct pg_store *s, struct error *err)
+{
+	char at[512];
+	PGconn *c;
+
+	if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
+		return 0;
+	if (s->in_tx)
+		return query_error(s, NULL, "transaction", err);
+	if (s->pending) {
+		where(s->pending, at, sizeof at);
+		return error_set(err, QE_FAIL, "reconnecting to the database at %s", at);
+	}
+	if (time_mono_ms() < s->retry_at) {
+		*err = s->last;
+		return err->code;
+	}
+	drop_conn(s);
+	if (!s->listening) {
+		if (!(c = connect_start(s, false, err)))
+			return backoff(s, err);
+		return connected(s, c, err);
+	}
+	if (!(c = connect_start(s, true, err)))
+		return backoff(s, err);
+	s->pending = c;
+	s->pending_sock = -1;
+	s->pending_deadline = time_mono_ms() + timeout_ms(c);
+	watch_pending(s, PGRES_POLLING_WRITING);
+	arm_timer(s, 0);
+	where(c, at, sizeof at);
+	return error_set(err, QE_FAIL, "reconnecting to the database at %s", at);
 }
 
 /* Parameters of one statement, as text (or bytes for a bytea). */
@@ -982,6 +1141,8 @@ static void pg_close(struct store *st)
 	struct pg_store *s = ps(st);
 
 	drop_conn(s);
+	if (s->pending)
+		abandon_pending(s);
 	if (s->wake_fd >= 0)
 		close(s->wake_fd);
 	if (s->timer_fd >= 0)
@@ -1009,7 +1170,7 @@ static int pg_open(const char *target, struct store **out, struct error *err)
 
 	assert(state_lists_ok());
 	s->base.ops = &pg_store_ops;
-	s->wake_fd = s->timer_fd = s->now_fd = s->sock = -1;
+	s->wake_fd = s->timer_fd = s->now_fd = s->sock = s->pending_sock = -1;
 	*out = NULL;
 	if ((rc = parse_target(s, target, &s->name, err)))
 		goto fail;
@@ -1649,6 +1810,10 @@ static void pg_wait_drain(struct store *st)
 		return;
 	(void)!read(s->timer_fd, &ticks, sizeof ticks);
 	(void)!read(s->now_fd, &ticks, sizeof ticks);
+	if (s->pending) {
+		connect_poll(s);
+		return;
+	}
 	/* A connection found lost here is marked so, and ready() makes it again. */
 	if (s->conn && PQstatus(s->conn) == CONNECTION_OK)
 		(void)PQconsumeInput(s->conn);
