@@ -1,7 +1,7 @@
 /*
  * pg.c - the PostgreSQL store, through libpq: a schema of its own, migrated forward under an
  * advisory lock; prepared statements; the claim with FOR UPDATE SKIP LOCKED; the database's
- * clock; wake-ups by LISTEN/NOTIFY on a second connection that the worker's event loop polls.
+ * clock; wake-ups by LISTEN/NOTIFY on the worker's connection, polled by its event loop.
  *
  * The target is a libpq URL (postgresql://USER@HOST:PORT/DB?...) with one parameter of ours,
  * schema=NAME (default "queuectl"), taken out before libpq sees the URL.  Everything queuectl
@@ -181,7 +181,9 @@ static bool state_lists_ok(void)
 	"id, host, machine, pid, pid_start, slots, queues, started_at, heartbeat_at, stale_at"
 
 /* The jobs a claim may take, run_at aside: $QN is NULL or the array of queue names. */
-#define DUE_WHERE(QN) "state IN (" CLAIM_FROM ") AND ($" QN "::text[] IS NULL OR queue = ANY ($" QN "::text[]))"
+#define DUE_WHERE(QN)                                                                         \
+	"state IN (" CLAIM_FROM ") AND ($" QN "::text[] IS NULL OR queue = ANY ($" QN         \
+	"::text[]))"
 
 /* A listing's filter but its state: queue $2, owner $4, id prefix $5, command text $6. */
 #define LIST_WHERE                                                                            \
@@ -464,7 +466,11 @@ static int query_error(struct pg_store *s, PGresult *r, const char *what, struct
 
 static int hexval(int c)
 {
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
 }
 
 /* Percent-decoding, in place. */
