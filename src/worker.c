@@ -56,6 +56,12 @@
  */
 #define OUTPUT_CHECK_MS 1000
 
+/*
+ * A started job's pid reaches the store with the next round, and at the latest this long
+ * after its start: most jobs end sooner, and their pid is never written (see run_round).
+ */
+#define PID_WRITE_MS 1000
+
 /* The longest gap between ticks, whatever the lease: a changed setting arrives this soon. */
 #define TICK_MAX_MS 10000
 
@@ -64,6 +70,7 @@ struct slot {
 	pid_t pid;	  /* 0 once reaped, or when it never started */
 	struct job job;	  /* as claimed */
 	char *log_path;
+	int log_fd;	     /* the log, open while the slot is in use; -1 if none */
 	char *spawn_error;   /* the command could not be started: the attempt's error */
 	int start_tries;     /* failed starts not by the job's fault */
 	int64_t start_at;    /* monotonic ms of the next try to start; 0 = none pending */
@@ -115,10 +122,13 @@ static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* One line on stderr per event, timestamped: a detached worker's log file is this. */
 static void say(const char *fmt, ...)
 {
+	static pid_t pid; /* the worker's, once: a line is not worth a system call */
 	char t[TIME_BUFSZ];
 	va_list ap;
 
-	fprintf(stderr, "%s worker[%d]: ", time_format(time_now_ms(), true, t), (int)getpid());
+	if (!pid)
+		pid = getpid();
+	fprintf(stderr, "%s worker[%d]: ", time_format(time_now_ms(), true, t), (int)pid);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -384,6 +394,13 @@ static void count_start(struct worker *w)
 	}
 }
 
+/* A round is due by at (it may come sooner). */
+static void write_by(struct worker *w, int64_t at)
+{
+	if (!w->next_write || at < w->next_write)
+		w->next_write = at;
+}
+
 /*
  * Start a claimed job in its slot.  On failure, *job_fault says whether the command itself
  * cannot be run (see exec_spawn).
@@ -405,6 +422,7 @@ static int start_job(struct worker *w, struct slot *s, bool *job_fault, struct e
 		.argv = argv,
 		.env = (const char *const *)env,
 		.log_path = s->log_path,
+		.log_fd = &s->log_fd,
 	};
 
 	rc = exec_spawn(&spec, &s->pid, job_fault, err);
@@ -416,9 +434,9 @@ static int start_job(struct worker *w, struct slot *s, bool *job_fault, struct e
 	if (watchdog_job(w->wd, s->pid) < 0)
 		say("cannot reach the watchdog: %s", strerror(errno));
 	s->deadline = s->job.timeout ? time_mono_ms() + s->job.timeout * 1000 : 0;
-	/* Its pid goes to the store in the next round, at once (see round). */
+	/* Its pid goes to the store with the next round, within PID_WRITE_MS (run_round). */
 	s->pid_recorded = false;
-	w->next_write = time_mono_ms();
+	write_by(w, time_mono_ms() + PID_WRITE_MS);
 	return 0;
 }
 
@@ -472,7 +490,10 @@ static void slot_clear(struct worker *w, struct slot *s)
 	job_release(&s->job);
 	free(s->log_path);
 	free(s->spawn_error);
+	if (s->log_fd >= 0)
+		close(s->log_fd);
 	memset(s, 0, sizeof *s);
+	s->log_fd = -1;
 	w->busy--;
 	w->next_claim = 0;
 }
@@ -538,7 +559,7 @@ static int write_result(struct worker *w, struct slot *s, struct error *err)
 	if (s->forsaken || s->stopped)
 		return s->written = queue_release(w->q, &s->job, err);
 	describe(s, &res, why, sizeof why);
-	res.output = logs_tail(s->log_path, JOB_OUTPUT_TAIL, &res.output_len);
+	res.output = logs_tail(s->log_fd, s->log_path, JOB_OUTPUT_TAIL, &res.output_len);
 	res.machine = w->info.machine;
 	s->written = queue_finish(w->q, &s->job, &res, &s->next, err);
 	free((char *)res.output);
@@ -587,10 +608,14 @@ static void say_result(struct worker *w, struct slot *s)
 static void finish_slot(struct worker *w, struct slot *s)
 {
 	s->ended = true;
-	if (hold_for_stop(w, s))
+	if (hold_for_stop(w, s)) {
 		retry_at(w, s->reaped_mono + STOP_WINDOW_MS);
-	else if (!w->next_write)
-		w->next_write = time_mono_ms();
+		return;
+	}
+	/* The same round claims for the slot it frees. */
+	write_by(w, time_mono_ms());
+	if (!w->stopping)
+		w->next_claim = 0;
 }
 
 /* What a round would write of slot s: its pid, or its result. */
@@ -605,12 +630,13 @@ static bool result_due(struct worker *w, struct slot *s)
 }
 
 /*
- * One round, one transaction (queue_round_begin): the pids of the jobs started since the
- * last round, the results that came in, and, when claim is set, the claims of as many due
- * jobs as that leaves slots free, in one statement.  Then, once it has committed, the
- * claimed jobs are started; their pids go in the next round, which comes at once.  A job's
- * pid is thus unrecorded only between its start and that round; its watchdog knows it from
- * the start (watchdog_job).  Returns how many jobs it claimed, or -1 if nothing was written.
+ * One round, one transaction (queue_round_begin): the pids of running jobs started since
+ * the last round, the results that came in, and, when claim is set, the claims of as many
+ * due jobs as that leaves slots free, in one statement.  Then, once it has committed, the
+ * claimed jobs are started.  Their pids go with the next round, which comes within
+ * PID_WRITE_MS: the pid serves only to stop the job's leftovers should this worker and its
+ * watchdog both die, and the watchdog knows it from the start (watchdog_job).  Returns how
+ * many jobs it claimed, or -1 if nothing was written.
  */
 static int run_round(struct worker *w, bool claim, int *nfree)
 {
@@ -775,7 +801,7 @@ static void reap(struct worker *w)
 		s->status = status;
 		s->finished_at = time_now_ms();
 		s->reaped_mono = time_mono_ms();
-		s->output_cut += logs_cap(s->log_path, w->max_output, true);
+		s->output_cut += logs_cap(s->log_fd, s->log_path, w->max_output, true);
 		if (s->output_cut)
 			say("job %s: %lld bytes of output past max-output left out", s->job.id,
 			    (long long)s->output_cut);
@@ -801,30 +827,40 @@ static void stop_jobs(struct worker *w)
 
 /* --- The loop's descriptors and tasks --- */
 
+/* A stop signal: the first stops claiming, the second stops the jobs. */
+static void on_stop_signal(struct worker *w, const struct signalfd_siginfo *si)
+{
+	/* 'worker stop' asks for a graceful stop only: asking twice changes nothing. */
+	if (si->ssi_code == SI_QUEUE && si->ssi_int == WORKER_STOP_GRACEFUL && w->signals)
+		return;
+	w->signals++;
+	w->next_retry = time_mono_ms(); /* for jobs waiting to start */
+	if (w->signals == 1) {
+		w->stopping = 1;
+		say("received SIG%s: finishing %d running job%s, then exiting (again to stop them)",
+		    sigabbrev_np((int)si->ssi_signo), w->busy, w->busy == 1 ? "" : "s");
+	} else if (w->signals == 2) {
+		w->stopping = 2;
+		say("received SIG%s again: stopping %d running job%s",
+		    sigabbrev_np((int)si->ssi_signo), w->busy, w->busy == 1 ? "" : "s");
+		stop_jobs(w);
+	}
+}
+
 static void on_signals(struct loop *loop, int fd, short revents, void *arg)
 {
 	struct worker *w = arg;
-	struct signalfd_siginfo si;
+	struct signalfd_siginfo sis[8];
+	ssize_t n;
 
-	while (read(w->sigfd, &si, sizeof si) == sizeof si) {
-		if (si.ssi_signo == SIGCHLD)
-			continue; /* reaped below, whatever came */
-		/* 'worker stop' asks for a graceful stop only: asking twice changes nothing. */
-		if (si.ssi_code == SI_QUEUE && si.ssi_int == WORKER_STOP_GRACEFUL && w->signals)
-			continue;
-		w->signals++;
-		w->next_retry = time_mono_ms(); /* for jobs waiting to start */
-		if (w->signals == 1) {
-			w->stopping = 1;
-			say("received SIG%s: finishing %d running job%s, then exiting (again to stop "
-			    "them)", sigabbrev_np((int)si.ssi_signo), w->busy, w->busy == 1 ? "" : "s");
-		} else if (w->signals == 2) {
-			w->stopping = 2;
-			say("received SIG%s again: stopping %d running job%s",
-			    sigabbrev_np((int)si.ssi_signo), w->busy, w->busy == 1 ? "" : "s");
-			stop_jobs(w);
-		}
-	}
+	/* A short read says there are no more: no read that ends in EAGAIN. */
+	do {
+		if ((n = read(w->sigfd, sis, sizeof sis)) <= 0)
+			break;
+		for (size_t i = 0; i < (size_t)n / sizeof *sis; i++)
+			if (sis[i].ssi_signo != SIGCHLD) /* reaped below, whatever came */
+				on_stop_signal(w, &sis[i]);
+	} while (n == (ssize_t)sizeof sis);
 	reap(w);
 }
 
@@ -910,7 +946,7 @@ static int64_t output_when(void *arg)
 	return w->busy ? w->next_output : LOOP_NEVER;
 }
 
-/* Running jobs' logs held to max-output (logs_cap), an open and an fstat each. */
+/* Running jobs' logs held to max-output (logs_cap), an fstat each. */
 static void output_run(struct loop *loop, void *arg)
 {
 	struct worker *w = arg;
@@ -919,7 +955,7 @@ static void output_run(struct loop *loop, void *arg)
 		struct slot *s = &w->slots[i];
 
 		if (s->used && s->pid)
-			s->output_cut += logs_cap(s->log_path, w->max_output, false);
+			s->output_cut += logs_cap(s->log_fd, s->log_path, w->max_output, false);
 	}
 	w->next_output = time_mono_ms() + OUTPUT_CHECK_MS;
 }
@@ -1065,6 +1101,8 @@ static int setup(struct worker *w, struct error *err)
 	/* No job is held yet, and every claim's lease ends later than this. */
 	set_kill_at(w, before + w->lease_ms - watchdog_margin_ms(w->lease_ms));
 	w->slots = xcalloc((size_t)w->opts->slots, sizeof *w->slots);
+	for (int i = 0; i < w->opts->slots; i++)
+		w->slots[i].log_fd = -1;
 	w->claimed = xcalloc((size_t)w->opts->slots, sizeof *w->claimed);
 
 	/* Tasks due together run in this order (see loop_add_task): exit first. */
