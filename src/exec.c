@@ -76,50 +76,93 @@ static int open_high(const char *path, int flags, mode_t mode)
 	return high;
 }
 
-int exec_spawn(const struct exec_spec *spec, pid_t *pid, bool *job_fault, struct error *err)
-{
+/*
+ * What every spawn shares, made once: the attributes, and file actions that give the job
+ * /dev/null as input and, as output, whatever is on the descriptor "slot" at the time, where
+ * exec_spawn puts each job's log.  Built per spawn, the file actions cost seven getrlimit
+ * calls (glibc checks every descriptor they name); this way, one dup3 per job.
+ */
+static struct {
+	bool ready;
+	int in, slot;
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t attr;
-	sigset_t all, none;
-	int in, out, rc;
-	char **env;
+} spawn;
 
-	*job_fault = false;
-	if ((out = open_high(spec->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW, 0600)) < 0)
-		return error_set(err, QE_FAIL, "cannot open log file '%s': %s", spec->log_path,
-				 strerror(errno));
-	if ((in = open_high("/dev/null", O_RDONLY, 0)) < 0) {
-		rc = errno;
-		close(out);
-		return error_set(err, QE_FAIL, "cannot open '/dev/null': %s", strerror(rc));
+static int spawn_setup(struct error *err)
+{
+	sigset_t all, none;
+
+	if (spawn.ready)
+		return 0;
+	if ((spawn.in = open_high("/dev/null", O_RDONLY, 0)) < 0 ||
+	    (spawn.slot = fcntl(spawn.in, F_DUPFD_CLOEXEC, 3)) < 0) {
+		if (spawn.in >= 0)
+			close(spawn.in);
+		return error_set(err, QE_FAIL, "cannot open '/dev/null': %s", strerror(errno));
 	}
 	sigfillset(&all);
 	sigemptyset(&none);
-	posix_spawnattr_init(&attr);
+	posix_spawnattr_init(&spawn.attr);
 	/*
 	 * A session of its own (glibc >= 2.26), so also a process group whose id is its pid:
 	 * no controlling terminal, so a job that reads /dev/tty fails at once rather than
 	 * stopping on SIGTTIN for ever under a worker in a terminal, and the terminal's
 	 * Ctrl+C, Ctrl+Z and hang-up reach the worker only, which decides for its jobs.
 	 */
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-						POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setflags(&spawn.attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
+						      POSIX_SPAWN_SETSIGDEF);
 	/* The caller may block signals (the worker does, for its signalfd): the job must not. */
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setsigdefault(&attr, &all);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in, 0);
-	posix_spawn_file_actions_adddup2(&fa, out, 1);
-	posix_spawn_file_actions_adddup2(&fa, out, 2);
-	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+	posix_spawnattr_setsigmask(&spawn.attr, &none);
+	posix_spawnattr_setsigdefault(&spawn.attr, &all);
+	posix_spawn_file_actions_init(&spawn.fa);
+	posix_spawn_file_actions_adddup2(&spawn.fa, spawn.in, 0);
+	posix_spawn_file_actions_adddup2(&spawn.fa, spawn.slot, 1);
+	posix_spawn_file_actions_adddup2(&spawn.fa, spawn.slot, 2);
+	posix_spawn_file_actions_addclosefrom_np(&spawn.fa, 3);
+	spawn.ready = true;
+	return 0;
+}
+
+/* At exit, so that leak checkers see everything freed. */
+__attribute__((destructor)) static void spawn_free(void)
+{
+	if (!spawn.ready)
+		return;
+	posix_spawn_file_actions_destroy(&spawn.fa);
+	posix_spawnattr_destroy(&spawn.attr);
+	close(spawn.in);
+	close(spawn.slot);
+	spawn.ready = false;
+}
+
+int exec_spawn(const struct exec_spec *spec, pid_t *pid, bool *job_fault, struct error *err)
+{
+	int out, rc;
+	char **env;
+
+	*job_fault = false;
+	if (spawn_setup(err))
+		return err->code;
+	out = open_high(spec->log_path, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW, 0600);
+	if (out < 0)
+		return error_set(err, QE_FAIL, "cannot open log file '%s': %s", spec->log_path,
+				 strerror(errno));
+	if (dup3(out, spawn.slot, O_CLOEXEC) < 0) {
+		rc = errno;
+		close(out);
+		return error_set(err, QE_FAIL, "cannot open log file '%s': %s", spec->log_path,
+				 strerror(rc));
+	}
 	env = build_env(spec->env);
 	/* With a '/' in argv[0], posix_spawnp is posix_spawn: no PATH search for /bin/sh. */
-	rc = posix_spawnp(pid, spec->argv[0], &fa, &attr, (char *const *)spec->argv, env);
+	rc = posix_spawnp(pid, spec->argv[0], &spawn.fa, &spawn.attr, (char *const *)spec->argv,
+			  env);
 	free(env);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	close(in);
-	close(out);
+	if (rc || !spec->log_fd)
+		close(out);
+	else
+		*spec->log_fd = out;
 	if (rc) {
 		*job_fault = exec_error_is_job_fault(rc);
 		return error_set(err, QE_FAIL, "cannot run '%s': %s", spec->argv[0], strerror(rc));

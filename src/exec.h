@@ -29,6 +29,11 @@ struct exec_spec {
 	const char *const *env;
 	/* Created or truncated (mode 0600), opened for appending: stdout and stderr both. */
 	const char *log_path;
+	/*
+	 * Non-NULL: the log stays open (read and append) for the caller, who closes it, so that
+	 * it can look at the output without opening the file again.
+	 */
+	int *log_fd;
 };
 
 /*

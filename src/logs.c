@@ -155,13 +155,17 @@ static bool move_down(int fd, off_t from, off_t to, off_t len)
 	return true;
 }
 
-int64_t logs_cap(const char *path, int64_t max, bool final)
+int64_t logs_cap(int log_fd, const char *path, int64_t max, bool final)
 {
-	int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	off_t blk, start, tail, end, gone = 0;
 	struct stat st;
+	int fd;
 
-	if (fd < 0)
+	/* The common case, a log within the limit, costs one fstat of the open log. */
+	if (log_fd >= 0 && (fstat(log_fd, &st) < 0 || st.st_size <= max))
+		return 0;
+	/* Not log_fd: it appends, and pwrite on it would too. */
+	if ((fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return 0;
 	if (fstat(fd, &st) < 0 || st.st_size <= max) {
 		close(fd);
@@ -197,16 +201,16 @@ int64_t logs_cap(const char *path, int64_t max, bool final)
 	return gone;
 }
 
-char *logs_tail(const char *path, size_t max, size_t *len)
+char *logs_tail(int log_fd, const char *path, size_t max, size_t *len)
 {
 	struct stat st;
 	char *buf = NULL;
 	off_t from;
 	ssize_t n;
-	int fd;
+	int fd = log_fd;
 
 	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (fd < 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return NULL;
 	if (fstat(fd, &st) == 0) {
 		from = st.st_size > (off_t)max ? st.st_size - (off_t)max : 0;
@@ -215,6 +219,7 @@ char *logs_tail(const char *path, size_t max, size_t *len)
 		*len = n > 0 ? (size_t)n : 0;
 		buf[*len] = '\0';
 	}
-	close(fd);
+	if (fd != log_fd)
+		close(fd);
 	return buf;
 }

@@ -31,10 +31,14 @@ void logs_remove(const char *root, const char *const *ids, size_t n);
  * goes, and a marker ends the first half.  While the job may still write (final false) the
  * middle goes in whole blocks, cut out of the file, or, where the file system cannot, only
  * punched out (disk space freed, zeros read back); once the job has ended (final true),
- * exactly.  Returns the bytes cut out of the file (0 if none, or only punched).
+ * exactly.  log_fd, if not -1, is the log open for reading: it spares an open when the log
+ * is within max.  Returns the bytes cut out of the file (0 if none, or only punched).
  */
-int64_t logs_cap(const char *path, int64_t max, bool final);
-/* The last max bytes of a log (malloc'd, NUL-terminated; *len without the NUL); NULL if none. */
-char *logs_tail(const char *path, size_t max, size_t *len);
+int64_t logs_cap(int log_fd, const char *path, int64_t max, bool final);
+/*
+ * The last max bytes of a log (malloc'd, NUL-terminated; *len without the NUL); NULL if none.
+ * From log_fd if not -1 (left open), else from the file at path.
+ */
+char *logs_tail(int log_fd, const char *path, size_t max, size_t *len);
 
 #endif

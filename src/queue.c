@@ -3,6 +3,7 @@
  * through the store as guarded updates, one transaction per call, stamped with the store's
  * clock.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,13 +65,77 @@ bool queue_is_url(const char *target)
 }
 
 /*
+ * Transactions nest, for a worker's round (queue_round_begin): a write inside one joins it,
+ * and only the outermost begins and commits.
+ */
+static int tx_begin(struct queue *q, struct error *err)
+{
+	if (q->depth++ > 0)
+		return 0;
+	q->failed = q->notify = false;
+	if (store_begin(q->store, err)) {
+		q->depth = 0;
+		return err->code;
+	}
+	return 0;
+}
+
+/* On failure, the caller calls rollback. */
+static int tx_commit(struct queue *q, struct error *err)
+{
+	if (--q->depth > 0)
+		return 0;
+	if (store_commit(q->store, err))
+		return err->code;
+	if (q->notify)
+		store_notify(q->store);
+	q->notify = false;
+	return 0;
+}
+
+/*
  * Undo a write that failed, in any step up to and including its commit (a commit that
- * fails leaves the transaction open); returns the code already in err.
+ * fails leaves the transaction open); returns the code already in err.  Inside a round, the
+ * round is marked to fail, and the outermost undoes it all.
  */
 static int rollback(struct queue *q, struct error *err)
 {
+	if (q->depth > 1) {
+		q->depth--;
+		q->failed = true;
+		return err->code;
+	}
+	q->depth = 0;
+	q->notify = false;
 	store_rollback(q->store);
 	return err->code;
+}
+
+/* Wake idle workers once what was written is committed. */
+static void notify_after(struct queue *q)
+{
+	if (q->depth > 0)
+		q->notify = true;
+	else
+		store_notify(q->store);
+}
+
+int queue_round_begin(struct queue *q, struct error *err)
+{
+	assert(q->depth == 0);
+	return tx_begin(q, err);
+}
+
+int queue_round_commit(struct queue *q, struct error *err)
+{
+	if (q->failed) {
+		error_set(err, QE_FAIL, "a write of the round failed");
+		q->depth = 1;
+		return rollback(q, err);
+	}
+	if (tx_commit(q, err))
+		return rollback(q, err);
+	return 0;
 }
 
 void queue_notify(struct queue *q)
@@ -622,7 +687,7 @@ int queue_prune_workers(struct queue *q, struct error *err)
 }
 
 int queue_claim(struct queue *q, const char *worker_id, const char *const *queues, int nqueues,
-		struct job *job, struct error *err)
+		struct job *jobs, int max, struct error *err)
 {
 	const struct config *cfg;
 	struct claim_req req = {
@@ -634,7 +699,7 @@ int queue_claim(struct queue *q, const char *worker_id, const char *const *queue
 	if (queue_config(q, &cfg, err) || store_now(q->store, &req.now, err))
 		return err->code;
 	req.lease_until = req.now + cfg->lease * 1000;
-	return store_claim(q->store, &req, job, err);
+	return store_claim(q->store, &req, jobs, max, err);
 }
 
 int queue_started(struct queue *q, const struct job *job, int pid, long long pid_start,
@@ -701,16 +766,16 @@ int queue_finish(struct queue *q, const struct job *job, const struct job_result
 		.machine = (char *)res->machine,
 		.log_path = (char *)res->log_path,
 	};
-	if (store_begin(q->store, err))
+	if (tx_begin(q, err))
 		return err->code;
 	rc = store_update(q->store, &upd, JOB_PROCESSING, job->worker_id, err);
 	if (rc > 0 && store_attempt_add(q->store, &a, err))
 		rc = err->code;
-	if (rc < 0 || store_commit(q->store, err))
+	if (rc < 0 || tx_commit(q, err))
 		return rollback(q, err);
 	/* A retry is scheduled: idle workers sleeping until the next due time look again. */
 	if (rc > 0 && upd.state == JOB_FAILED)
-		store_notify(q->store);
+		notify_after(q);
 	return rc;
 }
 

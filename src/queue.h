@@ -31,6 +31,9 @@ struct queue {
 	char *logs; /* the root of this machine's logs of the store's jobs (logs.h) */
 	struct config cfg;
 	bool cfg_loaded;
+	int depth;   /* transactions open: more than 1 inside a worker's round */
+	bool failed; /* a write inside the round failed: the round rolls back */
+	bool notify; /* wake the idle workers once the round commits */
 };
 
 /* Open the store at target (a file path or a URL) and wrap it; queue_close closes it. */
@@ -172,11 +175,20 @@ int queue_recover_leases(struct queue *q, const char *except, struct error *err)
 int queue_prune_workers(struct queue *q, struct error *err);
 
 /*
- * Claim the next due job for the worker (see store_claim), with a lease of the lease
- * setting; 1 if *job was filled (job_release frees it), 0 if none is due.
+ * Claim up to max due jobs for the worker in one statement (see store_claim), with a lease
+ * of the lease setting; returns how many of jobs[] it filled (job_release frees each).
  */
 int queue_claim(struct queue *q, const char *worker_id, const char *const *queues, int nqueues,
-		struct job *job, struct error *err);
+		struct job *jobs, int max, struct error *err);
+/*
+ * A worker's round: between queue_round_begin and queue_round_commit, queue_finish,
+ * queue_release, queue_started and queue_claim join one transaction instead of one each,
+ * so that the results that came in together, the claims of the slots they freed and the
+ * processes started earlier cost one commit.  If any of them fails, queue_round_commit
+ * fails too, and nothing of the round is written.
+ */
+int queue_round_begin(struct queue *q, struct error *err);
+int queue_round_commit(struct queue *q, struct error *err);
 /*
  * Record the process (group leader) running job (as claimed) and its start time, so that a
  * job orphaned by a dead worker can be stopped before it runs again.  Returns 1 if the

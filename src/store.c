@@ -152,11 +152,11 @@ int store_config_unset(struct store *st, const char *key, struct error *err)
 	return st->ops->config_unset(st, key, err);
 }
 
-int store_claim(struct store *st, const struct claim_req *req, struct job *job,
+int store_claim(struct store *st, const struct claim_req *req, struct job *jobs, int max,
 		struct error *err)
 {
-	assert(req->worker_id && req->lease_until > req->now);
-	return st->ops->claim(st, req, job, err);
+	assert(req->worker_id && req->lease_until > req->now && max > 0);
+	return st->ops->claim(st, req, jobs, max, err);
 }
 
 int store_started(struct store *st, const char *job_id, const char *worker_id, int pid,

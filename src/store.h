@@ -126,13 +126,13 @@ int store_config_set(struct store *st, const char *key, const char *value, struc
 int store_config_unset(struct store *st, const char *key, struct error *err);
 
 /*
- * Atomically take the next due job for req->worker_id: of the jobs claim may take (job.h:
- * pending, failed) whose run_at is at or before req->now, the best by priority then age that
- * no other claimer is taking; it becomes processing, owned by the worker, with a lease
- * until req->lease_until, started_at and updated_at req->now, and runs incremented.
- * Returns 1 and fills job, or 0 if none.
+ * Atomically take up to max due jobs for req->worker_id, in one statement: of the jobs claim
+ * may take (job.h: pending, failed) whose run_at is at or before req->now, the best by
+ * priority then age that no other claimer is taking; each becomes processing, owned by the
+ * worker, with a lease until req->lease_until, started_at and updated_at req->now, and runs
+ * incremented.  Fills jobs[0..n) (in no particular order) and returns n, 0 if none is due.
  */
-int store_claim(struct store *st, const struct claim_req *req, struct job *job,
+int store_claim(struct store *st, const struct claim_req *req, struct job *jobs, int max,
 		struct error *err);
 /*
  * Record the process (group leader) running a claimed job and its start time, so that a

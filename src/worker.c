@@ -56,6 +56,12 @@
  */
 #define OUTPUT_CHECK_MS 1000
 
+/*
+ * A started job's pid reaches the store with the next round, and at the latest this long
+ * after its start: most jobs end sooner, and their pid is never written (see run_round).
+ */
+#define PID_WRITE_MS 1000
+
 /* The longest gap between ticks, whatever the lease: a changed setting arrives this soon. */
 #define TICK_MAX_MS 10000
 
@@ -64,6 +70,7 @@ struct slot {
 	pid_t pid;	  /* 0 once reaped, or when it never started */
 	struct job job;	  /* as claimed */
 	char *log_path;
+	int log_fd;	     /* the log, open while the slot is in use; -1 if none */
 	char *spawn_error;   /* the command could not be started: the attempt's error */
 	int start_tries;     /* failed starts not by the job's fault */
 	int64_t start_at;    /* monotonic ms of the next try to start; 0 = none pending */
@@ -77,6 +84,12 @@ struct slot {
 	int64_t finished_at;
 	int64_t reaped_mono; /* monotonic ms of the reaping */
 	int64_t output_cut;  /* bytes of output left out (max-output) */
+	bool pid_recorded;   /* the store has the pid (queue_started) */
+	bool ended;	     /* its result (or a release) waits to be written */
+	/* Written in the round under way, if it commits: */
+	bool pid_writing, result_writing;
+	int written;	      /* queue_finish's or queue_release's return */
+	enum job_state next;  /* queue_finish's verdict */
 };
 
 struct worker {
@@ -97,6 +110,8 @@ struct worker {
 	int64_t kill_at;     /* monotonic: the watchdog kills our jobs then, unless renewed */
 	int64_t next_tick;   /* monotonic: heartbeat, lease renewal, recovery */
 	int64_t next_claim;  /* monotonic: when to try to claim again; -1 = when woken */
+	int64_t next_write;  /* monotonic: a round must write results or pids; 0 = none */
+	struct job *claimed; /* a round's claims, one per slot */
 	int64_t next_retry;  /* monotonic: retry recording results; 0 = nothing to retry */
 	int64_t end;	     /* monotonic: --for runs out; 0 = no limit */
 	struct error lost;   /* the store is not the one opened any more (QE_OK: it is) */
@@ -107,10 +122,13 @@ static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* One line on stderr per event, timestamped: a detached worker's log file is this. */
 static void say(const char *fmt, ...)
 {
+	static pid_t pid; /* the worker's, once: a line is not worth a system call */
 	char t[TIME_BUFSZ];
 	va_list ap;
 
-	fprintf(stderr, "%s worker[%d]: ", time_format(time_now_ms(), true, t), (int)getpid());
+	if (!pid)
+		pid = getpid();
+	fprintf(stderr, "%s worker[%d]: ", time_format(time_now_ms(), true, t), (int)pid);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
@@ -252,15 +270,6 @@ static int recover_leases(struct worker *w, struct error *err)
 }
 
 /* Which process runs the job, so a worker that outlives us can stop it. */
-static void record_started(struct worker *w, const struct slot *s)
-{
-	struct error err;
-
-	/* Not fatal: without it, only a crash of this worker would leave the job unstopped. */
-	if (queue_started(w->q, &s->job, (int)s->pid, host_process_start(s->pid), &err) < 0)
-		say("cannot record the process of job %s: %s", s->job.id, err.msg);
-}
-
 /* How long until the next job we could claim is due; 1, or 0 if none. */
 static int next_due(struct worker *w, int64_t *in_ms, struct error *err)
 {
@@ -385,6 +394,13 @@ static void count_start(struct worker *w)
 	}
 }
 
+/* A round is due by at (it may come sooner). */
+static void write_by(struct worker *w, int64_t at)
+{
+	if (!w->next_write || at < w->next_write)
+		w->next_write = at;
+}
+
 /*
  * Start a claimed job in its slot.  On failure, *job_fault says whether the command itself
  * cannot be run (see exec_spawn).
@@ -406,6 +422,7 @@ static int start_job(struct worker *w, struct slot *s, bool *job_fault, struct e
 		.argv = argv,
 		.env = (const char *const *)env,
 		.log_path = s->log_path,
+		.log_fd = &s->log_fd,
 	};
 
 	rc = exec_spawn(&spec, &s->pid, job_fault, err);
@@ -417,7 +434,9 @@ static int start_job(struct worker *w, struct slot *s, bool *job_fault, struct e
 	if (watchdog_job(w->wd, s->pid) < 0)
 		say("cannot reach the watchdog: %s", strerror(errno));
 	s->deadline = s->job.timeout ? time_mono_ms() + s->job.timeout * 1000 : 0;
-	record_started(w, s);
+	/* Its pid goes to the store with the next round, within PID_WRITE_MS (run_round). */
+	s->pid_recorded = false;
+	write_by(w, time_mono_ms() + PID_WRITE_MS);
 	return 0;
 }
 
@@ -471,7 +490,10 @@ static void slot_clear(struct worker *w, struct slot *s)
 	job_release(&s->job);
 	free(s->log_path);
 	free(s->spawn_error);
+	if (s->log_fd >= 0)
+		close(s->log_fd);
 	memset(s, 0, sizeof *s);
+	s->log_fd = -1;
 	w->busy--;
 	w->next_claim = 0;
 }
@@ -521,138 +543,218 @@ static bool hold_for_stop(struct worker *w, struct slot *s)
 }
 
 /*
- * Record a reaped job's result.  Returns false if the store could not be written (the slot
- * is kept and retried); true once it is done with, recorded or not.
+ * Write a reaped job's result, inside the round: back to pending if it was forsaken or
+ * stopped, else its attempt.  What is said of it waits for the commit (say_result).
  */
-static bool record(struct worker *w, struct slot *s)
+static int write_result(struct worker *w, struct slot *s, struct error *err)
 {
 	struct job_result res = {
 		.started_at = s->started_at,
 		.finished_at = s->finished_at,
 		.log_path = s->log_path,
 	};
-	const struct config *cfg;
-	enum job_state next;
-	char why[256], d[TIME_BUFSZ];
-	struct error err;
-	int rc;
+	char why[256];
 
-	if (w->lost.code)
-		return true; /* no store to record it in (check_store) */
-	if (s->forsaken) {
-		/* Back to pending if it is still ours; if another worker has it, untouched. */
-		rc = queue_release(w->q, &s->job, &err);
-		if (rc < 0)
-			goto busy;
-		say("job %s: run not recorded (killed past this worker's lease)%s", s->job.id,
-		    rc > 0 ? "; returned to pending" : "");
-		if (rc > 0)
-			queue_notify(w->q);
-		return true;
-	}
-	if (s->stopped) {
-		rc = queue_release(w->q, &s->job, &err);
-		if (rc < 0)
-			goto busy;
-		say("job %s stopped and returned to pending", s->job.id);
-		queue_notify(w->q);
-		return true;
-	}
+	/* Forsaken: back to pending if it is still ours; if another worker has it, untouched. */
+	if (s->forsaken || s->stopped)
+		return s->written = queue_release(w->q, &s->job, err);
 	describe(s, &res, why, sizeof why);
-	res.output = logs_tail(s->log_path, JOB_OUTPUT_TAIL, &res.output_len);
+	res.output = logs_tail(s->log_fd, s->log_path, JOB_OUTPUT_TAIL, &res.output_len);
 	res.machine = w->info.machine;
-	rc = queue_finish(w->q, &s->job, &res, &next, &err);
+	s->written = queue_finish(w->q, &s->job, &res, &s->next, err);
 	free((char *)res.output);
-	if (rc < 0)
-		goto busy;
-	if (rc == 0)
-		say("job %s finished (%s) but was no longer ours: its lease had expired; result "
-		    "dropped", s->job.id, res.ok ? "ok" : why);
-	else if (next == JOB_COMPLETED)
-		say("job %s completed in %.3fs", s->job.id,
-		    (double)(s->finished_at - s->started_at) / 1000.0);
-	else if (next == JOB_FAILED && queue_config(w->q, &cfg, &err) == 0)
-		say("job %s failed: %s; retry %d of %d in %s", s->job.id, why, s->job.attempts + 1,
-		    s->job.max_retries,
-		    duration_format((queue_retry_delay_ms(w->q, &s->job) + 999) / 1000, d));
-	else if (next == JOB_FAILED)
-		say("job %s failed: %s; retry %d of %d", s->job.id, why, s->job.attempts + 1,
-		    s->job.max_retries);
-	else
-		say("job %s failed: %s; moved to the dead letter queue after %d attempt%s",
-		    s->job.id, why, s->job.attempts + 1, s->job.attempts ? "s" : "");
-	/* A retry scheduled, or a slot freed: other idle workers may want to look again. */
-	if (rc > 0 && next == JOB_FAILED)
-		queue_notify(w->q);
-	return true;
-busy:
-	say("cannot record the result of job %s (will retry): %s", s->job.id, err.msg);
-	return false;
+	return s->written;
 }
 
-/* Record a slot's result, or keep it for retry_records. */
+/* Once the round has committed: what became of a job whose result it wrote. */
+static void say_result(struct worker *w, struct slot *s)
+{
+	struct job_result res = { 0 };
+	const struct config *cfg;
+	char why[256], d[TIME_BUFSZ];
+	struct error err;
+
+	if (s->forsaken) {
+		say("job %s: run not recorded (killed past this worker's lease)%s", s->job.id,
+		    s->written > 0 ? "; returned to pending" : "");
+	} else if (s->stopped) {
+		say("job %s stopped and returned to pending", s->job.id);
+	} else {
+		describe(s, &res, why, sizeof why);
+		if (s->written == 0)
+			say("job %s finished (%s) but was no longer ours: its lease had expired; "
+			    "result dropped", s->job.id, res.ok ? "ok" : why);
+		else if (s->next == JOB_COMPLETED)
+			say("job %s completed in %.3fs", s->job.id,
+			    (double)(s->finished_at - s->started_at) / 1000.0);
+		else if (s->next == JOB_FAILED && queue_config(w->q, &cfg, &err) == 0)
+			say("job %s failed: %s; retry %d of %d in %s", s->job.id, why,
+			    s->job.attempts + 1, s->job.max_retries,
+			    duration_format((queue_retry_delay_ms(w->q, &s->job) + 999) / 1000, d));
+		else if (s->next == JOB_FAILED)
+			say("job %s failed: %s; retry %d of %d", s->job.id, why, s->job.attempts + 1,
+			    s->job.max_retries);
+		else
+			say("job %s failed: %s; moved to the dead letter queue after %d attempt%s",
+			    s->job.id, why, s->job.attempts + 1, s->job.attempts ? "s" : "");
+		return;
+	}
+	/* Released: other workers may take it now (queue_release wakes no one). */
+	if (s->written > 0)
+		queue_notify(w->q);
+}
+
+/* A reaped job's result is to be written by the next round, or held (hold_for_stop). */
 static void finish_slot(struct worker *w, struct slot *s)
 {
+	s->ended = true;
 	if (hold_for_stop(w, s)) {
 		retry_at(w, s->reaped_mono + STOP_WINDOW_MS);
 		return;
 	}
-	if (record(w, s))
-		slot_clear(w, s);
-	else
-		retry_at(w, time_mono_ms() + RETRY_MS);
+	/* The same round claims for the slot it frees. */
+	write_by(w, time_mono_ms());
+	if (!w->stopping)
+		w->next_claim = 0;
+}
+
+/* What a round would write of slot s: its pid, or its result. */
+static bool pid_due(const struct slot *s)
+{
+	return s->used && s->pid && !s->pid_recorded;
+}
+
+static bool result_due(struct worker *w, struct slot *s)
+{
+	return s->used && !s->pid && s->ended && !s->start_at && !hold_for_stop(w, s);
 }
 
 /*
- * Fill free slots with due jobs.  Returns true if it stopped because no job was due (the
- * worker is idle but for what it runs), false if the slots are full, the worker is
- * stopping, or the store failed.
+ * One round, one transaction (queue_round_begin): the pids of running jobs started since
+ * the last round, the results that came in, and, when claim is set, the claims of as many
+ * due jobs as that leaves slots free, in one statement.  Then, once it has committed, the
+ * claimed jobs are started.  Their pids go with the next round, which comes within
+ * PID_WRITE_MS: the pid serves only to stop the job's leftovers should this worker and its
+ * watchdog both die, and the watchdog knows it from the start (watchdog_job).  Returns how
+ * many jobs it claimed, or -1 if nothing was written.
  */
-static bool claim_jobs(struct worker *w)
+static int run_round(struct worker *w, bool claim, int *nfree)
 {
-	bool idle = false;
 	struct error err;
-	int64_t when;
+	int n = 0;
 
-	/* Past our kill-at, a job started now would be killed at once: wait for a renewal. */
-	if (time_mono_ms() >= w->kill_at) {
-		w->next_claim = -1;
-		return false;
+	*nfree = 0;
+	if (queue_round_begin(w->q, &err))
+		goto fail;
+	for (int i = 0; i < w->opts->slots; i++) {
+		struct slot *s = &w->slots[i];
+
+		if (!s->used) {
+			++*nfree;
+		} else if (pid_due(s)) {
+			if (queue_started(w->q, &s->job, (int)s->pid, host_process_start(s->pid),
+					  &err) < 0)
+				goto fail_round;
+			s->pid_writing = true;
+		} else if (result_due(w, s)) {
+			if (write_result(w, s, &err) < 0)
+				goto fail_round;
+			s->result_writing = true;
+			++*nfree;
+		}
 	}
-	while (w->busy < w->opts->slots && !w->stopping) {
-		struct slot *s = NULL;
-		int rc;
+	if (claim && *nfree > 0 &&
+	    (n = queue_claim(w->q, w->info.id, w->opts->queues, w->opts->nqueues, w->claimed,
+			     *nfree, &err)) < 0)
+		goto fail_round;
+	if (queue_round_commit(w->q, &err)) {
+		while (n > 0)
+			job_release(&w->claimed[--n]);
+		goto fail;
+	}
+	for (int i = 0; i < w->opts->slots; i++) {
+		struct slot *s = &w->slots[i];
 
-		for (int i = 0; i < w->opts->slots && !s; i++)
-			if (!w->slots[i].used)
-				s = &w->slots[i];
-		rc = queue_claim(w->q, w->info.id, w->opts->queues, w->opts->nqueues, &s->job, &err);
-		if (rc < 0) {
-			say("cannot claim a job (will retry): %s", err.msg);
-			w->next_claim = time_mono_ms() + RETRY_MS;
-			return false;
+		if (s->pid_writing)
+			s->pid_recorded = true;
+		s->pid_writing = false;
+		if (s->result_writing) {
+			say_result(w, s);
+			slot_clear(w, s);
 		}
-		if (rc == 0) {
-			idle = true;
-			break;
-		}
-		s->used = true;
+	}
+	for (int i = 0, k = 0; i < n; i++) {
+		while (w->slots[k].used)
+			k++;
+		w->slots[k].job = w->claimed[i];
+		w->slots[k].used = true;
 		w->busy++;
-		try_start(w, s);
+		try_start(w, &w->slots[k]);
 	}
-	/* Nothing due now: sleep until the next delayed job is, or until woken. */
-	w->next_claim = -1;
-	if (w->busy < w->opts->slots && !w->stopping) {
-		int rc = next_due(w, &when, &err);
+	return n;
+fail_round:
+	n = 0;
+	queue_round_commit(w->q, &err); /* fails, and rolls the round back */
+fail:
+	for (int i = 0; i < w->opts->slots; i++)
+		w->slots[i].pid_writing = w->slots[i].result_writing = false;
+	say("cannot write to the store (will retry): %s", err.msg);
+	w->next_write = time_mono_ms() + RETRY_MS;
+	return -1;
+}
 
-		if (rc < 0) {
-			say("cannot find the next due job (will retry): %s", err.msg);
-			w->next_claim = time_mono_ms() + RETRY_MS;
-		} else if (rc > 0) {
-			w->next_claim = time_mono_ms() + when;
-		}
+static int64_t round_when(void *arg)
+{
+	struct worker *w = arg;
+	int64_t claim = w->stopping || w->next_claim < 0 ? LOOP_NEVER : w->next_claim;
+
+	if (w->lost.code)
+		return LOOP_NEVER;
+	return w->next_write && w->next_write < claim ? w->next_write : claim;
+}
+
+/*
+ * Write what is due and fill the free slots.  Claims wait while the worker stops, and past
+ * its kill-at (a job started then would be killed at once: they wait for a renewal).  When
+ * a claim found fewer jobs than free slots, the worker sleeps until the next delayed job is
+ * due or it is woken, and an --until-idle worker with nothing running stops.
+ */
+static void round_run(struct loop *loop, void *arg)
+{
+	struct worker *w = arg;
+	int64_t now = time_mono_ms(), when;
+	bool claim = !w->stopping && w->next_claim >= 0 && w->next_claim <= now;
+	struct error err;
+	int n, nfree, rc;
+
+	if (claim && now >= w->kill_at) {
+		w->next_claim = -1;
+		claim = false;
 	}
-	return idle;
+	if (w->next_write <= now)
+		w->next_write = 0;
+	if ((n = run_round(w, claim, &nfree)) < 0) {
+		if (claim)
+			w->next_claim = w->next_write;
+		return;
+	}
+	if (!claim)
+		return;
+	/* Slots full: a slot that frees claims again (slot_clear). */
+	w->next_claim = -1;
+	if (n == nfree)
+		return;
+	/* Nothing more due now: sleep until the next delayed job is, or until woken. */
+	if (w->opts->until_idle && w->busy == 0) {
+		drain(w, "no job is due (--until-idle)");
+		return;
+	}
+	if ((rc = next_due(w, &when, &err)) < 0) {
+		say("cannot find the next due job (will retry): %s", err.msg);
+		w->next_claim = time_mono_ms() + RETRY_MS;
+	} else if (rc > 0) {
+		w->next_claim = time_mono_ms() + when;
+	}
 }
 
 static struct slot *slot_of(struct worker *w, pid_t pid)
@@ -699,7 +801,7 @@ static void reap(struct worker *w)
 		s->status = status;
 		s->finished_at = time_now_ms();
 		s->reaped_mono = time_mono_ms();
-		s->output_cut += logs_cap(s->log_path, w->max_output, true);
+		s->output_cut += logs_cap(s->log_fd, s->log_path, w->max_output, true);
 		if (s->output_cut)
 			say("job %s: %lld bytes of output past max-output left out", s->job.id,
 			    (long long)s->output_cut);
@@ -725,30 +827,40 @@ static void stop_jobs(struct worker *w)
 
 /* --- The loop's descriptors and tasks --- */
 
+/* A stop signal: the first stops claiming, the second stops the jobs. */
+static void on_stop_signal(struct worker *w, const struct signalfd_siginfo *si)
+{
+	/* 'worker stop' asks for a graceful stop only: asking twice changes nothing. */
+	if (si->ssi_code == SI_QUEUE && si->ssi_int == WORKER_STOP_GRACEFUL && w->signals)
+		return;
+	w->signals++;
+	w->next_retry = time_mono_ms(); /* for jobs waiting to start */
+	if (w->signals == 1) {
+		w->stopping = 1;
+		say("received SIG%s: finishing %d running job%s, then exiting (again to stop them)",
+		    sigabbrev_np((int)si->ssi_signo), w->busy, w->busy == 1 ? "" : "s");
+	} else if (w->signals == 2) {
+		w->stopping = 2;
+		say("received SIG%s again: stopping %d running job%s",
+		    sigabbrev_np((int)si->ssi_signo), w->busy, w->busy == 1 ? "" : "s");
+		stop_jobs(w);
+	}
+}
+
 static void on_signals(struct loop *loop, int fd, short revents, void *arg)
 {
 	struct worker *w = arg;
-	struct signalfd_siginfo si;
+	struct signalfd_siginfo sis[8];
+	ssize_t n;
 
-	while (read(w->sigfd, &si, sizeof si) == sizeof si) {
-		if (si.ssi_signo == SIGCHLD)
-			continue; /* reaped below, whatever came */
-		/* 'worker stop' asks for a graceful stop only: asking twice changes nothing. */
-		if (si.ssi_code == SI_QUEUE && si.ssi_int == WORKER_STOP_GRACEFUL && w->signals)
-			continue;
-		w->signals++;
-		w->next_retry = time_mono_ms(); /* for jobs waiting to start */
-		if (w->signals == 1) {
-			w->stopping = 1;
-			say("received SIG%s: finishing %d running job%s, then exiting (again to stop "
-			    "them)", sigabbrev_np((int)si.ssi_signo), w->busy, w->busy == 1 ? "" : "s");
-		} else if (w->signals == 2) {
-			w->stopping = 2;
-			say("received SIG%s again: stopping %d running job%s",
-			    sigabbrev_np((int)si.ssi_signo), w->busy, w->busy == 1 ? "" : "s");
-			stop_jobs(w);
-		}
-	}
+	/* A short read says there are no more: no read that ends in EAGAIN. */
+	do {
+		if ((n = read(w->sigfd, sis, sizeof sis)) <= 0)
+			break;
+		for (size_t i = 0; i < (size_t)n / sizeof *sis; i++)
+			if (sis[i].ssi_signo != SIGCHLD) /* reaped below, whatever came */
+				on_stop_signal(w, &sis[i]);
+	} while (n == (ssize_t)sizeof sis);
 	reap(w);
 }
 
@@ -771,21 +883,6 @@ static int64_t exit_when(void *arg)
 static void exit_run(struct loop *loop, void *arg)
 {
 	loop_stop(loop);
-}
-
-static int64_t claim_when(void *arg)
-{
-	struct worker *w = arg;
-
-	return w->stopping || w->next_claim < 0 ? LOOP_NEVER : w->next_claim;
-}
-
-static void claim_run(struct loop *loop, void *arg)
-{
-	struct worker *w = arg;
-
-	if (claim_jobs(w) && w->opts->until_idle && w->busy == 0)
-		drain(w, "no job is due (--until-idle)");
 }
 
 /*
@@ -849,7 +946,7 @@ static int64_t output_when(void *arg)
 	return w->busy ? w->next_output : LOOP_NEVER;
 }
 
-/* Running jobs' logs held to max-output (logs_cap), an open and an fstat each. */
+/* Running jobs' logs held to max-output (logs_cap), an fstat each. */
 static void output_run(struct loop *loop, void *arg)
 {
 	struct worker *w = arg;
@@ -858,7 +955,7 @@ static void output_run(struct loop *loop, void *arg)
 		struct slot *s = &w->slots[i];
 
 		if (s->used && s->pid)
-			s->output_cut += logs_cap(s->log_path, w->max_output, false);
+			s->output_cut += logs_cap(s->log_fd, s->log_path, w->max_output, false);
 	}
 	w->next_output = time_mono_ms() + OUTPUT_CHECK_MS;
 }
@@ -1004,13 +1101,16 @@ static int setup(struct worker *w, struct error *err)
 	/* No job is held yet, and every claim's lease ends later than this. */
 	set_kill_at(w, before + w->lease_ms - watchdog_margin_ms(w->lease_ms));
 	w->slots = xcalloc((size_t)w->opts->slots, sizeof *w->slots);
+	for (int i = 0; i < w->opts->slots; i++)
+		w->slots[i].log_fd = -1;
+	w->claimed = xcalloc((size_t)w->opts->slots, sizeof *w->claimed);
 
 	/* Tasks due together run in this order (see loop_add_task): exit first. */
 	w->loop = loop_new();
 	loop_add_fd(w->loop, w->sigfd, POLLIN, on_signals, w);
 	loop_add_fd(w->loop, w->wakefd, POLLIN, on_wake, w);
 	loop_add_task(w->loop, exit_when, exit_run, w);
-	loop_add_task(w->loop, claim_when, claim_run, w);
+	loop_add_task(w->loop, round_when, round_run, w);
 	loop_add_task(w->loop, jobs_when, jobs_run, w);
 	loop_add_task(w->loop, retry_when, retry_run, w);
 	loop_add_task(w->loop, tick_when, tick_run, w);
@@ -1058,6 +1158,7 @@ out:
 		if (w.slots[i].used)
 			slot_clear(&w, &w.slots[i]);
 	free(w.slots);
+	free(w.claimed);
 	loop_free(w.loop);
 	watchdog_stop(w.wd);
 	worker_info_release(&w.info);

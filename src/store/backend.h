@@ -42,7 +42,7 @@ struct store_ops {
 	int (*config_set)(struct store *st, const char *key, const char *value, struct error *err);
 	int (*config_unset)(struct store *st, const char *key, struct error *err);
 
-	int (*claim)(struct store *st, const struct claim_req *req, struct job *job,
+	int (*claim)(struct store *st, const struct claim_req *req, struct job *jobs, int max,
 		     struct error *err);
 	int (*started)(struct store *st, const char *job_id, const char *worker_id, int pid,
 		       long long pid_start, struct error *err);

@@ -1497,11 +1497,8 @@ static int undo_lost_claim(struct pg_store *s, struct error *err)
 	return 0;
 }
 
-/*
- * One round trip for up to LIMIT jobs ($5), though the op takes one today: the statement
- * is written for a claim of as many jobs as a worker has free slots.
- */
-static int pg_claim(struct store *st, const struct claim_req *req, struct job *job,
+/* One round trip for up to max jobs ($5): as many as the worker has free slots. */
+static int pg_claim(struct store *st, const struct claim_req *req, struct job *jobs, int max,
 		    struct error *err)
 {
 	struct pg_store *s = ps(st);
@@ -1514,7 +1511,7 @@ static int pg_claim(struct store *st, const struct claim_req *req, struct job *j
 	p_ll(&p, req->lease_until);
 	p_ll(&p, req->now);
 	p_text(&p, queues);
-	p_ll(&p, 1);
+	p_ll(&p, max);
 	r = exec_stmt(s, S_CLAIM, &p, "claim", NULL, err);
 	free(queues);
 	if (!r) {
@@ -1530,10 +1527,10 @@ static int pg_claim(struct store *st, const struct claim_req *req, struct job *j
 		return err->code;
 	}
 	n = PQntuples(r);
-	if (n > 0)
-		read_job(r, 0, false, job);
+	for (int i = 0; i < n && i < max; i++)
+		read_job(r, i, false, &jobs[i]);
 	PQclear(r);
-	return n > 0;
+	return n < max ? n : max;
 }
 
 static int pg_started(struct store *st, const char *job_id, const char *worker_id, int pid,

@@ -358,9 +358,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	 */
 	[S_CLAIM] = "UPDATE jobs SET state = " CLAIM_TO ", worker_id = ?1, lease_until = ?2, "
 		    "started_at = ?3, updated_at = ?3, runs = runs + 1 "
-		    "WHERE seq = (SELECT seq FROM jobs INDEXED BY jobs_claim "
+		    "WHERE seq IN (SELECT seq FROM jobs INDEXED BY jobs_claim "
 		    "WHERE " DUE_WHERE " AND run_at <= ?3 "
-		    "ORDER BY priority DESC, seq LIMIT 1) "
+		    "ORDER BY priority DESC, seq LIMIT ?5) "
 		    "RETURNING " COLS,
 	[S_STARTED] = "UPDATE jobs SET pid = ?3, pid_start = ?4 "
 		      "WHERE id = ?1 AND worker_id = ?2 AND state = " HELD,
@@ -1240,13 +1240,13 @@ static void bind_queues(sqlite3_stmt *q, const struct claim_req *req, char **jso
 	bind_text(q, 4, *json);
 }
 
-static int sqlite_claim(struct store *st, const struct claim_req *req, struct job *job,
+static int sqlite_claim(struct store *st, const struct claim_req *req, struct job *out, int max,
 			struct error *err)
 {
 	struct sqlite_store *s = ss(st);
 	sqlite3_stmt *q = stmt(s, S_CLAIM, err);
 	char *queues;
-	int rc;
+	int rc, n = 0;
 
 	if (!q)
 		return err->code;
@@ -1254,25 +1254,26 @@ static int sqlite_claim(struct store *st, const struct claim_req *req, struct jo
 	sqlite3_bind_int64(q, 2, req->lease_until);
 	sqlite3_bind_int64(q, 3, req->now);
 	bind_queues(q, req, &queues);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW)
-		row_to_job(q, false, job);
-	/* The reset ends the statement and with it the autocommit write transaction. */
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+	sqlite3_bind_int(q, 5, max);
+	while (n < max && (rc = sqlite3_step(q)) == SQLITE_ROW)
+		row_to_job(q, false, &out[n++]);
+	if (n == max)
+		rc = sqlite3_step(q); /* SQLITE_DONE: the statement runs to its end */
+	/* The reset ends the statement and, outside a transaction, commits its write. */
+	if (rc == SQLITE_DONE) {
 		int rc2 = sqlite3_reset(q);
 
-		if (rc2 != SQLITE_OK) {
-			if (rc == SQLITE_ROW)
-				job_release(job);
+		if (rc2 != SQLITE_OK)
 			rc = rc2;
-		}
 	} else {
 		sqlite3_reset(q);
 	}
 	free(queues);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : db_error(s, rc, "claim", err);
+	if (rc == SQLITE_DONE)
+		return n;
+	while (n > 0)
+		job_release(&out[--n]);
+	return db_error(s, rc, "claim", err);
 }
 
 static int sqlite_started(struct store *st, const char *job_id, const char *worker_id,

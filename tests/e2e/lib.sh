@@ -102,8 +102,6 @@ assert_match() {
 	printf '%s' "$2" | grep -Eq -- "$1" || fail "${3:-value}: '$2' does not match '$1'"
 }
 
-# The digest leaves out what a live worker's heartbeat rewrites (its heartbeat time and its
-# jobs' lease ends, every min(lease/3, 10 s)): what a command must not change is the rest.
 # psql on the test's schema: -A -t, rows as a|b, errors to stderr.
 pg_sql() {
 	local c=()
@@ -138,6 +136,9 @@ use_fresh_store() {
 	fi
 }
 
+# The digest leaves out what a live worker's heartbeat rewrites (its heartbeat time, when its
+# row goes stale and its jobs' lease ends, every min(lease/3, 10 s)): what a command must not
+# change is the rest.
 snapshot() {
 	if [ -n "$PG" ]; then
 		if store_exists; then
@@ -146,7 +147,7 @@ snapshot() {
 				"SELECT to_jsonb(t) - 'lease_until' FROM jobs t ORDER BY seq" \
 				"SELECT to_jsonb(t) FROM attempts t ORDER BY job_id, run" \
 				"SELECT to_jsonb(t) FROM config t ORDER BY key" \
-				"SELECT to_jsonb(t) - 'heartbeat_at' FROM workers t ORDER BY id" \
+				"SELECT to_jsonb(t) - 'heartbeat_at' - 'stale_at' FROM workers t ORDER BY id" \
 				"SELECT version FROM queuectl_schema" | sha256sum | cut -d' ' -f1
 		else
 			echo none
@@ -155,7 +156,7 @@ snapshot() {
 		rm -f "$TMP/snapshot.db"
 		sqlite3 "$DB" ".backup '$TMP/snapshot.db'" &&
 			sqlite3 "$TMP/snapshot.db" \
-				"UPDATE workers SET heartbeat_at = 0; UPDATE jobs SET lease_until = NULL;" &&
+				"UPDATE workers SET heartbeat_at = 0, stale_at = 0; UPDATE jobs SET lease_until = NULL;" &&
 			sqlite3 "$TMP/snapshot.db" .dump | sha256sum | cut -d' ' -f1
 	else
 		echo none

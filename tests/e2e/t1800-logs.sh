@@ -23,8 +23,7 @@ start_worker
 wait_for 10 state_is mixed completed
 check_ok q logs mixed
 assert_eq "$(printf 'out1\nerr1\nout2\nerr2')" "$out" "stdout and stderr in order"
-check_ok q logs mix # a prefix will do
-assert_eq "$(printf 'out1\nerr1\nout2\nerr2')" "$out" "logs by id prefix"
+check_fail 1 "^queuectl: no job 'mix'$" q logs mix # a chosen id is given whole
 wait_for 10 state_is big completed
 check_ok q logs big
 assert_eq "$(seq 1 20000 | sha256sum)" "$(printf '%s\n' "$out" | sha256sum)" "the whole output of big"

@@ -67,9 +67,7 @@ took=$(($(now_ms) - t0))
 within 1500 "wait of a completed job"
 assert_eq "alpha completed" "$out" "wait alpha"
 assert_eq "" "$err" "stderr of wait alpha"
-check_ok q wait alp
-assert_eq "alpha completed" "$out" "wait by an id prefix prints the full id"
-check_ok q wait alpha alp alpha
+check_ok q wait alpha alpha alpha
 assert_eq "alpha completed" "$out" "a job named three times is waited for once"
 check_ok q wait alpha --timeout 0
 assert_eq "alpha completed" "$out" "a finished job with --timeout 0"
@@ -99,16 +97,18 @@ assert_eq "alpha:completed:0 d1:dead:3" "$(jq -r 'map("\(.id):\(.state):\(.exit_
 assert_match "ended dead: 'd1'" "$err" "wait --json still names the dead job"
 
 # --- Unknown, ambiguous and bad arguments: errors before any waiting, nothing printed.
-check_ok q enqueue --id alps --delay 1h true
+check_ok q enqueue --id a1b2000000000000000000000000000a --delay 1h true
+check_ok q enqueue --id a1b2000000000000000000000000000b --delay 1h true
 before=$(snapshot)
 reject 1 "^queuectl: no job 'nope'$" q wait nope
 reject 1 "^queuectl: no job 'nope'$" q wait alpha nope
-reject 2 "^queuectl: job id prefix 'alp' is ambiguous" q wait alp
+reject 1 "^queuectl: no job 'alp'$" q wait alp
+reject 2 "^queuectl: job id prefix 'a1b2' is ambiguous" q wait a1b2
 reject 2 "^queuectl: empty job id$" q wait ''
 reject 2 "^queuectl: invalid duration 'soon'" q wait alpha --timeout soon
 reject 2 "^queuectl: wait: option '--timeout' needs a value" q wait alpha --timeout
 reject 2 "^queuectl: wait: unknown option '--all'" q wait --all
-check_ok q delete alps
+check_ok q delete a1b2000000000000000000000000000a a1b2000000000000000000000000000b
 
 # --- A running job: wait returns within moments of its end.  (A check without a change to
 # see comes only every 5 s, so 3 s means it was woken by the job's completion.)

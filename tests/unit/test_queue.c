@@ -94,7 +94,7 @@ static void enqueue_id(struct queue *q, const char *id, int max_retries)
 static void claim_one(struct queue *q, const char *worker, const char *want, struct job *job)
 {
 	struct error err = { 0 };
-	int rc = queue_claim(q, worker, NULL, 0, job, &err);
+	int rc = queue_claim(q, worker, NULL, 0, job, 1, &err);
 
 	if (rc != 1)
 		fail_msg("claim by %s: %d %s", worker, rc, err.msg);
@@ -525,7 +525,7 @@ static void test_claim_and_complete(void **state)
 	struct error err = { 0 };
 	struct job job, stored;
 
-	assert_int_equal(queue_claim(&f->q, "w1", NULL, 0, &job, &err), 0);
+	assert_int_equal(queue_claim(&f->q, "w1", NULL, 0, &job, 1, &err), 0);
 	enqueue_id(&f->q, "j1", 2);
 	the_time = T0 + 1000;
 	claim_one(&f->q, "w1", "j1", &job);
@@ -567,7 +567,7 @@ static void test_claim_and_complete(void **state)
 	assert_attempts(&f->q, "j1", "1/1:completed:-@1700000002400");
 
 	/* Nothing left to claim. */
-	assert_int_equal(queue_claim(&f->q, "w1", NULL, 0, &job, &err), 0);
+	assert_int_equal(queue_claim(&f->q, "w1", NULL, 0, &job, 1, &err), 0);
 }
 
 static int check_attempt_machine(void *ctx, const struct attempt *a)
@@ -611,7 +611,7 @@ static void test_failure_retries_then_dead(void **state)
 	{
 		struct job job;
 
-		assert_int_equal(queue_claim(&f->q, "w1", NULL, 0, &job, &err), 0);
+		assert_int_equal(queue_claim(&f->q, "w1", NULL, 0, &job, 1, &err), 0);
 	}
 
 	/* Attempt 2 of 3: failed, 4 s. */
@@ -1522,7 +1522,7 @@ static void test_transitions_table(void **state)
 
 		/* claim: pending, failed -> processing (run_at has come). */
 		id = make_in_state(&f->q, st);
-		rc = queue_claim(&f->q, "w2", NULL, 0, &job, &err);
+		rc = queue_claim(&f->q, "w2", NULL, 0, &job, 1, &err);
 		assert_int_equal(rc, job_op_from(JOB_OP_CLAIM, st));
 		if (rc == 1) {
 			assert_string_equal(job.id, id);

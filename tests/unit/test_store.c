@@ -79,7 +79,7 @@ static int claim(struct store *st, const char *worker, int64_t now, int64_t leas
 		.now = now,
 		.lease_until = lease_until,
 	};
-	int rc = store_claim(st, &req, job, &err);
+	int rc = store_claim(st, &req, job, 1, &err);
 
 	if (rc < 0)
 		fail_msg("claim: %s", err.msg);
