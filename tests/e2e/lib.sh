@@ -15,6 +15,7 @@
 #                              rows as "a|b", one a line
 #   store_exists               the store has been created (its file, or its schema)
 #   use_fresh_store NAME       from here on, a new empty store (and QUEUECTL_HOME $TMP/NAME)
+#   logs_root                  where this machine keeps the store's job logs (logs.h)
 #   assert_unchanged BEFORE    the store's digest is still BEFORE
 #   wait_for SECS CMD...       re-run CMD until it succeeds; fail after SECS seconds.  It
 #                              sleeps 0.05s between tries: a deadline, not synchronisation.
@@ -122,6 +123,21 @@ store_exists() {
 		[ "$(pg_sql "SELECT to_regclass('queuectl_schema') IS NOT NULL")" = t ]
 	else
 		[ -e "$DB" ]
+	fi
+}
+
+# logs_root in logs.c: "<db>.d" beside a file; for a URL, "logs-<host and db>.d" in the data
+# directory, the user and password left out and every other character but [A-Za-z0-9.-]
+# made '-'.
+logs_root() {
+	local p
+	if [ -n "$PG" ]; then
+		p=${DB#*://}
+		p=${p%%\?*}
+		case ${p%%/*} in *@*) p=${p#*@} ;; esac
+		echo "$QUEUECTL_HOME/logs-$(printf '%s' "$p" | tr -c 'A-Za-z0-9.-' '-').d"
+	else
+		echo "$DB.d"
 	fi
 }
 

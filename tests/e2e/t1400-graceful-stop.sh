@@ -123,11 +123,7 @@ worker_pids="$worker_pids $dpid"
 assert_match "^worker $dpid started; its log is .*/worker-$dpid\.log$" "$err" "detach message"
 dlog=${err##* }
 # Beside the database file; with a server, in the data directory's logs of that server.
-if [ -n "$PG" ]; then
-	assert_match "^$QUEUECTL_HOME/logs-[^/]+\.d/worker-$dpid\.log$" "$dlog" "detached worker's log file"
-else
-	assert_eq "$QUEUECTL_HOME/queuectl.db.d/worker-$dpid.log" "$dlog" "detached worker's log file"
-fi
+assert_eq "$(logs_root)/worker-$dpid.log" "$dlog" "detached worker's log file"
 gone "$dpid" && fail "detached worker $dpid is not running"
 check_ok q status --json
 assert_eq "$dpid" "$(jq -r '.workers[].pid' <<<"$out")" "status --json lists the detached worker"

@@ -9,8 +9,8 @@
 
 check_ok q config set backoff-max 0 # the retry at once: its timing is not tested here
 echo keep >"$TMP/target"
-mkdir -p -m 700 "$DB.d/logs"
-ln -s "$TMP/target" "$DB.d/logs/nolog.1.log"
+mkdir -p -m 700 "$(logs_root)/logs"
+ln -s "$TMP/target" "$(logs_root)/logs/nolog.1.log"
 check_ok q enqueue --id nolog --max-retries 1 'echo ran'
 start_worker
 wait_for 30 state_is nolog completed
