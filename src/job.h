@@ -87,7 +87,8 @@ bool job_transition_ok(enum job_state from, enum job_state to);
 
 struct job {
 	char *id;
-	char *command;
+	char *command; /* as shown; for a word list, its words quoted for /bin/sh */
+	char **argv;   /* a word list run without a shell (NULL-terminated); NULL: sh -c command */
 	char *queue;
 	enum job_state state;
 	int attempts;	 /* attempts finished in this cycle; dlq retry starts a new cycle */
@@ -116,7 +117,8 @@ struct job {
  */
 struct job_spec {
 	char *id;      /* NULL: generate */
-	char *command; /* required */
+	char *command; /* required (for a word list, set from it by job_spec_set_argv) */
+	char **argv;   /* a word list run without a shell; NULL: a shell command */
 	char *queue;   /* NULL: "default" */
 	long long priority;
 	int max_retries;  /* -1: from config */
@@ -129,6 +131,14 @@ struct job_spec {
 };
 
 void job_init(struct job *job);
+/*
+ * A word list for spec: its argv (copied) and, as its command, the words quoted for /bin/sh
+ * (what list and info show).  QE_INPUT if it is empty or a word is not valid text.
+ */
+int job_spec_set_argv(struct job_spec *spec, const char *const *words, int n, struct error *err);
+/* A copy of a NULL-terminated word list, and its release; NULL stays NULL. */
+char **job_argv_dup(char *const *argv);
+void job_argv_free(char **argv);
 void job_release(struct job *job);
 void job_spec_init(struct job_spec *spec);
 void job_spec_release(struct job_spec *spec);

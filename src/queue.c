@@ -295,6 +295,7 @@ static void make_job(const struct config *cfg, const struct job_spec *spec, int6
 		id_generate(idbuf);
 	job->id = xstrdup(spec->id ? spec->id : idbuf);
 	job->command = xstrdup(spec->command);
+	job->argv = job_argv_dup(spec->argv);
 	job->queue = xstrdup(spec->queue ? spec->queue : "default");
 	job->state = JOB_PENDING;
 	job->priority = spec->priority;

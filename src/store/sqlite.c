@@ -114,7 +114,9 @@ static const char *const migrations[] = {
 	 * heartbeat, so that every pruner applies the same rule to it.
 	 */
 	"ALTER TABLE workers ADD COLUMN stale_at INTEGER;"
-	"UPDATE workers SET stale_at = heartbeat_at + 60000;",
+	"UPDATE workers SET stale_at = heartbeat_at + 60000;"
+	/* and a job's word list, run without a shell (NULL: its command, through sh -c). */
+	"ALTER TABLE jobs ADD COLUMN argv TEXT;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 /* Marks the file as queuectl's (SQLite's application_id header field): "qctl". */
@@ -178,6 +180,7 @@ enum col_type {
 	COL_STATE, /* enum job_state, stored as its name */
 	COL_EXIT,  /* int, with its bool "has a value" at aux: NULL when it has none */
 	COL_BLOB,  /* char * of bytes, with their size_t length at aux; NULL is NULL */
+	COL_ARGV,  /* char ** NULL-terminated, stored as a JSON array; NULL is NULL */
 };
 
 enum {
@@ -205,6 +208,7 @@ struct table {
 static const struct col job_cols[] = {
 	{ "id", COL_TEXT, J(id), 0, 0 },
 	{ "command", COL_TEXT, J(command), 0, 0 },
+	{ "argv", COL_ARGV, J(argv), 0, 0 },
 	{ "state", COL_STATE, J(state), 0, COL_MUTABLE },
 	{ "queue", COL_TEXT, J(queue), 0, 0 },
 	{ "priority", COL_LL, J(priority), 0, 0 },
@@ -642,6 +646,45 @@ static int state_from_text(const char *name)
  * and none in skip: the parameters COLS_INSERT and COLS_SET write.  The strings and bytes
  * are bound without a copy: rec must outlive the statement's step.
  */
+/* A word list as a JSON array of strings. */
+static void bind_argv(sqlite3_stmt *q, int i, char *const *argv)
+{
+	json_t *a;
+	char *text;
+
+	if (!argv) {
+		sqlite3_bind_null(q, i);
+		return;
+	}
+	a = json_array();
+	for (int k = 0; argv[k]; k++)
+		json_array_append_new(a, json_string(argv[k]));
+	text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	sqlite3_bind_text(q, i, text, -1, SQLITE_TRANSIENT);
+	free(text);
+}
+
+/* The word list of a column bind_argv wrote; NULL for NULL, or for what is not one. */
+static char **col_argv(sqlite3_stmt *q, int i)
+{
+	const char *text = (const char *)sqlite3_column_text(q, i);
+	json_t *a = text ? json_loads(text, 0, NULL) : NULL;
+	char **argv = NULL;
+	size_t n = json_is_array(a) ? json_array_size(a) : 0;
+
+	if (n > 0) {
+		argv = xcalloc(n + 1, sizeof *argv);
+		for (size_t k = 0; k < n; k++) {
+			const char *w = json_string_value(json_array_get(a, k));
+
+			argv[k] = xstrdup(w ? w : "");
+		}
+	}
+	json_decref(a);
+	return argv;
+}
+
 static void bind_cols(sqlite3_stmt *q, const struct table *t, unsigned want, unsigned skip,
 		      const void *rec)
 {
@@ -656,6 +699,9 @@ static void bind_cols(sqlite3_stmt *q, const struct table *t, unsigned want, uns
 		switch (c->type) {
 		case COL_TEXT:
 			bind_text(q, i, *FIELD(char *const, rec, c));
+			continue;
+		case COL_ARGV:
+			bind_argv(q, i, *FIELD(char **const, rec, c));
 			continue;
 		case COL_STATE:
 			bind_text(q, i, job_state_name(*FIELD(const enum job_state, rec, c)));
@@ -710,6 +756,9 @@ static void read_cols(sqlite3_stmt *q, const struct table *t, bool detail, void 
 		switch (c->type) {
 		case COL_TEXT:
 			*FIELD(char *, rec, c) = col_text(q, i);
+			break;
+		case COL_ARGV:
+			*FIELD(char **, rec, c) = col_argv(q, i);
 			break;
 		case COL_STATE:
 			*FIELD(enum job_state, rec, c) =
