@@ -86,15 +86,16 @@ assert_match() {
 	printf '%s' "$2" | grep -Eq -- "$1" || fail "${3:-value}: '$2' does not match '$1'"
 }
 
-# The digest leaves out what a live worker's heartbeat rewrites (its heartbeat time, when its
-# row goes stale and its jobs' lease ends, every min(lease/3, 10 s)): what a command must not
-# change is the rest.
+# The digest leaves out what a live worker writes by itself: what its heartbeat rewrites (its
+# heartbeat time, when its row goes stale and its jobs' lease ends, every min(lease/3, 10 s))
+# and the pid of a job it started, written within a second of the start.  What a command
+# must not change is the rest.
 snapshot() {
 	if [ -f "$DB" ]; then
 		rm -f "$TMP/snapshot.db"
 		sqlite3 "$DB" ".backup '$TMP/snapshot.db'" &&
 			sqlite3 "$TMP/snapshot.db" \
-				"UPDATE workers SET heartbeat_at = 0, stale_at = 0; UPDATE jobs SET lease_until = NULL;" &&
+				"UPDATE workers SET heartbeat_at = 0, stale_at = 0; UPDATE jobs SET lease_until = NULL, pid = NULL, pid_start = NULL;" &&
 			sqlite3 "$TMP/snapshot.db" .dump | sha256sum | cut -d' ' -f1
 	else
 		echo none
