@@ -620,6 +620,10 @@ static void say_result(struct worker *w, struct slot *s)
 /* A reaped job's result is to be written by the next round, or held (hold_for_stop). */
 static void finish_slot(struct worker *w, struct slot *s)
 {
+	if (w->lost.code) {
+		slot_clear(w, s); /* no store to write it in (check_store) */
+		return;
+	}
 	s->ended = true;
 	if (hold_for_stop(w, s)) {
 		retry_at(w, s->reaped_mono + STOP_WINDOW_MS);
