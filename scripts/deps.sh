@@ -13,11 +13,12 @@
 set -eu
 
 # libc6-dev: gcc only recommends it.  zlib1g-dev: the static libsqlite3.a links -lz.
-pkgs="gcc libc6-dev pkg-config meson ninja-build libsqlite3-dev libjansson-dev zlib1g-dev"
+pkgs="gcc libc6-dev pkg-config meson ninja-build libsqlite3-dev libjansson-dev zlib1g-dev
+	libmicrohttpd-dev"
 case ${1:-build} in
 build) ;;
 # ps (procps): the worker tests look at process groups and states.
-test) pkgs="$pkgs libcmocka-dev sqlite3 jq valgrind procps zsh fish mandoc" ;;
+test) pkgs="$pkgs libcmocka-dev sqlite3 jq valgrind procps zsh fish mandoc curl" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev llvm" ;;
 *) echo "usage: scripts/deps.sh [build|test|fuzz]" >&2; exit 2 ;;
 esac

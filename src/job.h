@@ -108,6 +108,11 @@ struct job {
 	long long pid_start; /* that process's start time, to tell a reused pid apart */
 	char *output;	     /* tail of the latest attempt's output; NULL = none */
 	size_t output_len;
+	/*
+	 * Its place in creation order, given by the store and never reused: what a listing is
+	 * ordered by, and so what a page of a listing resumes after (job_filter.after).
+	 */
+	long long seq;
 };
 
 /*
@@ -156,6 +161,7 @@ struct job_filter {
 	const char *id_prefix;	  /* ids that start with this */
 	const char *command_like; /* commands that contain this text (no wildcards) */
 	long long limit;	  /* at most this many */
+	long long after;	  /* only jobs created after the one whose seq this is */
 };
 
 /* One finished (or abandoned) attempt, kept as the job's history. */

@@ -219,6 +219,7 @@ static const struct col job_cols[] = {
 	{ "pid", COL_INT, J(pid), 0, COL_ZERO_NULL },
 	{ "pid_start", COL_LL, J(pid_start), 0, COL_ZERO_NULL },
 	{ "output", COL_BLOB, J(output), J(output_len), COL_MUTABLE | COL_DETAIL },
+	{ "seq", COL_LL, J(seq), 0, COL_COUNTED }, /* the rowid: given by SQLite, read only */
 };
 #undef J
 
@@ -276,12 +277,13 @@ static const struct table workers = TABLE(worker_cols);
 
 /*
  * A listing's filter but its state (two statements, so that a listing of one state can use
- * jobs_state): queue ?2, owner ?4, id prefix ?5, text in the command ?6, each NULL for any.
+ * jobs_state): queue ?2, owner ?4, id prefix ?5, text in the command ?6, each NULL for any;
+ * after the job of seq ?7 (0 for all), which both orders seek to rather than count past.
  */
 #define LIST_WHERE                                                                            \
 	"(?2 IS NULL OR queue = ?2) AND (?4 IS NULL OR worker_id = ?4) "                      \
 	"AND (?5 IS NULL OR substr(id, 1, length(?5)) = ?5) "                                 \
-	"AND (?6 IS NULL OR instr(command, ?6) > 0)"
+	"AND (?6 IS NULL OR instr(command, ?6) > 0) AND seq > ?7"
 
 /* Every statement, prepared once per connection on first use and kept. */
 enum stmt_id {
@@ -994,6 +996,7 @@ static int sqlite_list(struct store *st, const struct job_filter *f, job_visit_f
 	bind_text(q, 4, f->worker);
 	bind_text(q, 5, f->id_prefix);
 	bind_text(q, 6, f->command_like);
+	sqlite3_bind_int64(q, 7, f->after > 0 ? f->after : 0);
 	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct job job;
 
