@@ -17,8 +17,10 @@ pkgs="gcc libc6-dev pkg-config meson ninja-build libsqlite3-dev libjansson-dev z
 	libmicrohttpd-dev"
 case ${1:-build} in
 build) ;;
-# ps (procps): the worker tests look at process groups and states.
-test) pkgs="$pkgs libcmocka-dev sqlite3 jq valgrind procps zsh fish mandoc curl" ;;
+# ps (procps): the worker tests look at process groups and states.  curl: the tests of
+# 'queuectl web'; prometheus: its promtool checks /metrics.
+test) pkgs="$pkgs libcmocka-dev sqlite3 jq valgrind procps zsh fish mandoc curl
+	prometheus" ;;
 fuzz) pkgs="$pkgs clang libclang-rt-14-dev llvm" ;;
 *) echo "usage: scripts/deps.sh [build|test|fuzz]" >&2; exit 2 ;;
 esac

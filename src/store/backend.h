@@ -69,6 +69,12 @@ struct store_ops {
 	void (*wait_drain)(struct store *st);
 	int (*changes_fd)(struct store *st, struct error *err);
 
+	int (*summaries)(struct store *st, int64_t now, summary_visit_fn *fn, void *ctx,
+			 struct error *err);
+	int (*counters)(struct store *st, counter_visit_fn *fn, void *ctx, struct error *err);
+	int (*finished_since)(struct store *st, int64_t since, const char *queue,
+			      finished_visit_fn *fn, void *ctx, struct error *err);
+
 	const char *(*files_dir)(struct store *st);
 	int (*set_durable)(struct store *st, bool durable, struct error *err);
 };

@@ -658,7 +658,9 @@ void api_handle(struct web *web, const struct web_req *req, struct web_resp *res
 	const char *p = req->path, *m = req->method, *rest;
 	bool get = !strcmp(m, "GET") || !strcmp(m, "HEAD"), post = !strcmp(m, "POST");
 
-	if (!strcmp(p, "/healthz")) {
+	if (!strcmp(p, "/metrics")) {
+		get ? metrics_render(web, resp) : (void)method_not_allowed(resp, req);
+	} else if (!strcmp(p, "/healthz")) {
 		get ? get_health(web, resp) : (void)method_not_allowed(resp, req);
 	} else if (!strcmp(p, "/api/v1/status")) {
 		get ? get_status(web, resp) : (void)method_not_allowed(resp, req);

@@ -76,6 +76,8 @@ int web_serve(struct queue *q, const struct web_config *cfg, struct error *err);
 
 /* The routes (api.c): fill resp for req; the caller holds web->lock. */
 void api_handle(struct web *web, const struct web_req *req, struct web_resp *resp);
+/* GET /metrics (metrics.c): the Prometheus text format; the caller holds web->lock. */
+void metrics_render(struct web *web, struct web_resp *resp);
 /* Whether a request is a write (POST, PUT, DELETE, PATCH): read-only refuses those. */
 bool api_is_write(const char *method);
 
