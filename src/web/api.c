@@ -658,7 +658,24 @@ void api_handle(struct web *web, const struct web_req *req, struct web_resp *res
 	const char *p = req->path, *m = req->method, *rest;
 	bool get = !strcmp(m, "GET") || !strcmp(m, "HEAD"), post = !strcmp(m, "POST");
 
-	if (!strcmp(p, "/metrics")) {
+	if (get && static_file(p, resp)) {
+		;
+	} else if (!strcmp(p, "/api/v1/events")) {
+		if (get)
+			resp->stream = events_stream(web, web_arg(req, "job"), resp);
+		else
+			method_not_allowed(resp, req);
+	} else if (!strcmp(p, "/api/v1/dashboard")) {
+		struct error err;
+		json_t *o;
+
+		if (!get)
+			method_not_allowed(resp, req);
+		else if (!(o = events_status(web, &err)))
+			web_queue_error(resp, &err);
+		else
+			web_json(resp, 200, o);
+	} else if (!strcmp(p, "/metrics")) {
 		get ? metrics_render(web, resp) : (void)method_not_allowed(resp, req);
 	} else if (!strcmp(p, "/healthz")) {
 		get ? get_health(web, resp) : (void)method_not_allowed(resp, req);

@@ -193,11 +193,15 @@ static bool admit(struct web *web, struct MHD_Connection *c, const char *method,
 
 static enum MHD_Result respond(struct MHD_Connection *c, struct web_resp *resp)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
+	struct MHD_Response *r = resp->stream ? resp->stream : MHD_create_response_from_buffer(
 		resp->body.len, resp->body.data ? resp->body.data : (void *)"",
 		MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result ok;
 
+	if (resp->stream) {
+		resp->status = 200;
+		resp->type = "text/event-stream";
+	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 				resp->type ? resp->type : "application/json");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");

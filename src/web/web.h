@@ -50,11 +50,12 @@ struct web_req {
 	void *conn;	  /* the library's connection: web_arg reads its query */
 };
 
-/* The response a route fills in: a status, a content type and a body. */
+/* The response a route fills in: a status, a content type and a body, or a stream. */
 struct web_resp {
 	int status;
 	const char *type; /* NULL: application/json */
 	struct buf body;
+	void *stream; /* a struct MHD_Response of its own (events.c), sent instead of body */
 };
 
 /* A query argument of the request (already decoded), or NULL. */
@@ -76,6 +77,15 @@ int web_serve(struct queue *q, const struct web_config *cfg, struct error *err);
 
 /* The routes (api.c): fill resp for req; the caller holds web->lock. */
 void api_handle(struct web *web, const struct web_req *req, struct web_resp *resp);
+/*
+ * GET /api/v1/events[?job=ID] (events.c): the library's response for a stream of events,
+ * or NULL with resp filled with the error.  The caller holds web->lock.
+ */
+void *events_stream(struct web *web, const char *job, struct web_resp *resp);
+/* The dashboard's status object (counts, queues, workers, the last hour); lock held. */
+json_t *events_status(struct web *web, struct error *err);
+/* GET of a dashboard file (static.c, generated from web/): true if path is one. */
+bool static_file(const char *path, struct web_resp *resp);
 /* GET /metrics (metrics.c): the Prometheus text format; the caller holds web->lock. */
 void metrics_render(struct web *web, struct web_resp *resp);
 /* Whether a request is a write (POST, PUT, DELETE, PATCH): read-only refuses those. */

@@ -185,6 +185,46 @@ api_error 405 method_not_allowed DELETE /api/v1/status
 api_error 405 method_not_allowed POST /api/v1/settings '{"a":1}'
 api_error 405 method_not_allowed PUT /api/v1/jobs '{"command":"x"}'
 
+# --- The dashboard's files, built into the binary; its status object.
+api GET /
+assert_eq 200 "$code" "the page"
+assert_match '<script src="/app.js" defer></script>' "$out" "the page loads its script"
+for f in app.js:text/javascript style.css:text/css index.html:text/html; do
+	type=$(curl -s -o /dev/null -w '%{content_type}' "$base/${f%%:*}")
+	assert_match "^${f#*:}; charset=utf-8$" "$type" "type of /${f%%:*}"
+done
+cmp -s <(curl -s "$base/app.js") "$TEST_DIR/../../web/app.js" || fail "/app.js is not web/app.js"
+api_error 404 not_found GET /nothing.js
+api GET /api/v1/dashboard
+assert_eq 200 "$code" "dashboard status"
+assert_eq "60 60 1" "$(jq '"\(.completed_per_minute | length) \(.failed_per_minute | length) \(.counts.pending)"' -r <<<"$out")" "per minute, last hour"
+assert_eq '[{"queue":"default","pending":1},{"queue":"mail","pending":0},{"queue":"web","pending":0}]' \
+	"$(jq -c '[.queues[] | {queue, pending: .counts.pending}]' <<<"$out")" "queues"
+
+# --- The event stream: status when the store changes; a followed job and its output as
+# its attempt writes it.
+curl -sN "$base/api/v1/events" >"$TMP/events" &
+ev1=$!
+wait_for 20 grep -q '^event: status$' "$TMP/events"
+assert_match '"pending":1,' "$(grep -m1 '^data: ' "$TMP/events")" "first status"
+check_ok q enqueue --id follow 'echo first; while [ ! -e '"$TMP"'/go ]; do sleep 0.05; done; echo second'
+wait_for 20 grep -q '"counts":{"pending":2,' "$TMP/events"
+curl -sN "$base/api/v1/events?job=follow" >"$TMP/follow" &
+ev2=$!
+wait_for 20 grep -q '^event: job$' "$TMP/follow"
+assert_match '"state":"pending"' "$(grep '^data: {"id"' "$TMP/follow" | tail -1)" "followed job pending"
+start_worker --queue default
+wait_for 20 grep -q '"text":"first\\n"' "$TMP/follow"
+grep -q '"text":"[^"]*second' "$TMP/follow" && fail "second line before it was written"
+touch "$TMP/go"
+wait_for 20 grep -q '"text":"second\\n"' "$TMP/follow"
+wait_for 20 grep -q '"state":"completed"' "$TMP/follow"
+stop_worker "$worker_pid"
+kill "$ev1" "$ev2"
+wait "$ev1" "$ev2" 2>/dev/null
+api_error 404 not_found GET '/api/v1/events?job=nope'
+api_error 405 method_not_allowed POST /api/v1/events '{}'
+
 # --- A store that stays locked past the busy timeout: 503, and the server lives on.
 # python3 holds the write lock until told (meson, and so every build, has python3).
 coproc LOCK { python3 -c '
