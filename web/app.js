@@ -130,7 +130,7 @@ function chart(s) {
   const ns = 'http://www.w3.org/2000/svg';
   const svg = document.createElementNS(ns, 'svg');
   svg.setAttribute('class', 'chart');
-  svg.setAttribute('viewBox', `0 0 ${W} ${H + 16}`);
+  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   svg.setAttribute('preserveAspectRatio', 'none');
   svg.setAttribute('role', 'img');
   svg.setAttribute('aria-label', 'completed and failed attempts per minute, last hour');
@@ -152,18 +152,6 @@ function chart(s) {
       svg.append(r);
     }
   }
-  for (const [x, label, anchor] of [[2, '60 min ago', 'start'], [W - 2, 'now', 'end']]) {
-    const t = document.createElementNS(ns, 'text');
-    t.setAttribute('x', x);
-    t.setAttribute('y', H + 12);
-    t.setAttribute('text-anchor', anchor);
-    t.textContent = label;
-    svg.append(t);
-  }
-  const top = document.createElementNS(ns, 'text');
-  top.setAttribute('x', 2); top.setAttribute('y', 10);
-  top.textContent = 'max ' + max + '/min';
-  svg.append(top);
   return svg;
 }
 
@@ -182,6 +170,9 @@ function overview(view) {
         s.completed_per_minute.reduce((a, b) => a + b, 0) + ' completed, ' +
         s.failed_per_minute.reduce((a, b) => a + b, 0) + ' failed'),
       chart(s),
+      el('div', { class: 'axis' }, el('span', {}, '60 min ago'),
+        el('span', {}, 'max ' + Math.max(1, ...s.completed_per_minute.map((c, i) => c + s.failed_per_minute[i])) + '/min'),
+        el('span', {}, 'now')),
       el('h2', {}, 'Queues'),
       s.queues.length ? el('div', { class: 'scroll' }, el('table', { id: 'queues' },
         el('thead', {}, el('tr', {}, el('th', {}, 'queue'), STATES.map((st) => el('th', {}, st)),
@@ -196,7 +187,7 @@ function overview(view) {
         el('thead', {}, el('tr', {}, ['host', 'machine', 'pid', 'busy', 'queues', 'heartbeat', 'started']
           .map((h) => el('th', { class: h === 'machine' || h === 'started' ? 'hide-narrow' : null }, h)))),
         el('tbody', {}, s.workers.map((w) => el('tr', {},
-          el('td', {}, w.host), el('td', { class: 'hide-narrow' }, w.machine || '-'), el('td', {}, w.pid),
+          el('td', {}, w.host), el('td', { class: 'hide-narrow', title: w.machine || '' }, w.machine ? w.machine.slice(0, 12) + '…' : '-'), el('td', {}, w.pid),
           el('td', {}, w.busy + ' / ' + w.slots), el('td', {}, w.queues || 'all'),
           el('td', {}, ago(w.heartbeat_at, s.received)), el('td', { class: 'hide-narrow' }, time(w.started_at)))))))
         : el('p', { class: 'muted' }, 'No worker is running.'));
@@ -343,14 +334,14 @@ function jobPage(view, id) {
       ['last error', j.last_error || '-'], ['worker', j.worker || '-']];
     fields.replaceChildren(...rowsOf.flatMap(([k, v]) => [el('dt', {}, k),
       el('dd', { class: k === 'state' ? 'state-' + v : null, 'data-field': k }, v)]));
-    actions.replaceChildren(
+    actions.replaceChildren(...[
       j.state === 'dead' ? el('button', { type: 'button', class: 'primary', id: 'retry', onclick: async () => {
         try { await api('POST', '/api/v1/jobs/' + encodeURIComponent(id) + '/retry'); say('Sent back to pending'); } catch (e) { say(e.message); }
       } }, 'Retry') : null,
       j.state !== 'processing' ? el('button', { type: 'button', class: 'danger', onclick: async () => {
         if (!confirm('Delete this job and its history?')) return;
         try { await api('DELETE', '/api/v1/jobs/' + encodeURIComponent(id)); location.hash = '#/jobs'; } catch (e) { say(e.message); }
-      } }, 'Delete') : null);
+      } }, 'Delete') : null].filter(Boolean));
     history();
   }
   const stop = stream('/api/v1/events?job=' + encodeURIComponent(id), {

@@ -339,8 +339,13 @@ static bool addr_is_loopback(const struct sockaddr_storage *ss)
 
 static void log_error(void *cls, const char *fmt, va_list ap)
 {
-	fputs("queuectl: web: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	char msg[1024];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	/* A client that leaves, a closed dashboard tab in the middle of its event stream, is no error. */
+	if (strstr(msg, "no longer available"))
+		return;
+	fprintf(stderr, "queuectl: web: %s", msg);
 }
 
 int web_serve(struct queue *q, const struct web_config *cfg, struct error *err)
