@@ -263,7 +263,8 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 		if (ev->gone)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		{
-			struct pollfd p[2] = { { ev->changes, POLLIN, 0 }, { ev->ino, POLLIN, 0 } };
+			struct pollfd p[3] = { { ev->web->stopping, POLLIN, 0 },
+					       { ev->changes, POLLIN, 0 }, { ev->ino, POLLIN, 0 } };
 			int64_t now = time_mono_ms(), wait = BACKSTOP_MS;
 
 			if (ev->dirty)
@@ -272,14 +273,20 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 				wait = ev->sent_at + KEEPALIVE_MS - now;
 			if (wait < 0)
 				wait = 0;
-			if (poll(p, ev->ino >= 0 ? 2 : 1, (int)wait) > 0) {
+			if (poll(p, ev->ino >= 0 ? 3 : 2, (int)wait) > 0) {
+				if (p[0].revents)
+					return MHD_CONTENT_READER_END_OF_STREAM;
 				drain(ev->changes);
 				drain(ev->ino);
 				ev->dirty = true;
-				continue; /* the deadline of the next status is reckoned again */
 			}
+			/*
+			 * Judged by the clock, not by poll timing out: a store written without
+			 * pause wakes every poll at once, and must still get its status.
+			 */
 			now = time_mono_ms();
-			if (ev->dirty || now - ev->status_at >= BACKSTOP_MS)
+			if ((ev->dirty && now >= ev->status_at + STATUS_MIN_MS) ||
+			    now - ev->status_at >= BACKSTOP_MS)
 				refresh(ev);
 			if (ev->out.len == 0 && now - ev->sent_at >= KEEPALIVE_MS)
 				buf_adds(&ev->out, ": keepalive\n\n");

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "web.h"
 
@@ -144,10 +146,7 @@ static bool same_origin(struct MHD_Connection *c)
 /* Static files carry no data: the dashboard's page loads before it has the token. */
 static bool is_static(const char *path)
 {
-	return !strncmp(path, "/api/", 5) || !strcmp(path, "/metrics") ||
-			       !strcmp(path, "/healthz")
-		       ? false
-		       : true;
+	return strncmp(path, "/api/", 5) && strcmp(path, "/metrics") && strcmp(path, "/healthz");
 }
 
 /*
@@ -373,6 +372,11 @@ int web_serve(struct queue *q, const struct web_config *cfg, struct error *err)
 	pthread_sigmask(SIG_BLOCK, &stop, &old);
 	signal(SIGPIPE, SIG_IGN);
 	pthread_mutex_init(&web.lock, NULL);
+	if ((web.stopping = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		pthread_mutex_destroy(&web.lock);
+		return error_set(err, QE_FAIL, "eventfd: %s", strerror(errno));
+	}
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
 				     MHD_USE_ERROR_LOG |
 				     (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0),
@@ -386,6 +390,7 @@ int web_serve(struct queue *q, const struct web_config *cfg, struct error *err)
 	if (!d) {
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		pthread_mutex_destroy(&web.lock);
+		close(web.stopping);
 		return error_set(err, QE_FAIL, "cannot listen on '%.64s': %s", cfg->listen,
 				 errno ? strerror(errno) : "the server did not start");
 	}
@@ -399,8 +404,11 @@ int web_serve(struct queue *q, const struct web_config *cfg, struct error *err)
 	fflush(stdout);
 	while (sigwait(&stop, &sig) != 0)
 		;
+	/* The event streams' threads wait on this too: the library joins them next. */
+	eventfd_write(web.stopping, 1);
 	MHD_stop_daemon(d);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_mutex_destroy(&web.lock);
+	close(web.stopping);
 	return 0;
 }

@@ -39,6 +39,7 @@ struct web {
 	struct queue *q;
 	pthread_mutex_t lock; /* held around every use of q */
 	const struct web_config *cfg;
+	int stopping; /* readable once the server stops: event streams end at once */
 };
 
 /* A request as the routes see it, its body read whole. */

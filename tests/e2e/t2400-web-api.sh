@@ -243,7 +243,11 @@ wait "$LOCK_PID"
 api POST /api/v1/jobs '{"command":"echo late","id":"late"}'
 assert_eq 201 "$code" "enqueue once the lock is gone"
 
-# --- SIGTERM stops the server with status 0.
+# --- SIGTERM stops the server with status 0, an event stream open or not; the stream ends.
+curl -sN "$base/api/v1/events" >"$TMP/events" &
+ev1=$!
+wait_for 20 grep -q '^event: status$' "$TMP/events"
 stop_worker "$web_pid"
 assert_eq 0 "$rc" "web exit status"
+wait_for 20 gone "$ev1"
 finish
