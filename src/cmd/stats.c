@@ -107,7 +107,8 @@ static int stats_run(struct cmd_ctx *ctx, const struct args *a)
 	rc = queue_finished_since(q, now - span * 1000, queue_name, on_finished, &st, &ctx->err);
 	if (rc)
 		goto out;
-	qsort(st.q, st.n, sizeof *st.q, by_name);
+	if (st.n)
+		qsort(st.q, st.n, sizeof *st.q, by_name);
 	if (args_has(a, "json"))
 		arr = json_array();
 	else if (st.n)
