@@ -27,6 +27,8 @@
 #define BACKSTOP_MS 5000   /* look again anyway: writes made on another machine wake no one */
 #define KEEPALIVE_MS 15000 /* a comment, so that idle streams outlive --timeout and proxies */
 #define OUTPUT_CHUNK 65536
+#define CHART_MS 5000	   /* the per-minute chart is read again at least this often */
+#define CHART_MIN_MS 1000  /* and at most this often, when the counts change */
 
 struct events {
 	struct web *web;
@@ -85,27 +87,31 @@ static int add_finished(void *ctx, const struct finished *f)
 	return 0;
 }
 
-json_t *events_status(struct web *web, struct error *err)
+/*
+ * The last hour's attempts per minute: {minute_start, completed_per_minute,
+ * failed_per_minute}.  It reads every attempt of the hour, so the streams read it again
+ * only when its minute has passed, or CHART_MIN_MS after the counts changed, or every
+ * CHART_MS (an attempt that changes no count: a failure that fails again).
+ */
+static json_t *chart(struct web *web, int64_t now, const long long counts[JOB_NSTATES],
+		     bool fresh, struct error *err)
 {
-	long long counts[JOB_NSTATES];
-	json_t *o = NULL, *queues = json_array(), *workers = json_array(), *c, *fl;
+	int64_t age = time_mono_ms() - web->chart_at;
+	bool same = !memcmp(counts, web->chart_counts, sizeof web->chart_counts);
 	struct minutes m;
-	int64_t now;
+	json_t *o, *c, *fl;
+	int64_t start = (now / 60000 - 59) * 60000; /* the last 60 minutes, this one last */
+	char first[TIME_BUFSZ];
 
+	time_format(start, false, first);
+	if (!fresh && web->chart && age < CHART_MS && (same || age < CHART_MIN_MS) &&
+	    !strcmp(json_string_value(json_object_get(web->chart, "minute_start")), first))
+		return json_incref(web->chart);
 	memset(&m, 0, sizeof m);
-	if (queue_now(web->q, &now, err) || queue_counts(web->q, counts, err) ||
-	    queue_summaries(web->q, add_summary, queues, err) ||
-	    queue_workers(web->q, add_worker, workers, err))
-		goto fail;
-	/* The last 60 minutes, the current one last. */
-	m.start = (now / 60000 - 59) * 60000;
+	m.start = start;
 	if (queue_finished_since(web->q, m.start, NULL, add_finished, &m, err))
-		goto fail;
+		return NULL;
 	o = json_object();
-	json_object_set_new(o, "now", view_time(now, true));
-	json_object_set_new(o, "counts", view_counts(counts));
-	json_object_set_new(o, "queues", queues);
-	json_object_set_new(o, "workers", workers);
 	c = json_array();
 	fl = json_array();
 	for (int i = 0; i < 60; i++) {
@@ -115,34 +121,73 @@ json_t *events_status(struct web *web, struct error *err)
 	json_object_set_new(o, "minute_start", view_time(m.start, false));
 	json_object_set_new(o, "completed_per_minute", c);
 	json_object_set_new(o, "failed_per_minute", fl);
+	json_decref(web->chart);
+	web->chart = json_incref(o);
+	web->chart_at = time_mono_ms();
+	memcpy(web->chart_counts, counts, sizeof web->chart_counts);
 	return o;
-fail:
-	json_decref(queues);
-	json_decref(workers);
-	return NULL;
 }
 
-/* Send the status if it changed; with web->lock held. */
+static json_t *status_object(struct web *web, bool fresh, struct error *err)
+{
+	long long counts[JOB_NSTATES];
+	json_t *o = NULL, *queues = json_array(), *workers = json_array(), *ch;
+	int64_t now;
+
+	if (queue_now(web->q, &now, err) || queue_counts(web->q, counts, err) ||
+	    queue_summaries(web->q, add_summary, queues, err) ||
+	    queue_workers(web->q, add_worker, workers, err) ||
+	    !(ch = chart(web, now, counts, fresh, err))) {
+		json_decref(queues);
+		json_decref(workers);
+		return NULL;
+	}
+	o = json_object();
+	json_object_set_new(o, "now", view_time(now, true));
+	json_object_set_new(o, "counts", view_counts(counts));
+	json_object_set_new(o, "queues", queues);
+	json_object_set_new(o, "workers", workers);
+	json_object_update(o, ch);
+	json_decref(ch);
+	return o;
+}
+
+json_t *events_status(struct web *web, struct error *err)
+{
+	return status_object(web, true, err);
+}
+
+/*
+ * Send the status if it changed; with web->lock held.  A status another stream read less
+ * than STATUS_MIN_MS ago is used as it is: every stream then sends the same, and the
+ * store is read at most every STATUS_MIN_MS however many follow it.
+ */
 static void status(struct events *ev)
 {
+	struct web *web = ev->web;
 	struct error err;
-	json_t *o = events_status(ev->web, &err);
+	json_t *o;
 	char *s;
 
-	if (!o) {
-		s = json_dumps(json_pack("{s:s}", "message", err.msg), JSON_COMPACT);
-		event(&ev->out, "error", s);
-		free(s);
-		return;
+	if (!web->status || time_mono_ms() - web->status_at >= STATUS_MIN_MS) {
+		if (!(o = status_object(web, false, &err))) {
+			s = json_dumps(json_pack("{s:s}", "message", err.msg), JSON_COMPACT);
+			event(&ev->out, "error", s);
+			free(s);
+			return;
+		}
+		/* "now" changes every time: compare what else there is. */
+		json_object_del(o, "now");
+		free(web->status);
+		web->status = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		web->status_at = time_mono_ms();
+		json_decref(o);
 	}
-	/* "now" changes every time: compare what else there is. */
-	json_object_del(o, "now");
-	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (!ev->last_status || strcmp(s, ev->last_status))
-		event(&ev->out, "status", s);
-	free(ev->last_status);
-	ev->last_status = s;
-	json_decref(o);
+	if (!ev->last_status || strcmp(web->status, ev->last_status)) {
+		event(&ev->out, "status", web->status);
+		free(ev->last_status);
+		ev->last_status = xstrdup(web->status);
+	}
 }
 
 /* Watch the directory of the followed run's log (made if missing: the worker would). */

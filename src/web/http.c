@@ -410,5 +410,7 @@ int web_serve(struct queue *q, const struct web_config *cfg, struct error *err)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_mutex_destroy(&web.lock);
 	close(web.stopping);
+	free(web.status);
+	json_decref(web.chart);
 	return 0;
 }

@@ -40,6 +40,15 @@ struct web {
 	pthread_mutex_t lock; /* held around every use of q */
 	const struct web_config *cfg;
 	int stopping; /* readable once the server stops: event streams end at once */
+	/*
+	 * The last status an event stream read (events.c), with its time_mono_ms: streams share
+	 * it while it is fresh, so that a hundred of them cost the store what one does.
+	 */
+	char *status;
+	int64_t status_at;
+	json_t *chart; /* the per-minute part, read again less often (events.c: chart) */
+	int64_t chart_at;
+	long long chart_counts[JOB_NSTATES]; /* the counts when it was read */
 };
 
 /* A request as the routes see it, its body read whole. */
