@@ -62,7 +62,8 @@ reject 2 'invalid command: 131072 bytes is more than the limit of 131071$' q enq
 check_ok q enqueue --id edge "$(repeat c 131071)"
 assert_eq 131071 "$(q info --json edge | jq -j .command | wc -c)" "command at the limit, stored whole"
 check_ok q delete edge
-assert_unchanged "$before"
+# The job that came and went stays counted (the metrics' counters only grow): a new digest.
+before=$(snapshot)
 
 # --- Bytes that are not UTF-8 text.  In an argument the command is checked by queuectl; in
 # JSON the parser refuses them and says where.
