@@ -40,7 +40,7 @@ while [ $# -gt 0 ]; do
 			*) echo "run.sh: unknown measurement '$m' (one of: $all_measurements)" >&2; exit 2 ;;
 			esac
 		done ;;
-	-h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "run.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 	esac
 	shift
