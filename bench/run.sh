@@ -7,16 +7,17 @@
 #   --quick      smaller counts, for iteration (under 2 minutes on an
 #                idle 2-core machine); writes bench/RESULTS-quick.md unless --out
 #   --only       run only these measurements, comma-separated, of: drain (1 and 7),
-#                start (2), enqueue (3), batch (4), pickup (5), scale (6); a partial run
-#                writes no file unless --out (the results go to standard output, as always)
+#                word (2), enqueue (3), batch (4), pickup (5), scale (6), slots (8),
+#                syscalls (9); a partial run writes no file unless --out (the results go
+#                to standard output, as always)
 #   --queuectl   the binary to measure (default: build/queuectl); it is copied first, so a
 #                rebuild during the run changes nothing
 #
 # Every comparison runs its contenders in turn within each repetition (A B C A B C ...),
 # so that a noisy machine slows them alike; the figure reported is the median.  The C
 # programs are built, and the work files kept, in a fresh directory under $TMPDIR (default
-# /tmp), removed at the end; every process started is stopped.  Installs task-spooler and
-# nq with apt-get when missing.
+# /tmp), removed at the end; every process started is stopped.  Installs task-spooler, nq
+# and strace with apt-get when missing.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -24,7 +25,7 @@ repo=$(dirname "$here")
 quick=0
 qsrc=$repo/build/queuectl
 out=
-all_measurements='drain start enqueue batch pickup scale'
+all_measurements='drain word enqueue batch pickup scale slots syscalls'
 only=
 
 while [ $# -gt 0 ]; do
@@ -48,8 +49,8 @@ done
 if [ $quick = 1 ]; then
 	mode=quick
 	REPS=3			# repetitions of each whole-run comparison (a median of 2 is a mean)
-	DRAIN_N=200		# jobs per drain (measurements 1 and 7)
-	START_N=100		# jobs per drain in measurement 2
+	DRAIN_N=200		# jobs per drain (measurements 1, 2 and 7)
+	SHELL_N=100		# jobs per drain of the command line /bin/true (measurement 2)
 	ENQ_CALLS=100		# enqueue calls per contender
 	BATCH_N=10000		# jobs in the batch file
 	PICKUP_N=50		# jobs timed for pickup latency
@@ -57,12 +58,15 @@ if [ $quick = 1 ]; then
 	SCALE_CALLS=10		# calls per command at each size
 	CLAIM_ROUNDS=3		# worker starts per store size
 	RSS_JOBS=100		# jobs run by the worker whose memory is read
+	SLOTS_N=200		# jobs 'sleep 0.5' in measurement 8
+	SLOTS_P=64		# and the slots (xargs -P) that run them
+	SYS_N=200		# jobs run under strace in measurement 9
 	[ -n "$only" ] || : "${out:=$here/RESULTS-quick.md}"
 else
 	mode=full
 	REPS=3
 	DRAIN_N=5000
-	START_N=1000
+	SHELL_N=1000
 	ENQ_CALLS=1000
 	BATCH_N=100000
 	PICKUP_N=1000
@@ -70,6 +74,9 @@ else
 	SCALE_CALLS=30
 	CLAIM_ROUNDS=5
 	RSS_JOBS=500
+	SLOTS_N=2000
+	SLOTS_P=256
+	SYS_N=500		# counts per job vary little: enough to dwarf start-up (column 4)
 	[ -n "$only" ] || : "${out:=$here/RESULTS.md}"
 fi
 SCALE_SMALL=1000
@@ -86,7 +93,7 @@ fail() { say "error: $*"; exit 1; }
 # --- peers: installed like scripts/deps.sh does, only what is missing -----------------------
 deps() {
 	local p missing='' sudo=''
-	for p in task-spooler nq gcc pkg-config libsqlite3-dev; do
+	for p in task-spooler nq strace gcc pkg-config libsqlite3-dev; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 			missing="$missing $p"
 	done
@@ -196,6 +203,8 @@ rmdb() { rm -rf "$1" "$1.d" "$1-wal" "$1-shm"; }
 
 # jsonl N COMMAND: N jobs of one command, in enqueue --file's format.
 jsonl() { awk -v n="$1" -v c="$2" 'BEGIN { for (i = 0; i < n; i++) printf "{\"command\":\"%s\"}\n", c }'; }
+# jsonl_argv N PATH: N jobs of a word list of one word, run without a shell.
+jsonl_argv() { awk -v n="$1" -v c="$2" 'BEGIN { for (i = 0; i < n; i++) printf "{\"argv\":[\"%s\"]}\n", c }'; }
 
 sections=$T/sections; mkdir -p "$sections"
 # section N: the markdown of measurement N, from standard input.
@@ -203,28 +212,33 @@ section() { cat >"$sections/$1.md"; }
 # goal N TARGET FIGURE MET: one row of the summary of targets at the top of the results.
 # (Measurements run in subshells, so the rows go to files.)
 goal() { echo "| $1 | $2 | $3 | $4 |" >>"$sections/goals-$1"; }
+# oldgoal N TARGET FIGURE MET: the same for a target of an earlier issue, kept as a guard.
+oldgoal() { echo "| $1 | $2 | $3 | $4 |" >>"$sections/oldgoals-$1"; }
 
 # --- 1, 7: drain throughput and durability; 2: start cost -----------------------------------
 # Before a timed drain: the previous contender's writes (a WAL of megabytes, task-spooler's
 # output files) go to disk now, not during this one.
 settle() { sync; }
 
-# drain_queuectl NAME N COMMAND DURABILITY: queue N jobs COMMAND in a fresh database, time a
-# worker with 2 slots draining them; notes the seconds and the CPU per job (ms).
+# drain_queuectl NAME N command|argv WHAT DURABILITY [SLOTS]: queue N jobs in a fresh
+# database, each the command line WHAT or the word list of the one word WHAT, and time a
+# worker with SLOTS (2) slots draining them; notes the seconds, the CPU per job (ms) and the
+# worker's peak resident memory (KiB).
 drain_queuectl() {
-	local db=$T/drain-$1.db out ns self jobs
+	local db=$T/drain-$1.db out ns kib self jobs
 	newdb "$db"
-	if [ "$4" = full ] && ! "$Q" --db "$db" config set durability full >/dev/null 2>"$T/full.err"; then
+	if [ "$5" = full ] && ! "$Q" --db "$db" config set durability full >/dev/null 2>"$T/full.err"; then
 		echo n/a >"$res/drain.$1.na"
 		rmdb "$db"
 		return 0
 	fi
-	jsonl "$2" "$3" >"$T/jobs.jsonl"
+	if [ "$3" = argv ]; then jsonl_argv "$2" "$4"; else jsonl "$2" "$4"; fi >"$T/jobs.jsonl"
 	"$Q" --db "$db" enqueue --file "$T/jobs.jsonl" >/dev/null
 	settle
-	out=$("$B/drain" "$Q" "$db" 2 "$2" "$T/drain-$1.log") || return 1
-	read -r ns _ self jobs <<<"$out"
+	out=$("$B/drain" "$Q" "$db" "${6:-2}" "$2" "$T/drain-$1.log") || return 1
+	read -r ns kib self jobs <<<"$out"
 	add "drain.$1" "$(calc "$ns / 1e9")"
+	add "rss.$1" "$kib"
 	add "cpu.$1.self" "$(calc "$self / 1e6 / $2")"
 	add "cpu.$1.jobs" "$(calc "$jobs / 1e6 / $2")"
 	rmdb "$db"
@@ -241,6 +255,8 @@ spawn_ref() {
 	add "cpu.$1.jobs" "$(calc "$jobs / 1e6 / $2")"
 }
 
+# drain_tsp PROGRAM: task-spooler, 2 slots, draining TSP_N jobs PROGRAM (which it execs
+# directly, without a shell).
 drain_tsp() {
 	local t last b1 b2
 	export TS_SOCKET=$tsp_socket TS_MAXFINISHED=$((TSP_N + 100)) TMPDIR=$T/tsp-out
@@ -252,8 +268,8 @@ drain_tsp() {
 	b1=$(tsp sleep 3600) b2=$(tsp sleep 3600)
 	printf 'tsp:%s\ntsp:%s\n' "$b1" "$b2" >>"$pids"
 	# Untimed, but minutes of a full run: no subshell to read the id but for the last job.
-	for _ in $(seq $((TSP_N - 1))); do timeout 60 tsp true >/dev/null || return 1; done
-	last=$(timeout 60 tsp true) || return 1
+	for _ in $(seq $((TSP_N - 1))); do timeout 60 tsp "$1" >/dev/null || return 1; done
+	last=$(timeout 60 tsp "$1") || return 1
 	settle
 	t=$(now)
 	tsp -k "$b1" || true; tsp -k "$b2" || true
@@ -277,46 +293,51 @@ measure_drain() {
 	yes true | head -n "$DRAIN_N" >"$T/true.lines"
 	for r in $(seq "$REPS"); do
 		say "drain: repetition $r of $REPS ($DRAIN_N jobs per contender)"
-		drain_queuectl true "$DRAIN_N" true normal
-		drain_queuectl full "$DRAIN_N" true full
+		drain_queuectl true "$DRAIN_N" command true normal
+		drain_queuectl full "$DRAIN_N" command true full
 		spawn_ref ref_sh "$DRAIN_N" sh true
 		settle; t=$(now); xargs -P2 -n1 sh -c <"$T/true.lines"; add drain.xargs "$(since "$t")"
-		drain_tsp
 	done
 
-	local q f rs x ts tspnote=''
+	local q f rs x cq cr
 	q=$(rate true "$DRAIN_N") f=$(rate full "$DRAIN_N")
-	rs=$(rate ref_sh "$DRAIN_N") x=$(rate xargs "$DRAIN_N") ts=$(rate tsp "$TSP_N")
-	[ "$TSP_N" = "$DRAIN_N" ] || tspnote="
-It drains $TSP_N jobs, not $DRAIN_N, and its rate is over those."
-	goal 1 "drain >= 0.90 x the C reference" "$(fmt "$(calc "$q / $rs")" 2) x" "$(yesno "$q >= 0.9 * $rs")"
-	goal 1 "drain >= xargs" "$(fmt "$(calc "$q / $x")" 2) x" "$(yesno "$q >= $x")"
-	goal 1 "drain >= 2 x task-spooler" "$(fmt "$(calc "$q / $ts")" 2) x" "$(yesno "$q >= 2 * $ts")"
+	rs=$(rate ref_sh "$DRAIN_N") x=$(rate xargs "$DRAIN_N")
+	cq=$(med cpu.true.self) cr=$(med cpu.ref_sh.self)
+	goal 1 "drain of \`true\` >= 0.90 x the C reference" "$(fmt "$(calc "$q / $rs")" 2) x" "$(yesno "$q >= 0.9 * $rs")"
+	goal 1 "drain of \`true\` >= 1.0 x \`xargs -P2\`" "$(fmt "$(calc "$q / $x")" 2) x" "$(yesno "$q >= $x")"
+	goal 1 "worker CPU per job <= 3 x the C reference's (command line)" \
+		"$(fmt "$cq" 3) / $(fmt "$cr" 3) ms = $(fmt "$(calc "$cq / $cr")" 2) x" "$(yesno "$cq <= 3 * $cr")"
 	section 1 <<EOF
 ## 1. Drain throughput
 
-$DRAIN_N jobs \`true\` queued, then drained with 2 at a time; queuectl with durable state per
-job (\`worker start --count 2\`, timed from starting the worker until the store counts them all
-completed). Median of $REPS runs, contenders in turn.
+$DRAIN_N jobs \`true\` (a command line, run by \`/bin/sh -c\`) queued, then drained with 2 at a
+time; queuectl with durable state per job (\`worker start --count 2\`, timed from starting the
+worker until the store counts them all completed). Median of $REPS runs, contenders in turn.
 
 | contender | median | unit | ratio to C reference | target | met |
 |---|---:|---|---:|---|---|
 | queuectl \`worker start --count 2\` | $(fmt "$q" 0) | jobs/s | $(fmt "$(calc "$q / $rs")" 2) | >= 0.90 x C reference | $(yesno "$q >= 0.9 * $rs") |
 | C reference: posix_spawn \`/bin/sh -c true\`, 2 at a time (\`spawn_ref\`) | $(fmt "$rs" 0) | jobs/s | 1.00 | | |
-| \`xargs -P2 -n1 sh -c\` | $(fmt "$x" 0) | jobs/s | $(fmt "$(calc "$x / $rs")" 2) | queuectl >= xargs | $(yesno "$q >= $x") |
-| task-spooler \`tsp -S 2\` ($TSP_N jobs) | $(fmt "$ts" 0) | jobs/s | $(fmt "$(calc "$ts / $rs")" 2) | queuectl >= 2 x tsp | $(yesno "$q >= 2 * $ts") |
+| \`xargs -P2 -n1 sh -c\` | $(fmt "$x" 0) | jobs/s | $(fmt "$(calc "$x / $rs")" 2) | queuectl >= 1.0 x xargs | $(yesno "$q >= $x") |
+| task-spooler | in measurement 2 | | | | |
 | nq | not measured | | | | |
 
-CPU per job (medians): queuectl's worker $(cpu true self) ms and its jobs $(cpu true jobs) ms; the C
-reference $(cpu ref_sh self) ms and its jobs $(cpu ref_sh jobs) ms.
+CPU per job (medians):
+
+| | starter | its jobs | starter's ratio to the C reference's | target | met |
+|---|---:|---:|---:|---|---|
+| queuectl's worker | $(cpu true self) ms | $(cpu true jobs) ms | $(fmt "$(calc "$cq / $cr")" 2) | <= 3 x | $(yesno "$cq <= 3 * $cr") |
+| C reference (\`spawn_ref\`) | $(cpu ref_sh self) ms | $(cpu ref_sh jobs) ms | 1.00 | | |
+
+"Starter" is the queuectl worker or the C reference itself (its bookkeeping and the spawns),
+"its jobs" the CPU of the reaped jobs. The worker's figure is read from /proc/PID/stat in
+clock ticks (10 ms) summed over the drain; the C reference's from getrusage.
 
 nq is not in the drain: it runs one job at a time, and each job starts as soon as it is queued
 (every \`nq\` call forks a process that waits on the locks of all earlier jobs), so there is no
 "queue first, then drain with 2 slots" to compare. Its enqueue cost is in measurement 3.
-task-spooler runs \`true\` by execvp, without a shell; its time counts from the \`tsp -k\` of the
-two blockers that held its slots while the jobs were queued.$tspnote Each job queued is a
-\`tsp\` client process that waits, connected to the server, and the server takes about 1,000
-connections at most (the 994th \`tsp true\` blocks for ever), so at most 900 are queued.
+task-spooler execs its jobs without a shell, so it is compared with queuectl's word lists,
+in measurement 2.
 
 \`\`\`sh
 # queuectl (fresh database per run)
@@ -326,11 +347,6 @@ bench/drain queuectl D 2 $DRAIN_N LOG     # starts 'queuectl --db D worker start
 bench/spawn_ref $DRAIN_N 2 sh true
 # xargs
 xargs -P2 -n1 sh -c < true.lines             # $DRAIN_N lines 'true'
-# task-spooler (private TS_SOCKET, TS_MAXFINISHED=$((TSP_N + 100)), TMPDIR for its output files)
-tsp -S 2; b1=\$(tsp sleep 3600); b2=\$(tsp sleep 3600)
-for i in \$(seq $((TSP_N - 1))); do tsp true > /dev/null; done; last=\$(tsp true)
-# timed from here:
-tsp -k \$b1; tsp -k \$b2; tsp -w \$last; tsp -w \$((last - 1))
 \`\`\`
 EOF
 	local fnote
@@ -355,58 +371,82 @@ queuectl --db D enqueue --file jobs.jsonl; bench/drain queuectl D 2 $DRAIN_N LOG
 EOF
 }
 
-# Measurement 2.  `true` is a builtin of dash, so `sh -c true` execs only once, as a direct
-# exec of `true` would: that pair cannot show the shell's cost.  `/bin/true` can: a shell
-# runs it as a second exec, and `/bin/true;` (not a plain word list) always needs the shell.
-measure_start() {
+# Measurement 2: word lists.  The command line `/bin/true` beside them shows what the shell
+# costs queuectl; it is not `true`, a builtin of dash, whose `sh -c true` execs only once.
+measure_word() {
 	local r
 	for r in $(seq "$REPS"); do
-		say "start: repetition $r of $REPS ($START_N jobs per contender)"
-		drain_queuectl word "$START_N" /bin/true normal
-		drain_queuectl shell "$START_N" '/bin/true;' normal
-		spawn_ref ref_exec "$START_N" exec /bin/true
-		spawn_ref ref_shell "$START_N" sh /bin/true
+		say "word: repetition $r of $REPS ($DRAIN_N jobs per contender, task-spooler $TSP_N, shell $SHELL_N)"
+		drain_queuectl argv "$DRAIN_N" argv /bin/true normal
+		spawn_ref ref_exec "$DRAIN_N" exec /bin/true
+		drain_queuectl shell "$SHELL_N" command /bin/true normal
+		spawn_ref ref_shell "$SHELL_N" sh /bin/true
+		drain_tsp /bin/true
 	done
 
-	local w s re rs slot_w slot_s slot_re slot_rs
-	w=$(rate word "$START_N") s=$(rate shell "$START_N")
-	re=$(rate ref_exec "$START_N") rs=$(rate ref_shell "$START_N")
+	local w s re rs ts slot_w slot_s slot_re slot_rs cw cs cr tspnote=''
+	w=$(rate argv "$DRAIN_N") s=$(rate shell "$SHELL_N")
+	re=$(rate ref_exec "$DRAIN_N") rs=$(rate ref_shell "$SHELL_N") ts=$(rate tsp "$TSP_N")
 	# 2 slots busy all along: each job holds one for 2 / rate seconds.
 	slot_w=$(calc "2e3 / $w") slot_s=$(calc "2e3 / $s")
 	slot_re=$(calc "2e3 / $re") slot_rs=$(calc "2e3 / $rs")
+	cw=$(med cpu.argv.self) cs=$(med cpu.shell.self) cr=$(med cpu.ref_exec.self)
+	[ "$TSP_N" = "$DRAIN_N" ] || tspnote=" It drains $TSP_N jobs, not $DRAIN_N, and its rate is over those."
+	goal 2 "word-list drain of \`/bin/true\` >= 0.90 x posix_spawn of \`/bin/true\`" \
+		"$(fmt "$(calc "$w / $re")" 2) x" "$(yesno "$w >= 0.9 * $re")"
+	goal 2 "word-list drain of \`/bin/true\` >= 2 x task-spooler" \
+		"$(fmt "$(calc "$w / $ts")" 2) x" "$(yesno "$w >= 2 * $ts")"
+	goal 2 "worker CPU per job <= 3 x the C reference's (word list)" \
+		"$(fmt "$cw" 3) / $(fmt "$cr" 3) ms = $(fmt "$(calc "$cw / $cr")" 2) x" "$(yesno "$cw <= 3 * $cr")"
 	section 2 <<EOF
-## 2. Start cost of a job: word list or shell
+## 2. Word lists: drain without a shell
 
-The drain of measurement 1 ($START_N jobs, 2 slots) with the command \`/bin/true\`, a plain
-word list naming a program (a shell runs it as a second exec; queuectl may exec it directly),
-and with \`/bin/true;\`, which needs the shell; beside the C reference for both forms. (Not
-\`true\`: it is a builtin of dash, so \`sh -c true\` execs only once anyway.) Median of $REPS
+$DRAIN_N jobs \`{"argv":["/bin/true"]}\` (a word list, exec'd directly) drained with 2 slots as
+in measurement 1, against the C reference and task-spooler, which execs its jobs without a
+shell.$tspnote Beside them, for the shell's cost, $SHELL_N jobs of the command line
+\`/bin/true\` (run by \`/bin/sh -c\`, which execs \`/bin/true\` in turn) and the C reference for
+that form (fewer jobs, to keep the whole run short: they have no target). Median of $REPS
 runs, contenders in turn.
 
-| contender | median | unit | slot time per job | ratio to posix_spawn \`/bin/true\` | CPU per job: starter | CPU per job: the job |
-|---|---:|---|---:|---:|---:|---:|
-| queuectl, command \`/bin/true\` (word list) | $(fmt "$w" 0) | jobs/s | $(fmt "$slot_w" 2) ms | $(fmt "$(calc "$w / $re")" 2) | $(cpu word self) ms | $(cpu word jobs) ms |
-| queuectl, command \`/bin/true;\` (needs the shell) | $(fmt "$s" 0) | jobs/s | $(fmt "$slot_s" 2) ms | $(fmt "$(calc "$s / $re")" 2) | $(cpu shell self) ms | $(cpu shell jobs) ms |
-| C reference, posix_spawn \`/bin/true\` | $(fmt "$re" 0) | jobs/s | $(fmt "$slot_re" 2) ms | 1.00 | $(cpu ref_exec self) ms | $(cpu ref_exec jobs) ms |
-| C reference, posix_spawn \`/bin/sh -c /bin/true\` | $(fmt "$rs" 0) | jobs/s | $(fmt "$slot_rs" 2) ms | $(fmt "$(calc "$rs / $re")" 2) | $(cpu ref_shell self) ms | $(cpu ref_shell jobs) ms |
+| contender | jobs | median | unit | slot time per job | ratio to posix_spawn \`/bin/true\` | target | met |
+|---|---:|---:|---|---:|---:|---|---|
+| queuectl, word list \`/bin/true\` | $DRAIN_N | $(fmt "$w" 0) | jobs/s | $(fmt "$slot_w" 2) ms | $(fmt "$(calc "$w / $re")" 2) | >= 0.90 x | $(yesno "$w >= 0.9 * $re") |
+| C reference, posix_spawn \`/bin/true\` | $DRAIN_N | $(fmt "$re" 0) | jobs/s | $(fmt "$slot_re" 2) ms | 1.00 | | |
+| task-spooler \`tsp -S 2\`, \`/bin/true\` | $TSP_N | $(fmt "$ts" 0) | jobs/s | $(fmt "$(calc "2e3 / $ts")" 2) ms | $(fmt "$(calc "$ts / $re")" 2) | queuectl >= 2 x tsp: $(fmt "$(calc "$w / $ts")" 2) x | $(yesno "$w >= 2 * $ts") |
+| queuectl, command line \`/bin/true\` | $SHELL_N | $(fmt "$s" 0) | jobs/s | $(fmt "$slot_s" 2) ms | $(fmt "$(calc "$s / $re")" 2) | | |
+| C reference, posix_spawn \`/bin/sh -c /bin/true\` | $SHELL_N | $(fmt "$rs" 0) | jobs/s | $(fmt "$slot_rs" 2) ms | $(fmt "$(calc "$rs / $re")" 2) | | |
 
 The shell's exec costs $(fmt "$(calc "$slot_rs - $slot_re")" 2) ms of slot time per job in the C reference (posix_spawn
-\`/bin/sh -c /bin/true\` minus posix_spawn \`/bin/true\`). In queuectl, the shell form minus the
-word-list form is $(fmt "$(calc "$slot_s - $slot_w")" 2) ms: about 0 (within the noise) while it runs every command through
-\`/bin/sh -c\`, about the C reference's difference once it execs word lists directly.
+\`/bin/sh -c /bin/true\` minus posix_spawn \`/bin/true\`), and $(fmt "$(calc "$slot_s - $slot_w")" 2) ms in queuectl (the command
+line minus the word list).
 
-CPU per job (medians): "starter" is the queuectl worker or the C reference itself (its
-bookkeeping and the posix_spawn calls), "the job" the CPU of the reaped jobs (what the
-kernel charges a fork and the exec of \`sh\` and/or \`/bin/true\`). On 2 cores both compete
-for the same CPUs; the worker's figure has the 10 ms resolution of a clock tick summed over
-the drain.
+CPU per job (medians), as in measurement 1:
+
+| | starter | its jobs | starter's ratio to the C reference's (\`exec\`) | target | met |
+|---|---:|---:|---:|---|---|
+| queuectl's worker, word list | $(cpu argv self) ms | $(cpu argv jobs) ms | $(fmt "$(calc "$cw / $cr")" 2) | <= 3 x | $(yesno "$cw <= 3 * $cr") |
+| queuectl's worker, command line | $(cpu shell self) ms | $(cpu shell jobs) ms | $(fmt "$(calc "$cs / $cr")" 2) | | |
+| C reference, \`exec /bin/true\` | $(cpu ref_exec self) ms | $(cpu ref_exec jobs) ms | 1.00 | | |
+| C reference, \`sh /bin/true\` | $(cpu ref_shell self) ms | $(cpu ref_shell jobs) ms | $(fmt "$(calc "$(med cpu.ref_shell.self) / $cr")" 2) | | |
 
 \`\`\`sh
-queuectl --db D enqueue --file jobs.jsonl     # $START_N lines {"command":"/bin/true"}, or "/bin/true;"
-bench/drain queuectl D 2 $START_N LOG
-bench/spawn_ref $START_N 2 exec /bin/true
-bench/spawn_ref $START_N 2 sh /bin/true
+queuectl --db D enqueue --file jobs.jsonl     # $DRAIN_N lines {"argv":["/bin/true"]}
+bench/drain queuectl D 2 $DRAIN_N LOG
+bench/spawn_ref $DRAIN_N 2 exec /bin/true
+queuectl --db D enqueue --file jobs.jsonl     # $SHELL_N lines {"command":"/bin/true"}
+bench/drain queuectl D 2 $SHELL_N LOG
+bench/spawn_ref $SHELL_N 2 sh /bin/true
+# task-spooler (private TS_SOCKET, TS_MAXFINISHED=$((TSP_N + 100)), TMPDIR for its output files)
+tsp -S 2; b1=\$(tsp sleep 3600); b2=\$(tsp sleep 3600)
+for i in \$(seq $((TSP_N - 1))); do tsp /bin/true > /dev/null; done; last=\$(tsp /bin/true)
+# timed from here:
+tsp -k \$b1; tsp -k \$b2; tsp -w \$last; tsp -w \$((last - 1))
 \`\`\`
+
+task-spooler's time counts from the \`tsp -k\` of the two blockers that held its slots while
+the jobs were queued. Each job queued is a \`tsp\` client process that waits, connected to the
+server, and the server takes about 1,000 connections at most (the 994th \`tsp /bin/true\`
+blocks for ever), so at most 900 are queued.
 EOF
 }
 
@@ -439,8 +479,10 @@ measure_enqueue() {
 	q=$(ms 1 1) qh=$(ms 2 1) t=$(ms 3 1) i=$(ms 4 1) ih=$(ms 5 1) n=$(ms 6 1) ts=$(ms 7 1)
 	nf=$(echo "$lines" | awk '{ s += $4 } END { print s + 0 }')
 	[ "$nf" = 0 ] || say "warning: $nf calls failed"
-	goal 3 "enqueue <= 2 x /bin/true (database not open elsewhere)" "$(fmt "$(calc "$q / $t")" 2) x" "$(yesno "$q <= 2 * $t")"
-	goal 3 "enqueue <= 2 x /bin/true (database held open)" "$(fmt "$(calc "$qh / $t")" 2) x" "$(yesno "$qh <= 2 * $t")"
+	goal 3 "one \`enqueue\` <= 1.1 x the C insert of one row (database not open elsewhere)" \
+		"$(fmt "$(calc "$q / $i")" 2) x" "$(yesno "$q <= 1.1 * $i")"
+	goal 3 "one \`enqueue\` <= 1.1 x the C insert of one row (database held open)" \
+		"$(fmt "$(calc "$qh / $ih")" 2) x" "$(yesno "$qh <= 1.1 * $ih")"
 	section 3 <<EOF
 ## 3. Enqueue, one CLI call per job
 
@@ -450,15 +492,15 @@ process has open, so that SQLite checkpoints the WAL and deletes it each time th
 closes it (4 fdatasyncs per call), and one held open by \`bench/hold\` as a running worker
 would hold it (no checkpoint on close).
 
-| contender | median | p90 | p99 | unit | ratio to /bin/true | target | met |
-|---|---:|---:|---:|---|---:|---|---|
-| \`queuectl enqueue true\`, database not open elsewhere | $q | $(ms 1 2) | $(ms 1 3) | ms | $(fmt "$(calc "$q / $t")" 2) | <= 2 x /bin/true | $(yesno "$q <= 2 * $t") |
-| \`queuectl enqueue true\`, database held open | $qh | $(ms 2 2) | $(ms 2 3) | ms | $(fmt "$(calc "$qh / $t")" 2) | <= 2 x /bin/true | $(yesno "$qh <= 2 * $t") |
-| \`/bin/true\` | $t | $(ms 3 2) | $(ms 3 3) | ms | 1.00 | | |
-| C reference: open, insert one row (\`insert_one\`), database not open elsewhere | $i | $(ms 4 2) | $(ms 4 3) | ms | $(fmt "$(calc "$i / $t")" 2) | | |
-| C reference (\`insert_one\`), database held open | $ih | $(ms 5 2) | $(ms 5 3) | ms | $(fmt "$(calc "$ih / $t")" 2) | | |
-| \`nq true\` | $n | $(ms 6 2) | $(ms 6 3) | ms | $(fmt "$(calc "$n / $t")" 2) | | |
-| \`tsp true\` (server with 2 slots) | $ts | $(ms 7 2) | $(ms 7 3) | ms | $(fmt "$(calc "$ts / $t")" 2) | | |
+| contender | median | p90 | p99 | unit | ratio to /bin/true | ratio to the C reference | target | met |
+|---|---:|---:|---:|---|---:|---:|---|---|
+| \`queuectl enqueue true\`, database not open elsewhere | $q | $(ms 1 2) | $(ms 1 3) | ms | $(fmt "$(calc "$q / $t")" 2) | $(fmt "$(calc "$q / $i")" 2) | <= 1.1 x \`insert_one\` | $(yesno "$q <= 1.1 * $i") |
+| \`queuectl enqueue true\`, database held open | $qh | $(ms 2 2) | $(ms 2 3) | ms | $(fmt "$(calc "$qh / $t")" 2) | $(fmt "$(calc "$qh / $ih")" 2) | <= 1.1 x \`insert_one\`, held open | $(yesno "$qh <= 1.1 * $ih") |
+| \`/bin/true\` | $t | $(ms 3 2) | $(ms 3 3) | ms | 1.00 | | | |
+| C reference: open, insert one row (\`insert_one\`), database not open elsewhere | $i | $(ms 4 2) | $(ms 4 3) | ms | $(fmt "$(calc "$i / $t")" 2) | 1.00 | | |
+| C reference (\`insert_one\`), database held open | $ih | $(ms 5 2) | $(ms 5 3) | ms | $(fmt "$(calc "$ih / $t")" 2) | 1.00 | | |
+| \`nq true\` | $n | $(ms 6 2) | $(ms 6 3) | ms | $(fmt "$(calc "$n / $t")" 2) | | | |
+| \`tsp true\` (server with 2 slots) | $ts | $(ms 7 2) | $(ms 7 3) | ms | $(fmt "$(calc "$ts / $t")" 2) | | | |
 
 nq's and task-spooler's jobs run in the background as they are queued (theirs start at once);
 queuectl's wait for a worker.
@@ -488,7 +530,7 @@ measure_batch() {
 	rmdb "$db"
 	local q ref
 	q=$(calc "$BATCH_N / $(med batch.q)") ref=$(calc "$BATCH_N / $(med batch.ref)")
-	goal 4 "batch enqueue >= 0.5 x the C reference" "$(fmt "$(calc "$q / $ref")" 2) x" "$(yesno "$q >= 0.5 * $ref")"
+	goal 4 "\`enqueue --file\` of $BATCH_N >= 0.9 x the C batch reference" "$(fmt "$(calc "$q / $ref")" 2) x" "$(yesno "$q >= 0.9 * $ref")"
 	section 4 <<EOF
 ## 4. Batch enqueue
 
@@ -499,7 +541,7 @@ $REPS runs, in turn.
 
 | contender | median | unit | ratio to C reference | target | met |
 |---|---:|---|---:|---|---|
-| \`queuectl enqueue --file\` | $(fmt "$q" 0) | jobs/s | $(fmt "$(calc "$q / $ref")" 2) | >= 0.5 x C reference | $(yesno "$q >= 0.5 * $ref") |
+| \`queuectl enqueue --file\` | $(fmt "$q" 0) | jobs/s | $(fmt "$(calc "$q / $ref")" 2) | >= 0.9 x C reference | $(yesno "$q >= 0.9 * $ref") |
 | C reference (\`insert_batch\`) | $(fmt "$ref" 0) | jobs/s | 1.00 | | |
 
 \`\`\`sh
@@ -530,7 +572,7 @@ measure_pickup() {
 	local q50 q99 d50 d99
 	read -r q50 q99 <<<"$(echo "$lines" | sed -n 1p | awk '{ printf "%.3f %.3f\n", $1 / 1e6, $2 / 1e6 }')"
 	read -r d50 d99 <<<"$(echo "$lines" | sed -n 2p | awk '{ printf "%.3f %.3f\n", $1 / 1e6, $2 / 1e6 }')"
-	goal 5 "pickup p50 within 5 ms, p99 within 20 ms of the reference" \
+	oldgoal 5 "pickup p50 within 5 ms, p99 within 20 ms of the reference" \
 		"+$(fmt "$(calc "$q50 - $d50")" 2) / +$(fmt "$(calc "$q99 - $d99")" 2) ms" \
 		"$(yesno "$q50 - $d50 <= 5 && $q99 - $d99 <= 20")"
 	section 5 <<EOF
@@ -594,7 +636,7 @@ $("$B/pickup" claim "$Q" "$B/stamp" "$T/stamps" "$CLAIM_ROUNDS" "$small" "$big")
 	row() { # LABEL LINE_SMALL LINE_BIG
 		local a b met; a=$(ms "$2") b=$(ms "$3")
 		met=$(yesno "$b < 50 && $b <= 1.5 * $a")
-		goal 6 "$1 at $SCALE_BIG jobs: < 50 ms and <= 1.5 x at $SCALE_SMALL" \
+		oldgoal 6 "$1 at $SCALE_BIG jobs: < 50 ms and <= 1.5 x at $SCALE_SMALL" \
 			"$b ms, $(fmt "$(calc "$b / $a")" 2) x" "$met"
 		echo "| $1 | $a | $b | ms | $(fmt "$(calc "$b / $a")" 2) | < 50 ms and <= 1.5 x | $met |"
 	}
@@ -633,15 +675,122 @@ queuectl --db S enqueue --file rss.jsonl; queuectl --db L enqueue --file rss.jso
 bench/drain queuectl S 2 $RSS_JOBS LOG; bench/drain queuectl L 2 $RSS_JOBS LOG   # VmHWM from /proc/PID/status
 \`\`\`
 EOF
-	goal 6 "worker resident memory < 16 MiB" "$(fmt "$mib_s" 1) / $(fmt "$mib_b" 1) MiB" \
+	oldgoal 6 "worker resident memory < 16 MiB" "$(fmt "$mib_s" 1) / $(fmt "$mib_b" 1) MiB" \
 		"$(yesno "$mib_b < 16 && $mib_s < 16")"
+}
+
+# --- 8: many slots ------------------------------------------------------------------------
+measure_slots() {
+	local r t
+	yes 'sleep 0.5' | head -n "$SLOTS_N" >"$T/sleep.lines"
+	for r in $(seq "$REPS"); do
+		say "slots: repetition $r of $REPS ($SLOTS_N jobs 'sleep 0.5', $SLOTS_P at a time)"
+		drain_queuectl slots "$SLOTS_N" command 'sleep 0.5' normal "$SLOTS_P"
+		settle; t=$(now)
+		xargs -d '\n' -n1 -P"$SLOTS_P" sh -c <"$T/sleep.lines" || return 1
+		add drain.xargs_slots "$(since "$t")"
+	done
+
+	local q x floor mib
+	q=$(med drain.slots) x=$(med drain.xargs_slots)
+	# The least it can take: as many rounds of 0.5 s as SLOTS_P slots need.
+	floor=$(calc "int(($SLOTS_N + $SLOTS_P - 1) / $SLOTS_P) * 0.5")
+	mib=$(calc "$(med rss.slots) / 1024")
+	goal 8 "\`worker start --count $SLOTS_P\`: $SLOTS_N \`sleep 0.5\` within 1.1 x the time of \`xargs -P$SLOTS_P\`" \
+		"$(fmt "$q" 2) / $(fmt "$x" 2) s = $(fmt "$(calc "$q / $x")" 2) x" "$(yesno "$q <= 1.1 * $x")"
+	goal 8 "the worker's memory with $SLOTS_P slots reported" "peak RSS $(fmt "$mib" 1) MiB" "$([ "$mib" = n/a ] && echo '**no**' || echo yes)"
+	section 8 <<EOF
+## 8. Many slots
+
+$SLOTS_N jobs \`sleep 0.5\` (command lines, run by \`/bin/sh -c\`) drained by one \`worker start
+--count $SLOTS_P\` (timed from starting the worker until the store counts them all completed),
+against \`xargs -P$SLOTS_P\` running the same through \`sh -c\`. The least either can take is
+$(fmt "$floor" 1) s ($SLOTS_N / $SLOTS_P rounds of 0.5 s, rounded up). Median of $REPS runs, in turn.
+
+| contender | median | unit | ratio to xargs | target | met |
+|---|---:|---|---:|---|---|
+| queuectl \`worker start --count $SLOTS_P\` | $(fmt "$q" 2) | s | $(fmt "$(calc "$q / $x")" 2) | <= 1.1 x xargs | $(yesno "$q <= 1.1 * $x") |
+| \`xargs -d '\\n' -n1 -P$SLOTS_P sh -c\` | $(fmt "$x" 2) | s | 1.00 | | |
+
+The worker's peak resident memory (VmHWM in /proc/PID/status, read just before it is
+stopped): $(fmt "$mib" 1) MiB (median); its CPU per job $(cpu slots self) ms.
+
+\`\`\`sh
+queuectl --db D status; queuectl --db D enqueue --file jobs.jsonl   # $SLOTS_N lines {"command":"sleep 0.5"}
+bench/drain queuectl D $SLOTS_P $SLOTS_N LOG    # worker start --count $SLOTS_P; VmHWM from /proc/PID/status
+xargs -d '\\n' -n1 -P$SLOTS_P sh -c < sleep.lines   # $SLOTS_N lines 'sleep 0.5'
+\`\`\`
+EOF
+}
+
+# --- 9: the worker's system calls ----------------------------------------------------------
+# strace_worker NAME N command|argv WHAT: strace -c (the worker only, not its jobs) of a
+# worker with 2 slots running N jobs until idle; the counts to $res/sys.NAME as
+# "syscall calls" lines.
+strace_worker() {
+	local db=$T/sys-$1.db
+	newdb "$db"
+	if [ "$2" -gt 0 ]; then
+		if [ "$3" = argv ]; then jsonl_argv "$2" "$4"; else jsonl "$2" "$4"; fi >"$T/jobs.jsonl"
+		"$Q" --db "$db" enqueue --file "$T/jobs.jsonl" >/dev/null
+	fi
+	timeout 600 strace -c -o "$T/strace-$1.out" "$Q" --db "$db" worker start --count 2 --until-idle \
+		2>"$T/sys-$1.log" || return 1
+	[ "$("$Q" --db "$db" status | awk '$1 == "completed" { print $2 }')" = "$2" ] ||
+		fail "strace: the worker did not complete $2 jobs (see $T/sys-$1.log)"
+	# Rows between the two rules: % time, seconds, usecs/call, calls, [errors,] syscall.
+	awk '/^------/ { rule++; next } rule == 1 { print $NF, $4 }' "$T/strace-$1.out" >"$res/sys.$1"
+	rmdb "$db"
+}
+
+measure_syscalls() {
+	say "syscalls: strace -c of a worker running $SYS_N jobs of each form, and none"
+	strace_worker shell "$SYS_N" command /bin/true
+	strace_worker argv "$SYS_N" argv /bin/true
+	strace_worker idle 0 command /bin/true
+
+	# The calls per 1,000 jobs, the 20 most frequent of both forms and any that syncs the
+	# disk (durability's cost), then the total.
+	local table
+	table=$(awk -v n="$SYS_N" '
+		FILENAME ~ /shell$/ { s[$1] = $2; all[$1] = 1; ts += $2 }
+		FILENAME ~ /argv$/ { a[$1] = $2; all[$1] = 1; ta += $2 }
+		FILENAME ~ /idle$/ { i[$1] = $2; all[$1] = 1; ti += $2 }
+		END {
+			for (c in all) printf "%d %s %.0f %.0f %d\n", s[c] + a[c], c,
+				s[c] * 1000 / n, a[c] * 1000 / n, i[c]
+			printf "-1 **total** %.0f %.0f %d\n", ts * 1000 / n, ta * 1000 / n, ti
+		}' "$res/sys.shell" "$res/sys.argv" "$res/sys.idle" |
+		sort -k1,1nr | awk '$1 >= 0 && ++k <= 20 || $2 ~ /^(f(data)?sync|sync_file_range|msync)$/ || $1 < 0' |
+		awk '{ printf "| %s | %s | %s | %s |\n", ($2 ~ /total/ ? $2 : "`" $2 "`"), $3, $4, $5 }')
+	section 9 <<EOF
+## 9. The worker's system calls
+
+\`strace -c\` of the worker alone (no \`-f\`: the jobs' own calls are not counted, nor those of
+the child between its clone and its exec) running $SYS_N jobs \`/bin/true\` with 2 slots until
+the store is idle, as a command line and as a word list, scaled to 1,000 jobs; and, for the
+start-up and shutdown that these include, the same worker on an empty store (raw counts).
+Under strace every call is slower, so this counts calls and does not time them. The 20
+calls made most often, any call that syncs the disk, then the total of all:
+
+| system call | command line, per 1,000 jobs | word list, per 1,000 jobs | empty store, whole run |
+|---|---:|---:|---:|
+$table
+
+\`\`\`sh
+queuectl --db D status; queuectl --db D enqueue --file jobs.jsonl   # $SYS_N lines {"command":"/bin/true"} or {"argv":["/bin/true"]}
+strace -c -o FILE queuectl --db D worker start --count 2 --until-idle
+\`\`\`
+EOF
 }
 
 # --- the run ------------------------------------------------------------------------------
 start=$(now)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 say "$mode run of $("$Q" --version) in $T"
+mtimes=''
 for m in $measurements; do
+	mstart=$(now)
 	set -m		# job control: the next background job gets a process group of its own
 	( set -e; "measure_$m" ) &
 	mpid=$!
@@ -650,6 +799,7 @@ for m in $measurements; do
 	rc=$?
 	mpid=
 	stop_strays
+	mtimes="$mtimes${mtimes:+, }$m $(fmt "$(since "$mstart")" 0)"
 	if [ $rc != 0 ]; then
 		say "measurement '$m' failed (status $rc)"
 		echo "## $m: failed (status $rc; see the run's output)" >"$sections/failed-$m.md"
@@ -696,16 +846,16 @@ disk="rotational=${rota:-unknown} as the kernel reports it (virtual disks often 
 	echo "| SQLite | $(pkg-config --modversion sqlite3) |"
 	echo "| peers | task-spooler $(dpkg-query -W -f='${Version}' task-spooler), nq $(dpkg-query -W -f='${Version}' nq), $(xargs --version | head -1) |"
 	echo "| load average (1, 5, 15 min) | $load_start at start, $load_end at end |"
-	echo "| run time | $(fmt "$total" 0) s |"
+	echo "| run time | $(fmt "$total" 0) s ($mtimes) |"
 	echo
 	echo "## Targets"
 	echo
-	echo "Each target of the issue, the figure it is judged on, and whether it is met; the tables"
-	echo "below have the details. Measurements 2 and 7 have no target: they give figures only."
+	echo "Each target of issue 12, the figure it is judged on, and whether it is met; the tables"
+	echo "below have the details. Measurement 7 has no target: it gives figures only, as does 9."
 	echo
 	echo "| measurement | target | figure | met |"
 	echo "|---|---|---|---|"
-	for f in 1 2 3 4 5 6 7; do
+	for f in 1 2 3 4 5 6 7 8 9; do
 		cat "$sections/goals-$f" 2>/dev/null
 	done
 	for m in $measurements; do
@@ -716,11 +866,21 @@ disk="rotational=${rota:-unknown} as the kernel reports it (virtual disks often 
 		echo "| all | the whole $mode run under $((limit / 60)) minutes | $(fmt "$total" 0) s | $(yesno "$total < $limit") |"
 	fi
 	echo
+	if cat "$sections"/oldgoals-* >/dev/null 2>&1; then
+		echo "Targets of earlier issues, kept so that a regression shows:"
+		echo
+		echo "| measurement | target | figure | met |"
+		echo "|---|---|---|---|"
+		for f in 1 2 3 4 5 6 7 8 9; do
+			cat "$sections/oldgoals-$f" 2>/dev/null
+		done
+		echo
+	fi
 	echo "Reproduce: \`bench/run.sh$([ $quick = 1 ] && echo ' --quick')\`. In the commands below, \`bench/X\` is the"
 	echo "program built from \`bench/X.c\` (\`cc -O2 -Wall -Wextra -Werror\`, pkg-config sqlite3),"
 	echo "\`queuectl\` the copy measured, and D a fresh database."
 	echo
-	for f in 1 2 3 4 5 6 7; do
+	for f in 1 2 3 4 5 6 7 8 9; do
 		[ -f "$sections/$f.md" ] && { cat "$sections/$f.md"; echo; }
 	done
 	cat "$sections"/failed-*.md 2>/dev/null

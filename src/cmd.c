@@ -12,14 +12,14 @@
 #include "util.h"
 
 extern const struct cmd_entry cmd_enqueue, cmd_worker, cmd_status, cmd_list, cmd_info,
-	cmd_logs, cmd_wait, cmd_dlq, cmd_config, cmd_delete, cmd_purge, cmd_migrate,
-	cmd_completion;
+	cmd_logs, cmd_wait, cmd_dlq, cmd_config, cmd_delete, cmd_purge, cmd_stats, cmd_web,
+	cmd_migrate, cmd_completion;
 
 /* In the order --help lists them: the everyday ones first. */
 const struct cmd_entry *const cmd_table[] = {
 	&cmd_enqueue, &cmd_worker, &cmd_status, &cmd_list,   &cmd_info,	  &cmd_logs,
-	&cmd_wait,    &cmd_dlq,	   &cmd_config, &cmd_delete, &cmd_purge, &cmd_migrate,
-	&cmd_completion, NULL,
+	&cmd_wait,    &cmd_dlq,	   &cmd_config, &cmd_delete, &cmd_purge, &cmd_stats, &cmd_web,
+	&cmd_migrate, &cmd_completion, NULL,
 };
 
 const struct cmd_entry *cmd_find(const struct cmd_entry *const *table, const char *name)

@@ -165,7 +165,9 @@ int exec_spawn(const struct exec_spec *spec, pid_t *pid, bool *job_fault, struct
 		*spec->log_fd = out;
 	if (rc) {
 		*job_fault = exec_error_is_job_fault(rc);
-		return error_set(err, QE_FAIL, "cannot run '%s': %s", spec->argv[0], strerror(rc));
+		error_set(err, QE_FAIL, "cannot run '%s': %s", spec->argv[0], strerror(rc));
+		errno = rc;
+		return err->code;
 	}
 	return 0;
 }

@@ -42,7 +42,8 @@ struct exec_spec {
  * returns QE_FAIL with err saying what could not be done ("cannot run '/bin/sh': ...",
  * "cannot open log file '...': ..."), and *job_fault tells whose fault it is: true when the
  * program itself cannot be run (exec_error_is_job_fault), so that trying again would fail
- * again; false when the machine is short of something, so that a later try may work.
+ * again; false when the machine is short of something, so that a later try may work.  When
+ * the program could not be run, errno says why.
  */
 int exec_spawn(const struct exec_spec *spec, pid_t *pid, bool *job_fault, struct error *err);
 

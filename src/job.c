@@ -76,10 +76,69 @@ void job_init(struct job *job)
 	memset(job, 0, sizeof *job);
 }
 
+char **job_argv_dup(char *const *argv)
+{
+	char **copy;
+	int n = 0;
+
+	if (!argv)
+		return NULL;
+	while (argv[n])
+		n++;
+	copy = xcalloc((size_t)n + 1, sizeof *copy);
+	for (int i = 0; i < n; i++)
+		copy[i] = xstrdup(argv[i]);
+	return copy;
+}
+
+void job_argv_free(char **argv)
+{
+	for (int i = 0; argv && argv[i]; i++)
+		free(argv[i]);
+	free(argv);
+}
+
+int job_spec_set_argv(struct job_spec *spec, const char *const *words, int n, struct error *err)
+{
+	struct buf cmd = BUF_INIT;
+	size_t total = 0;
+
+	if (n == 0)
+		return error_set(err, QE_INPUT, "invalid argv: it is empty");
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(words[i]);
+
+		if (i == 0 && len == 0)
+			return error_set(err, QE_INPUT, "invalid argv: the program is empty");
+		if (!text_valid(words[i], len))
+			return error_set(err, QE_INPUT,
+					 "invalid argv: word %d is not valid UTF-8 text (or has "
+					 "control characters)",
+					 i + 1);
+		total += len + 1;
+	}
+	if (total > JOB_COMMAND_MAX)
+		return error_set(err, QE_INPUT, "invalid argv: %zu bytes is more than the limit of %d",
+				 total, JOB_COMMAND_MAX);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			buf_add(&cmd, " ", 1);
+		shell_quote(&cmd, words[i]);
+	}
+	job_argv_free(spec->argv);
+	free(spec->command);
+	spec->argv = xcalloc((size_t)n + 1, sizeof *spec->argv);
+	for (int i = 0; i < n; i++)
+		spec->argv[i] = xstrdup(words[i]);
+	spec->command = buf_detach(&cmd);
+	return 0;
+}
+
 void job_release(struct job *job)
 {
 	free(job->id);
 	free(job->command);
+	job_argv_free(job->argv);
 	free(job->queue);
 	free(job->last_error);
 	free(job->worker_id);
@@ -119,6 +178,7 @@ void job_spec_release(struct job_spec *spec)
 {
 	free(spec->id);
 	free(spec->command);
+	job_argv_free(spec->argv);
 	free(spec->queue);
 	job_spec_init(spec);
 }
@@ -146,7 +206,7 @@ int job_command_check(const char *command, size_t len, struct error *err)
 /* The keys a job object may have; the last five are accepted so that a job in the schema's
  * own shape ({"id","command","state":"pending","attempts":0,...}) can be enqueued as is. */
 static const char *const spec_keys[] = {
-	"id",	     "command",	   "queue", "priority",	  "max_retries", "timeout",
+	"id",	     "command",	   "argv", "queue", "priority",	  "max_retries", "timeout",
 	"backoff_base", "run_at", "delay", "created_at", "updated_at",	 "state",
 	"attempts",
 };
@@ -224,8 +284,35 @@ static int spec_field(struct job_spec *spec, const char *key, json_t *v, struct 
 		if (want_type(key, v, JSON_STRING, "a string", err) ||
 		    job_command_check(json_string_value(v), json_string_length(v), err))
 			return err->code;
-		spec->command = xstrdup(json_string_value(v));
+		/* With "argv", the command is argv's words quoted: job_spec_parse compares. */
+		if (!spec->argv) {
+			free(spec->command);
+			spec->command = xstrdup(json_string_value(v));
+		}
 		return 0;
+	}
+	if (!strcmp(key, "argv") && !json_is_null(v)) {
+		size_t nwords = json_is_array(v) ? json_array_size(v) : 0;
+		const char **words = xcalloc(nwords + 1, sizeof *words);
+		int rc = 0;
+
+		if (want_type(key, v, JSON_ARRAY, "an array of strings", err))
+			rc = err->code;
+		for (size_t i = 0; i < nwords && !rc; i++) {
+			json_t *w = json_array_get(v, i);
+
+			if (!json_is_string(w) || strlen(json_string_value(w)) != json_string_length(w))
+				rc = error_set(err, QE_INPUT,
+					       "\"argv\" must be an array of strings without NUL "
+					       "bytes (word %zu is not)",
+					       i + 1);
+			else
+				words[i] = json_string_value(w);
+		}
+		if (!rc)
+			rc = job_spec_set_argv(spec, words, (int)nwords, err);
+		free(words);
+		return rc;
 	}
 	if (json_is_null(v)) /* null means "the default" for every optional field */
 		return 0;
@@ -329,7 +416,12 @@ int job_spec_parse(struct job_spec *spec, const char *text, size_t len, struct e
 		}
 	}
 	if (!spec->command)
-		rc = error_set(err, QE_INPUT, "invalid job: \"command\" is missing");
+		rc = error_set(err, QE_INPUT, "invalid job: \"command\" or \"argv\" is missing");
+	else if (spec->argv && json_is_string(json_object_get(root, "command")) &&
+		 strcmp(json_string_value(json_object_get(root, "command")), spec->command))
+		rc = error_set(err, QE_INPUT,
+			       "invalid job: give \"command\" or \"argv\", not both (unless "
+			       "the command is argv's words quoted, as info --json shows it)");
 	else if (spec->has_run_at && spec->delay >= 0)
 		rc = error_set(err, QE_INPUT, "invalid job: give \"run_at\" or \"delay\", not both");
 out:

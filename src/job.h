@@ -87,7 +87,8 @@ bool job_transition_ok(enum job_state from, enum job_state to);
 
 struct job {
 	char *id;
-	char *command;
+	char *command; /* as shown; for a word list, its words quoted for /bin/sh */
+	char **argv;   /* a word list run without a shell (NULL-terminated); NULL: sh -c command */
 	char *queue;
 	enum job_state state;
 	int attempts;	 /* attempts finished in this cycle; dlq retry starts a new cycle */
@@ -108,6 +109,11 @@ struct job {
 	long long pid_start; /* that process's start time, to tell a reused pid apart */
 	char *output;	     /* tail of the latest attempt's output; NULL = none */
 	size_t output_len;
+	/*
+	 * Its place in creation order, given by the store and never reused: what a listing is
+	 * ordered by, and so what a page of a listing resumes after (job_filter.after).
+	 */
+	long long seq;
 };
 
 /*
@@ -116,7 +122,8 @@ struct job {
  */
 struct job_spec {
 	char *id;      /* NULL: generate */
-	char *command; /* required */
+	char *command; /* required (for a word list, set from it by job_spec_set_argv) */
+	char **argv;   /* a word list run without a shell; NULL: a shell command */
 	char *queue;   /* NULL: "default" */
 	long long priority;
 	int max_retries;  /* -1: from config */
@@ -129,6 +136,14 @@ struct job_spec {
 };
 
 void job_init(struct job *job);
+/*
+ * A word list for spec: its argv (copied) and, as its command, the words quoted for /bin/sh
+ * (what list and info show).  QE_INPUT if it is empty or a word is not valid text.
+ */
+int job_spec_set_argv(struct job_spec *spec, const char *const *words, int n, struct error *err);
+/* A copy of a NULL-terminated word list, and its release; NULL stays NULL. */
+char **job_argv_dup(char *const *argv);
+void job_argv_free(char **argv);
 void job_release(struct job *job);
 void job_spec_init(struct job_spec *spec);
 void job_spec_release(struct job_spec *spec);
@@ -156,6 +171,7 @@ struct job_filter {
 	const char *id_prefix;	  /* ids that start with this */
 	const char *command_like; /* commands that contain this text (no wildcards) */
 	long long limit;	  /* at most this many */
+	long long after;	  /* only jobs created after the one whose seq this is */
 };
 
 /* One finished (or abandoned) attempt, kept as the job's history. */
@@ -193,7 +209,44 @@ struct worker_info {
 };
 void worker_info_release(struct worker_info *w);
 
+/* A named queue as it is now: its jobs by state, and how long its oldest due job has waited. */
+struct queue_summary {
+	const char *name;
+	long long counts[JOB_NSTATES];
+	int64_t oldest_due_ms; /* now less the run_at of its oldest due job; -1: none is due */
+};
+
+/*
+ * One of the counters the store keeps, which only grow: from the store's creation (or its
+ * upgrade to keeping them) on, whatever is deleted or purged, and the same for every
+ * process and machine that reads the store.  name is "enqueued", "completed",
+ * "failed_attempts" (attempts that failed, the last one of a dead job too) or "dead" with
+ * le = COUNTER_PLAIN; or a bucket of the histogram "duration" (an attempt's, from its
+ * process's start to its end) or "wait" (a job's, from its due time to its claim): the
+ * count n of values in (the previous bucket's le, le] milliseconds, COUNTER_INF the last,
+ * and their sum in sum_ms.  The buckets are the store's; every queue has the same.
+ */
+#define COUNTER_PLAIN (-1)
+#define COUNTER_INF INT64_MAX
+struct counter {
+	const char *queue;
+	const char *name;
+	int64_t le;
+	long long n;
+	long long sum_ms;
+};
+
+/* An attempt that ended, with the queue of its job (for stats over a span of time). */
+struct finished {
+	const char *queue;
+	const char *outcome; /* completed, failed or dead */
+	int64_t started_at, finished_at;
+};
+
 typedef int job_visit_fn(void *ctx, const struct job *job);
+typedef int summary_visit_fn(void *ctx, const struct queue_summary *qs);
+typedef int counter_visit_fn(void *ctx, const struct counter *c);
+typedef int finished_visit_fn(void *ctx, const struct finished *f);
 typedef int attempt_visit_fn(void *ctx, const struct attempt *a);
 typedef int worker_visit_fn(void *ctx, const struct worker_info *w);
 typedef int kv_visit_fn(void *ctx, const char *key, const char *value);

@@ -161,6 +161,31 @@ int queue_list(struct queue *q, const struct job_filter *f, job_visit_fn *fn, vo
 	return store_list(q->store, f, fn, ctx, err);
 }
 
+int queue_now(struct queue *q, int64_t *ms, struct error *err)
+{
+	return store_now(q->store, ms, err);
+}
+
+int queue_summaries(struct queue *q, summary_visit_fn *fn, void *ctx, struct error *err)
+{
+	int64_t now;
+
+	if (store_now(q->store, &now, err))
+		return err->code;
+	return store_summaries(q->store, now, fn, ctx, err);
+}
+
+int queue_counters(struct queue *q, counter_visit_fn *fn, void *ctx, struct error *err)
+{
+	return store_counters(q->store, fn, ctx, err);
+}
+
+int queue_finished_since(struct queue *q, int64_t since, const char *queue_name,
+			 finished_visit_fn *fn, void *ctx, struct error *err)
+{
+	return store_finished_since(q->store, since, queue_name, fn, ctx, err);
+}
+
 int queue_counts(struct queue *q, long long counts[JOB_NSTATES], struct error *err)
 {
 	return store_counts(q->store, counts, err);
@@ -300,6 +325,7 @@ static void make_job(const struct config *cfg, const struct job_spec *spec, int6
 		id_generate(idbuf);
 	job->id = xstrdup(spec->id ? spec->id : idbuf);
 	job->command = xstrdup(spec->command);
+	job->argv = job_argv_dup(spec->argv);
 	job->queue = xstrdup(spec->queue ? spec->queue : "default");
 	job->state = JOB_PENDING;
 	job->priority = spec->priority;

@@ -73,6 +73,21 @@ int queue_machine_workers(struct queue *q, const char *machine, worker_visit_fn 
 /* Stream the stored settings as they are stored, by key (what store_config_list gives). */
 int queue_settings(struct queue *q, kv_visit_fn *fn, void *ctx, struct error *err);
 
+/* --- figures: metrics and stats --- */
+
+/* The store's clock, in ms since the epoch: what ages and spans of time are measured on. */
+int queue_now(struct queue *q, int64_t *ms, struct error *err);
+/*
+ * Each named queue by name: its jobs by state and the age of its oldest due job (struct
+ * queue_summary); cheap at any size.
+ */
+int queue_summaries(struct queue *q, summary_visit_fn *fn, void *ctx, struct error *err);
+/* The counters and histograms kept with the store (struct counter), which only grow. */
+int queue_counters(struct queue *q, counter_visit_fn *fn, void *ctx, struct error *err);
+/* The attempts that ended at or after since, of one queue (NULL: all), in no order. */
+int queue_finished_since(struct queue *q, int64_t since, const char *queue_name,
+			 finished_visit_fn *fn, void *ctx, struct error *err);
+
 /* --- settings --- */
 
 /* The settings in effect: defaults, then the stored values; read from the store on first use. */

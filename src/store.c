@@ -107,6 +107,23 @@ int store_get(struct store *st, const char *id, struct job *job, struct error *e
 	return st->ops->get(st, id, job, err);
 }
 
+int store_summaries(struct store *st, int64_t now, summary_visit_fn *fn, void *ctx,
+		    struct error *err)
+{
+	return st->ops->summaries(st, now, fn, ctx, err);
+}
+
+int store_counters(struct store *st, counter_visit_fn *fn, void *ctx, struct error *err)
+{
+	return st->ops->counters(st, fn, ctx, err);
+}
+
+int store_finished_since(struct store *st, int64_t since, const char *queue,
+			 finished_visit_fn *fn, void *ctx, struct error *err)
+{
+	return st->ops->finished_since(st, since, queue, fn, ctx, err);
+}
+
 int store_list(struct store *st, const struct job_filter *f, job_visit_fn *fn, void *ctx,
 	       struct error *err)
 {

@@ -204,6 +204,27 @@ int store_changes_fd(struct store *st, struct error *err);
 int store_verify(struct store *st, struct error *err);
 
 /*
+ * The figures of metrics and stats (three operations for every backend).  Each named queue
+ * that has jobs, or had some since the counters began, by name: its jobs by state, and the
+ * age at now of its oldest job due (pending or failed, run_at at or before now).  Cheap:
+ * never a scan of the jobs.
+ */
+int store_summaries(struct store *st, int64_t now, summary_visit_fn *fn, void *ctx,
+		    struct error *err);
+/*
+ * The counters and histogram buckets of struct counter, by queue, name and bucket.  A
+ * backend keeps them in the transaction of the change they count (SQLite: triggers), so
+ * that they never go back and agree between processes.
+ */
+int store_counters(struct store *st, counter_visit_fn *fn, void *ctx, struct error *err);
+/*
+ * The attempts that finished at or after since (completed, failed or dead ones), of one
+ * queue or of all (queue NULL), in no promised order.
+ */
+int store_finished_since(struct store *st, int64_t since, const char *queue,
+			 finished_visit_fn *fn, void *ctx, struct error *err);
+
+/*
  * Whether a commit must reach the disk before it returns (the durability setting): off,
  * a crash of any process loses nothing, a power loss may lose the last commits.
  */

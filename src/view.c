@@ -34,6 +34,15 @@ json_t *view_job(const struct job *job, bool detail)
 
 	json_object_set_new(o, "id", json_string(job->id));
 	json_object_set_new(o, "command", json_string(job->command));
+	if (job->argv) {
+		json_t *a = json_array();
+
+		for (int i = 0; job->argv[i]; i++)
+			json_array_append_new(a, json_string(job->argv[i]));
+		json_object_set_new(o, "argv", a);
+	} else {
+		json_object_set_new(o, "argv", json_null());
+	}
 	json_object_set_new(o, "state", json_string(job_state_name(job->state)));
 	json_object_set_new(o, "attempts", json_integer(job->attempts));
 	json_object_set_new(o, "max_retries", json_integer(job->max_retries));

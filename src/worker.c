@@ -72,6 +72,7 @@ struct slot {
 	char *log_path;
 	int log_fd;	     /* the log, open while the slot is in use; -1 if none */
 	char *spawn_error;   /* the command could not be started: the attempt's error */
+	int spawn_errno;     /* why, when the program could not be run */
 	int start_tries;     /* failed starts not by the job's fault */
 	int64_t start_at;    /* monotonic ms of the next try to start; 0 = none pending */
 	int64_t started_at;  /* wall clock, ms */
@@ -407,25 +408,28 @@ static void write_by(struct worker *w, int64_t at)
  */
 static int start_job(struct worker *w, struct slot *s, bool *job_fault, struct error *err)
 {
-	const char *argv[EXEC_SHELL_ARGC + 1];
+	const char *sh[EXEC_SHELL_ARGC + 1];
 	char *env[3];
 	int rc;
 
 	*job_fault = false;
 	if (!s->log_path)
 		s->log_path = queue_log_path(w->q, s->job.id, s->job.runs);
-	exec_shell_argv(s->job.command, argv);
+	/* A word list runs as it is; a command line through /bin/sh -c. */
+	if (!s->job.argv)
+		exec_shell_argv(s->job.command, sh);
 	env[0] = xasprintf("QUEUECTL_JOB_ID=%s", s->job.id);
 	env[1] = xasprintf("QUEUECTL_ATTEMPT=%d", s->job.attempts + 1);
 	env[2] = NULL;
 	struct exec_spec spec = {
-		.argv = argv,
+		.argv = s->job.argv ? (const char *const *)s->job.argv : sh,
 		.env = (const char *const *)env,
 		.log_path = s->log_path,
 		.log_fd = &s->log_fd,
 	};
 
 	rc = exec_spawn(&spec, &s->pid, job_fault, err);
+	s->spawn_errno = rc ? errno : 0;
 	free(env[0]);
 	free(env[1]);
 	s->started_at = time_now_ms();
@@ -502,7 +506,16 @@ static void slot_clear(struct worker *w, struct slot *s)
 /* How an attempt ended, for queue_finish: why holds the words. */
 static void describe(const struct slot *s, struct job_result *res, char *why, size_t size)
 {
-	if (s->spawn_error) {
+	if (s->spawn_error && s->job.argv && s->spawn_errno &&
+	    exec_error_is_job_fault(s->spawn_errno)) {
+		/* As the shell would: 127 for a program not found, 126 for one not runnable. */
+		res->ok = false;
+		res->has_exit_code = true;
+		res->exit_code = s->spawn_errno == ENOENT ? 127 : 126;
+		snprintf(why, size, "%s: '%s': %s (exit status %d)",
+			 res->exit_code == 127 ? "command not found" : "command cannot be run",
+			 s->job.argv[0], strerror(s->spawn_errno), res->exit_code);
+	} else if (s->spawn_error) {
 		snprintf(why, size, "%s", s->spawn_error);
 		res->ok = false;
 		res->has_exit_code = false;
@@ -607,6 +620,10 @@ static void say_result(struct worker *w, struct slot *s)
 /* A reaped job's result is to be written by the next round, or held (hold_for_stop). */
 static void finish_slot(struct worker *w, struct slot *s)
 {
+	if (w->lost.code) {
+		slot_clear(w, s); /* no store to write it in (check_store) */
+		return;
+	}
 	s->ended = true;
 	if (hold_for_stop(w, s)) {
 		retry_at(w, s->reaped_mono + STOP_WINDOW_MS);

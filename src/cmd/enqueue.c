@@ -303,22 +303,16 @@ static int enqueue_run(struct cmd_ctx *ctx, const struct args *a)
 	}
 
 	job_spec_init(&spec);
-	if (a->dashdash || argv[0][0] != '{') {
-		/*
-		 * One argument is a shell command as written.  Several are a word list, quoted
-		 * so that /bin/sh sees exactly these words: enqueue -- touch 'a b'.
-		 */
-		struct buf cmd = BUF_INIT;
-
-		if (argc == 1)
-			buf_adds(&cmd, argv[0]);
-		for (int i = 0; argc > 1 && i < argc; i++) {
-			if (i)
-				buf_add(&cmd, " ", 1);
-			shell_quote(&cmd, argv[i]);
-		}
-		spec.command = buf_detach(&cmd);
+	if (argc == 1 && !a->dashdash && argv[0][0] != '{') {
+		/* One argument is a shell command as written. */
+		spec.command = xstrdup(argv[0]);
 		rc = job_command_check(spec.command, strlen(spec.command), &ctx->err);
+	} else if (a->dashdash || argv[0][0] != '{') {
+		/*
+		 * Several words, or any after "--", are a word list, run without a shell:
+		 * enqueue -- touch 'a b', enqueue -- /bin/true.
+		 */
+		rc = job_spec_set_argv(&spec, (const char *const *)argv, argc, &ctx->err);
 		hint = argc > 1 && !a->dashdash && !o.id; /* with --id, the id is named */
 	} else if (argc > 1) {
 		rc = cmd_usage_error(ctx, &cmd_enqueue, "unexpected '%.64s' after the job JSON",

@@ -71,6 +71,12 @@ struct store_ops {
 	int (*changes_fd)(struct store *st, struct error *err);
 	int (*verify)(struct store *st, struct error *err);
 
+	int (*summaries)(struct store *st, int64_t now, summary_visit_fn *fn, void *ctx,
+			 struct error *err);
+	int (*counters)(struct store *st, counter_visit_fn *fn, void *ctx, struct error *err);
+	int (*finished_since)(struct store *st, int64_t since, const char *queue,
+			      finished_visit_fn *fn, void *ctx, struct error *err);
+
 	const char *(*files_dir)(struct store *st);
 	void (*schema_version)(struct store *st, int *found, int *current);
 	int (*set_durable)(struct store *st, bool durable, struct error *err);

@@ -166,8 +166,8 @@ static bool state_lists_ok(void)
 }
 
 /*
- * The columns of a job as read_job reads them, in this order; the detail (output) last.
- * INSERT binds the same list, $1 to $22.
+ * The columns of a job as read_job reads them, in this order, then seq, then the detail
+ * (output) where a statement reads it.  INSERT binds the same list and output, $1 to $22.
  */
 #define JOB_COLS                                                                              \
 	"id, command, state, queue, priority, attempts, max_retries, runs, timeout, "         \
@@ -185,11 +185,14 @@ static bool state_lists_ok(void)
 	"state IN (" CLAIM_FROM ") AND ($" QN "::text[] IS NULL OR queue = ANY ($" QN         \
 	"::text[]))"
 
-/* A listing's filter but its state: queue $2, owner $4, id prefix $5, command text $6. */
+/*
+ * A listing's filter but its state: queue $2, owner $4, id prefix $5, command text $6; after
+ * the job of seq $7 (0 for all).
+ */
 #define LIST_WHERE                                                                            \
 	"($2::text IS NULL OR queue = $2) AND ($4::text IS NULL OR worker_id = $4) "          \
 	"AND ($5::text IS NULL OR starts_with(id, $5)) "                                      \
-	"AND ($6::text IS NULL OR strpos(command, $6) > 0)"
+	"AND ($6::text IS NULL OR strpos(command, $6) > 0) AND seq > $7"
 
 /* Every statement, prepared once per connection on first use and kept. */
 enum stmt_id {
@@ -236,11 +239,11 @@ static const char *const stmt_sql[S_COUNT] = {
 	 */
 	[S_RESOLVE] = "SELECT id FROM jobs WHERE id >= $1 AND id < $2 AND (id = $1 OR "
 		      "(length(id) = 32 AND id !~ '[^0-9a-f]')) ORDER BY id LIMIT 2",
-	[S_GET] = "SELECT " JOB_COLS ", output FROM jobs WHERE id = $1",
+	[S_GET] = "SELECT " JOB_COLS ", seq, output FROM jobs WHERE id = $1",
 	/* $1, the state, is always NULL here: both statements take the same parameters. */
-	[S_LIST_ALL] = "SELECT " JOB_COLS " FROM jobs WHERE $1::text IS NULL AND " LIST_WHERE
+	[S_LIST_ALL] = "SELECT " JOB_COLS ", seq FROM jobs WHERE $1::text IS NULL AND " LIST_WHERE
 		       " ORDER BY seq LIMIT $3",
-	[S_LIST_STATE] = "SELECT " JOB_COLS " FROM jobs WHERE state = $1 AND " LIST_WHERE
+	[S_LIST_STATE] = "SELECT " JOB_COLS ", seq FROM jobs WHERE state = $1 AND " LIST_WHERE
 			 " ORDER BY seq LIMIT $3",
 	[S_COUNTS] = "SELECT state, count(*) FROM jobs GROUP BY state",
 	/*
@@ -269,7 +272,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		    "ORDER BY priority DESC, seq LIMIT $5 FOR UPDATE SKIP LOCKED) "
 		    "UPDATE jobs SET state = " CLAIM_TO ", worker_id = $1, lease_until = $2, "
 		    "started_at = $3, updated_at = $3, runs = jobs.runs + 1 "
-		    "FROM due WHERE jobs.seq = due.seq RETURNING " JOB_COLS,
+		    "FROM due WHERE jobs.seq = due.seq RETURNING " JOB_COLS ", jobs.seq",
 	/* A claim whose answer was lost, undone (see pg_claim): not yet started, so no pid. */
 	[S_UNCLAIM] = "UPDATE jobs SET state = " RELEASE_TO ", worker_id = NULL, lease_until = NULL "
 		      "WHERE worker_id = $1 AND state = " HELD " AND started_at = $2 AND pid IS NULL",
@@ -965,7 +968,7 @@ static int state_from_text(const char *name)
 	return state;
 }
 
-/* A row of JOB_COLS (and output after them when detail) into job; job_release frees it. */
+/* A row of JOB_COLS and seq (and output after them when detail) into job; job_release frees it. */
 static void read_job(PGresult *r, int row, bool detail, struct job *job)
 {
 	job_init(job);
@@ -991,10 +994,11 @@ static void read_job(PGresult *r, int row, bool detail, struct job *job)
 	job->lease_until = get_ll(r, row, 18);
 	job->pid = (int)get_ll(r, row, 19);
 	job->pid_start = get_ll(r, row, 20);
-	if (detail && !PQgetisnull(r, row, JOB_NCOLS)) {
+	job->seq = get_ll(r, row, JOB_NCOLS);
+	if (detail && !PQgetisnull(r, row, JOB_NCOLS + 1)) {
 		size_t n = 0;
-		unsigned char *bytes =
-			PQunescapeBytea((const unsigned char *)PQgetvalue(r, row, JOB_NCOLS), &n);
+		unsigned char *bytes = PQunescapeBytea(
+			(const unsigned char *)PQgetvalue(r, row, JOB_NCOLS + 1), &n);
 
 		job->output = xstrndup(bytes ? (const char *)bytes : "", bytes ? n : 0);
 		job->output_len = bytes ? n : 0;
@@ -1337,6 +1341,7 @@ static int pg_list(struct store *st, const struct job_filter *f, job_visit_fn *f
 	p_text(&p, f->worker);
 	p_text(&p, f->id_prefix);
 	p_text(&p, f->command_like);
+	p_ll(&p, f->after > 0 ? f->after : 0);
 	if (!(r = exec_stmt(ps(st), f->state >= 0 ? S_LIST_STATE : S_LIST_ALL, &p, "list jobs",
 			    NULL, err)))
 		return err->code;
@@ -1877,6 +1882,35 @@ static int pg_verify(struct store *st, struct error *err)
 	return 0;
 }
 
+/*
+ * The figures of metrics and stats (web, stats) are not kept by this backend yet: they need
+ * counters written in the transaction of each change (SQLite's triggers), on rows that
+ * every writer would update.  Said plainly, never served empty.
+ */
+static int no_metrics(struct pg_store *s, struct error *err)
+{
+	return error_set(err, QE_FAIL,
+			 "metrics and stats are not kept by the PostgreSQL backend yet ('%s')",
+			 s->base.target);
+}
+
+static int pg_summaries(struct store *st, int64_t now, summary_visit_fn *fn, void *ctx,
+			struct error *err)
+{
+	return no_metrics(ps(st), err);
+}
+
+static int pg_counters(struct store *st, counter_visit_fn *fn, void *ctx, struct error *err)
+{
+	return no_metrics(ps(st), err);
+}
+
+static int pg_finished_since(struct store *st, int64_t since, const char *queue,
+			     finished_visit_fn *fn, void *ctx, struct error *err)
+{
+	return no_metrics(ps(st), err);
+}
+
 static void pg_schema_version(struct store *st, int *found, int *current)
 {
 	*found = ps(st)->found_version;
@@ -1926,6 +1960,9 @@ const struct store_ops pg_store_ops = {
 	.wait_drain = pg_wait_drain,
 	.changes_fd = pg_changes_fd,
 	.verify = pg_verify,
+	.summaries = pg_summaries,
+	.counters = pg_counters,
+	.finished_since = pg_finished_since,
 	.files_dir = pg_files_dir,
 	.schema_version = pg_schema_version,
 	.set_durable = pg_set_durable,

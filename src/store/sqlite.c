@@ -29,6 +29,86 @@
  * Times are integers in ms since the epoch.  seq keeps creation order (ids are random).
  * counts is kept by triggers so that status costs the same with a million jobs as with ten.
  */
+/*
+ * Migration: the figures of metrics and stats, kept by triggers in the transaction of the
+ * change they count, so that they never go back (a purge deletes jobs, not counts) and
+ * every process reads the same.  queue_counts is counts by queue; counters only grow;
+ * histograms holds, per queue, metric and bucket (its upper bound le in ms, buckets from the
+ * table buckets), a count and a sum.  What the store held when it was upgraded is counted
+ * in as well as it can be: the jobs it had, the attempts of their history.
+ */
+static const char migration_metrics[] =
+	"CREATE TABLE queue_counts (queue TEXT NOT NULL, state TEXT NOT NULL,"
+	"  n INTEGER NOT NULL, PRIMARY KEY (queue, state)) WITHOUT ROWID;"
+	"INSERT INTO queue_counts SELECT queue, state, count(*) FROM jobs GROUP BY queue, state;"
+	"CREATE TRIGGER jobs_queue_count_insert AFTER INSERT ON jobs BEGIN"
+	"  INSERT INTO queue_counts VALUES (NEW.queue, NEW.state, 1)"
+	"    ON CONFLICT DO UPDATE SET n = n + 1;"
+	"END;"
+	"CREATE TRIGGER jobs_queue_count_update AFTER UPDATE OF state ON jobs"
+	"  WHEN OLD.state <> NEW.state BEGIN"
+	"  UPDATE queue_counts SET n = n - 1 WHERE queue = OLD.queue AND state = OLD.state;"
+	"  INSERT INTO queue_counts VALUES (NEW.queue, NEW.state, 1)"
+	"    ON CONFLICT DO UPDATE SET n = n + 1;"
+	"END;"
+	"CREATE TRIGGER jobs_queue_count_delete AFTER DELETE ON jobs BEGIN"
+	"  UPDATE queue_counts SET n = n - 1 WHERE queue = OLD.queue AND state = OLD.state;"
+	"END;"
+	/* The oldest due job of one queue: the first entry of its range. */
+	"CREATE INDEX jobs_queue_due ON jobs (queue, run_at) WHERE state IN ('pending','failed');"
+	"CREATE INDEX attempts_finished ON attempts (finished_at);"
+	"CREATE TABLE counters (queue TEXT NOT NULL, name TEXT NOT NULL, n INTEGER NOT NULL,"
+	"  PRIMARY KEY (queue, name)) WITHOUT ROWID;"
+	"CREATE TABLE buckets (le INTEGER PRIMARY KEY);"
+	"INSERT INTO buckets VALUES (5), (10), (25), (50), (100), (250), (500), (1000), (2500),"
+	"  (5000), (10000), (30000), (60000), (120000), (300000), (600000), (1800000), (3600000),"
+	"  (21600000), (86400000), (9223372036854775807);"
+	"CREATE TABLE histograms (queue TEXT NOT NULL, name TEXT NOT NULL, le INTEGER NOT NULL,"
+	"  n INTEGER NOT NULL, sum_ms INTEGER NOT NULL,"
+	"  PRIMARY KEY (queue, name, le)) WITHOUT ROWID;"
+	"INSERT INTO counters SELECT queue, 'enqueued', count(*) FROM jobs GROUP BY queue;"
+	"INSERT INTO counters SELECT j.queue, o.name, count(*) FROM attempts a"
+	"  JOIN jobs j ON j.id = a.job_id"
+	"  JOIN (SELECT 'completed' AS outcome, 'completed' AS name"
+	"        UNION ALL SELECT 'failed', 'failed_attempts'"
+	"        UNION ALL SELECT 'dead', 'failed_attempts'"
+	"        UNION ALL SELECT 'dead', 'dead') o ON o.outcome = a.outcome"
+	"  GROUP BY j.queue, o.name;"
+	"INSERT INTO histograms SELECT j.queue, 'duration',"
+	"  (SELECT min(le) FROM buckets WHERE le >= max(0, a.finished_at - a.started_at)) AS b,"
+	"  count(*), sum(max(0, a.finished_at - a.started_at)) FROM attempts a"
+	"  JOIN jobs j ON j.id = a.job_id WHERE a.outcome IN ('completed','failed','dead')"
+	"  GROUP BY j.queue, b;"
+	"CREATE TRIGGER jobs_enqueued AFTER INSERT ON jobs BEGIN"
+	"  INSERT INTO counters VALUES (NEW.queue, 'enqueued', 1)"
+	"    ON CONFLICT DO UPDATE SET n = n + 1;"
+	"END;"
+	/*
+	 * A claim: the wait from the job's due time to its start (a write that takes a job
+	 * without a start time is counted at its update time: a trigger must never fail one).
+	 */
+	"CREATE TRIGGER jobs_wait AFTER UPDATE OF state ON jobs"
+	"  WHEN NEW.state = 'processing' AND OLD.state IN ('pending','failed') BEGIN"
+	"  INSERT INTO histograms SELECT NEW.queue, 'wait',"
+	"    (SELECT min(le) FROM buckets WHERE le >= w.ms), 1, w.ms"
+	"    FROM (SELECT max(0, coalesce(NEW.started_at, NEW.updated_at) - OLD.run_at) AS ms) w"
+	"    WHERE true"
+	"    ON CONFLICT DO UPDATE SET n = n + 1, sum_ms = sum_ms + excluded.sum_ms;"
+	"END;"
+	/* An attempt's end, recorded with its job's new state (queue_finish). */
+	"CREATE TRIGGER attempts_counted AFTER INSERT ON attempts"
+	"  WHEN NEW.outcome IN ('completed','failed','dead') BEGIN"
+	"  INSERT INTO counters SELECT queue,"
+	"    CASE NEW.outcome WHEN 'completed' THEN 'completed' ELSE 'failed_attempts' END, 1"
+	"    FROM jobs WHERE id = NEW.job_id ON CONFLICT DO UPDATE SET n = n + 1;"
+	"  INSERT INTO counters SELECT queue, 'dead', 1 FROM jobs"
+	"    WHERE id = NEW.job_id AND NEW.outcome = 'dead' ON CONFLICT DO UPDATE SET n = n + 1;"
+	"  INSERT INTO histograms SELECT queue, 'duration',"
+	"    (SELECT min(le) FROM buckets WHERE le >= max(0, NEW.finished_at - NEW.started_at)),"
+	"    1, max(0, NEW.finished_at - NEW.started_at) FROM jobs WHERE id = NEW.job_id"
+	"    ON CONFLICT DO UPDATE SET n = n + 1, sum_ms = sum_ms + excluded.sum_ms;"
+	"END;";
+
 static const char *const migrations[] = {
 	/* 1: the first schema */
 	"CREATE TABLE jobs ("
@@ -114,7 +194,11 @@ static const char *const migrations[] = {
 	 * heartbeat, so that every pruner applies the same rule to it.
 	 */
 	"ALTER TABLE workers ADD COLUMN stale_at INTEGER;"
-	"UPDATE workers SET stale_at = heartbeat_at + 60000;",
+	"UPDATE workers SET stale_at = heartbeat_at + 60000;"
+	/* and a job's word list, run without a shell (NULL: its command, through sh -c). */
+	"ALTER TABLE jobs ADD COLUMN argv TEXT;",
+	/* 4: counts by queue, counters and histograms for metrics and stats */
+	migration_metrics,
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 /* Marks the file as queuectl's (SQLite's application_id header field): "qctl". */
@@ -178,6 +262,7 @@ enum col_type {
 	COL_STATE, /* enum job_state, stored as its name */
 	COL_EXIT,  /* int, with its bool "has a value" at aux: NULL when it has none */
 	COL_BLOB,  /* char * of bytes, with their size_t length at aux; NULL is NULL */
+	COL_ARGV,  /* char ** NULL-terminated, stored as a JSON array; NULL is NULL */
 };
 
 enum {
@@ -205,6 +290,7 @@ struct table {
 static const struct col job_cols[] = {
 	{ "id", COL_TEXT, J(id), 0, 0 },
 	{ "command", COL_TEXT, J(command), 0, 0 },
+	{ "argv", COL_ARGV, J(argv), 0, 0 },
 	{ "state", COL_STATE, J(state), 0, COL_MUTABLE },
 	{ "queue", COL_TEXT, J(queue), 0, 0 },
 	{ "priority", COL_LL, J(priority), 0, 0 },
@@ -225,6 +311,7 @@ static const struct col job_cols[] = {
 	{ "pid", COL_INT, J(pid), 0, COL_ZERO_NULL },
 	{ "pid_start", COL_LL, J(pid_start), 0, COL_ZERO_NULL },
 	{ "output", COL_BLOB, J(output), J(output_len), COL_MUTABLE | COL_DETAIL },
+	{ "seq", COL_LL, J(seq), 0, COL_COUNTED }, /* the rowid: given by SQLite, read only */
 };
 #undef J
 
@@ -283,12 +370,13 @@ static const struct table workers = TABLE(worker_cols);
 
 /*
  * A listing's filter but its state (two statements, so that a listing of one state can use
- * jobs_state): queue ?2, owner ?4, id prefix ?5, text in the command ?6, each NULL for any.
+ * jobs_state): queue ?2, owner ?4, id prefix ?5, text in the command ?6, each NULL for any;
+ * after the job of seq ?7 (0 for all), which both orders seek to rather than count past.
  */
 #define LIST_WHERE                                                                            \
 	"(?2 IS NULL OR queue = ?2) AND (?4 IS NULL OR worker_id = ?4) "                      \
 	"AND (?5 IS NULL OR substr(id, 1, length(?5)) = ?5) "                                 \
-	"AND (?6 IS NULL OR instr(command, ?6) > 0)"
+	"AND (?6 IS NULL OR instr(command, ?6) > 0) AND seq > ?7"
 
 /* Every statement, prepared once per connection on first use and kept. */
 enum stmt_id {
@@ -321,6 +409,10 @@ enum stmt_id {
 	S_WORKER_BEAT,
 	S_WORKER_REMOVE,
 	S_WORKER_LIST,
+	S_QUEUE_COUNTS,
+	S_OLDEST_DUE,
+	S_COUNTERS,
+	S_FINISHED_SINCE,
 	S_COUNT
 };
 
@@ -386,6 +478,21 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_WORKER_BEAT] = "UPDATE workers SET heartbeat_at = ?2, stale_at = ?3 WHERE id = ?1",
 	[S_WORKER_REMOVE] = "DELETE FROM workers WHERE id = ?1",
 	[S_WORKER_LIST] = "SELECT " COLS " FROM workers ORDER BY started_at, id",
+	/* A queue whose jobs are all gone keeps its rows at 0, as its counters stay. */
+	[S_QUEUE_COUNTS] = "SELECT queue, state, n FROM queue_counts ORDER BY queue",
+	[S_OLDEST_DUE] = "SELECT min(run_at) FROM jobs INDEXED BY jobs_queue_due "
+			 "WHERE queue = ?1 AND state IN (" CLAIM_FROM ") AND run_at <= ?2",
+	/* Every bucket of a histogram that has any, empty ones at 0: a steady set of series. */
+	[S_COUNTERS] = "SELECT queue, name, -1, n, 0 FROM counters UNION ALL "
+		       "SELECT h.queue, h.name, b.le, coalesce(x.n, 0), coalesce(x.sum_ms, 0) "
+		       "FROM (SELECT DISTINCT queue, name FROM histograms) h CROSS JOIN buckets b "
+		       "LEFT JOIN histograms x ON x.queue = h.queue AND x.name = h.name "
+		       "AND x.le = b.le ORDER BY 1, 2, 3",
+	[S_FINISHED_SINCE] = "SELECT j.queue, a.outcome, a.started_at, a.finished_at "
+			     "FROM attempts a INDEXED BY attempts_finished "
+			     "JOIN jobs j ON j.id = a.job_id "
+			     "WHERE a.finished_at >= ?1 AND (?2 IS NULL OR j.queue = ?2) "
+			     "AND a.outcome IN ('completed','failed','dead')",
 };
 
 /* The table whose columns a statement's markers stand for. */
@@ -643,6 +750,45 @@ static int state_from_text(const char *name)
  * and none in skip: the parameters COLS_INSERT and COLS_SET write.  The strings and bytes
  * are bound without a copy: rec must outlive the statement's step.
  */
+/* A word list as a JSON array of strings. */
+static void bind_argv(sqlite3_stmt *q, int i, char *const *argv)
+{
+	json_t *a;
+	char *text;
+
+	if (!argv) {
+		sqlite3_bind_null(q, i);
+		return;
+	}
+	a = json_array();
+	for (int k = 0; argv[k]; k++)
+		json_array_append_new(a, json_string(argv[k]));
+	text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	sqlite3_bind_text(q, i, text, -1, SQLITE_TRANSIENT);
+	free(text);
+}
+
+/* The word list of a column bind_argv wrote; NULL for NULL, or for what is not one. */
+static char **col_argv(sqlite3_stmt *q, int i)
+{
+	const char *text = (const char *)sqlite3_column_text(q, i);
+	json_t *a = text ? json_loads(text, 0, NULL) : NULL;
+	char **argv = NULL;
+	size_t n = json_is_array(a) ? json_array_size(a) : 0;
+
+	if (n > 0) {
+		argv = xcalloc(n + 1, sizeof *argv);
+		for (size_t k = 0; k < n; k++) {
+			const char *w = json_string_value(json_array_get(a, k));
+
+			argv[k] = xstrdup(w ? w : "");
+		}
+	}
+	json_decref(a);
+	return argv;
+}
+
 static void bind_cols(sqlite3_stmt *q, const struct table *t, unsigned want, unsigned skip,
 		      const void *rec)
 {
@@ -657,6 +803,9 @@ static void bind_cols(sqlite3_stmt *q, const struct table *t, unsigned want, uns
 		switch (c->type) {
 		case COL_TEXT:
 			bind_text(q, i, *FIELD(char *const, rec, c));
+			continue;
+		case COL_ARGV:
+			bind_argv(q, i, *FIELD(char **const, rec, c));
 			continue;
 		case COL_STATE:
 			bind_text(q, i, job_state_name(*FIELD(const enum job_state, rec, c)));
@@ -711,6 +860,9 @@ static void read_cols(sqlite3_stmt *q, const struct table *t, bool detail, void 
 		switch (c->type) {
 		case COL_TEXT:
 			*FIELD(char *, rec, c) = col_text(q, i);
+			break;
+		case COL_ARGV:
+			*FIELD(char **, rec, c) = col_argv(q, i);
 			break;
 		case COL_STATE:
 			*FIELD(enum job_state, rec, c) =
@@ -1093,6 +1245,7 @@ static int sqlite_list(struct store *st, const struct job_filter *f, job_visit_f
 	bind_text(q, 4, f->worker);
 	bind_text(q, 5, f->id_prefix);
 	bind_text(q, 6, f->command_like);
+	sqlite3_bind_int64(q, 7, f->after > 0 ? f->after : 0);
 	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct job job;
 
@@ -1486,6 +1639,131 @@ static int sqlite_verify(struct store *st, struct error *err)
 	return 0;
 }
 
+/* Flush one queue's summary, read over several rows of S_QUEUE_COUNTS, to fn. */
+static int summary_done(struct sqlite_store *s, int64_t now, struct queue_summary *qs,
+			summary_visit_fn *fn, void *ctx, struct error *err)
+{
+	sqlite3_stmt *q = stmt(s, S_OLDEST_DUE, err);
+	int rc;
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, qs->name);
+	sqlite3_bind_int64(q, 2, now);
+	rc = sqlite3_step(q);
+	qs->oldest_due_ms = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL
+				    ? now - sqlite3_column_int64(q, 0)
+				    : -1;
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW)
+		return db_error(s, rc, "read queues", err);
+	return fn(ctx, qs);
+}
+
+static int sqlite_summaries(struct store *st, int64_t now, summary_visit_fn *fn, void *ctx,
+			    struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_QUEUE_COUNTS, err);
+	struct queue_summary qs = { 0 };
+	struct {
+		char *queue;
+		int state;
+		long long n;
+	} *rows = NULL;
+	size_t nrows = 0, cap = 0;
+	char *name = NULL;
+	int rc, stop = 0;
+
+	if (!q)
+		return err->code;
+	/*
+	 * The rows are read whole before any callback, so that the callback and S_OLDEST_DUE
+	 * run with no statement of ours half read.
+	 */
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (nrows == cap) {
+			cap = cap ? 2 * cap : 16;
+			rows = xrealloc(rows, cap * sizeof *rows);
+		}
+		rows[nrows].queue = col_text(q, 0);
+		rows[nrows].state = state_from_text((const char *)sqlite3_column_text(q, 1));
+		rows[nrows].n = sqlite3_column_int64(q, 2);
+		nrows++;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		stop = db_error(s, rc, "read queues", err);
+	for (size_t i = 0; i < nrows && !stop; i++) {
+		if (name && strcmp(name, rows[i].queue)) {
+			stop = summary_done(s, now, &qs, fn, ctx, err);
+			memset(&qs, 0, sizeof qs);
+		}
+		name = rows[i].queue;
+		qs.name = name;
+		qs.counts[rows[i].state] = rows[i].n;
+	}
+	if (!stop && name)
+		stop = summary_done(s, now, &qs, fn, ctx, err);
+	for (size_t i = 0; i < nrows; i++)
+		free(rows[i].queue);
+	free(rows);
+	return stop;
+}
+
+static int sqlite_counters(struct store *st, counter_visit_fn *fn, void *ctx,
+			   struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_COUNTERS, err);
+	int rc, stop = 0;
+
+	if (!q)
+		return err->code;
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct counter c = {
+			.queue = (const char *)sqlite3_column_text(q, 0),
+			.name = (const char *)sqlite3_column_text(q, 1),
+			.le = sqlite3_column_int64(q, 2),
+			.n = sqlite3_column_int64(q, 3),
+			.sum_ms = sqlite3_column_int64(q, 4),
+		};
+
+		stop = fn(ctx, &c);
+	}
+	sqlite3_reset(q);
+	if (stop)
+		return stop;
+	return rc == SQLITE_DONE ? 0 : db_error(s, rc, "read counters", err);
+}
+
+static int sqlite_finished_since(struct store *st, int64_t since, const char *queue,
+				 finished_visit_fn *fn, void *ctx, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_FINISHED_SINCE, err);
+	int rc, stop = 0;
+
+	if (!q)
+		return err->code;
+	sqlite3_bind_int64(q, 1, since);
+	bind_text(q, 2, queue);
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct finished f = {
+			.queue = (const char *)sqlite3_column_text(q, 0),
+			.outcome = (const char *)sqlite3_column_text(q, 1),
+			.started_at = sqlite3_column_int64(q, 2),
+			.finished_at = sqlite3_column_int64(q, 3),
+		};
+
+		stop = fn(ctx, &f);
+	}
+	sqlite3_reset(q);
+	if (stop)
+		return stop;
+	return rc == SQLITE_DONE ? 0 : db_error(s, rc, "read attempts", err);
+}
+
 static int sqlite_wait_fd(struct store *st, struct error *err)
 {
 	struct sqlite_store *s = ss(st);
@@ -1582,6 +1860,9 @@ const struct store_ops sqlite_store_ops = {
 	.next_due = sqlite_next_due,
 	.attempt_add = sqlite_attempt_add,
 	.attempt_list = sqlite_attempt_list,
+	.summaries = sqlite_summaries,
+	.counters = sqlite_counters,
+	.finished_since = sqlite_finished_since,
 	.worker_add = sqlite_worker_add,
 	.worker_beat = sqlite_worker_beat,
 	.worker_remove = sqlite_worker_remove,

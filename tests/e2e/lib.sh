@@ -152,15 +152,16 @@ use_fresh_store() {
 	fi
 }
 
-# The digest leaves out what a live worker's heartbeat rewrites (its heartbeat time, when its
-# row goes stale and its jobs' lease ends, every min(lease/3, 10 s)): what a command must not
-# change is the rest.
+# The digest leaves out what a live worker writes by itself: what its heartbeat rewrites (its
+# heartbeat time, when its row goes stale and its jobs' lease ends, every min(lease/3, 10 s))
+# and the pid of a job it started, written within a second of the start.  What a command
+# must not change is the rest.
 snapshot() {
 	if [ -n "$PG" ]; then
 		if store_exists; then
 			pg_sql "SELECT table_name, column_name, data_type FROM information_schema.columns
 				  WHERE table_schema = '$PG_SCHEMA' ORDER BY 1, 2" \
-				"SELECT to_jsonb(t) - 'lease_until' FROM jobs t ORDER BY seq" \
+				"SELECT to_jsonb(t) - 'lease_until' - 'pid' - 'pid_start' FROM jobs t ORDER BY seq" \
 				"SELECT to_jsonb(t) FROM attempts t ORDER BY job_id, run" \
 				"SELECT to_jsonb(t) FROM config t ORDER BY key" \
 				"SELECT to_jsonb(t) - 'heartbeat_at' - 'stale_at' FROM workers t ORDER BY id" \
@@ -172,7 +173,7 @@ snapshot() {
 		rm -f "$TMP/snapshot.db"
 		sqlite3 "$DB" ".backup '$TMP/snapshot.db'" &&
 			sqlite3 "$TMP/snapshot.db" \
-				"UPDATE workers SET heartbeat_at = 0, stale_at = 0; UPDATE jobs SET lease_until = NULL;" &&
+				"UPDATE workers SET heartbeat_at = 0, stale_at = 0; UPDATE jobs SET lease_until = NULL, pid = NULL, pid_start = NULL;" &&
 			sqlite3 "$TMP/snapshot.db" .dump | sha256sum | cut -d' ' -f1
 	else
 		echo none

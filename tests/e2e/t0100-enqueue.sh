@@ -56,14 +56,14 @@ check_ok q enqueue '[1, 2]'
 stored=$((stored + 1))
 assert_eq "[1, 2]" "$(field "$out" command)" "argument starting with '[' is a command"
 
-# --- After "--" the words are the command, quoted so that sh sees exactly these words.
+# --- After "--" the words are a word list, shown quoted as sh would need them (t1540 runs them).
 check_ok q enqueue -- printf '%s|' 'a b' "it's" ''
 stored=$((stored + 1))
 cmd=$(field "$out" command)
 assert_eq "a b|it's||" "$(sh -c "$cmd")" "word list runs as the same words"
 check_ok q enqueue -- '{"command":"x"}'
 stored=$((stored + 1))
-assert_eq '{"command":"x"}' "$(field "$out" command)" "JSON after -- is a command"
+assert_eq "'{\"command\":\"x\"}'" "$(field "$out" command)" "JSON after -- is a word"
 check_ok q enqueue -- --id not-an-option
 stored=$((stored + 1))
 assert_eq "--id not-an-option" "$(field "$out" command)" "options after -- are words"
@@ -152,8 +152,8 @@ reject 2 '"run_at" must be an ISO-8601 timestamp string, not an integer' \
 # Empty, blank and missing commands.
 reject 2 'invalid command: it is empty' q enqueue '{"command":""}'
 reject 2 'invalid command: it is empty' q enqueue '{"command":" \t\n "}'
-reject 2 '^queuectl: invalid job: "command" is missing$' q enqueue '{}'
-reject 2 '"command" is missing' q enqueue '{"id":"nocmd","priority":1}'
+reject 2 '^queuectl: invalid job: "command" or "argv" is missing$' q enqueue '{}'
+reject 2 '"command" or "argv" is missing' q enqueue '{"id":"nocmd","priority":1}'
 reject 2 '^queuectl: invalid command: it is empty$' q enqueue ''
 reject 2 'invalid command: it is empty' q enqueue '   '
 reject 2 'missing job' q enqueue

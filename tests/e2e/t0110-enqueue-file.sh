@@ -70,7 +70,7 @@ reject 2 '^queuectl: invalid job JSON at line 3, ' q enqueue --file "$TMP/bad.js
 bad3 'echo hi'
 reject 2 '^queuectl: invalid job JSON at line 3, ' q enqueue --file "$TMP/bad.jsonl"
 bad3 '{"id":"f3"}'
-reject 2 '^queuectl: line 3: invalid job: "command" is missing$' q enqueue --file "$TMP/bad.jsonl"
+reject 2 '^queuectl: line 3: invalid job: "command" or "argv" is missing$' q enqueue --file "$TMP/bad.jsonl"
 bad3 '{"id":"f3","command":"   "}'
 reject 2 '^queuectl: line 3: invalid job: invalid command: it is empty$' q enqueue --file "$TMP/bad.jsonl"
 bad3 '{"id":"f3","command":"x","priority":"high"}'

@@ -72,7 +72,7 @@ assert_match 'underscore' "$out" "help config set mentions the underscore spelli
 
 # --- Errors: unknown commands and options.
 reject 2 "^queuectl: no command 'bogus' \(see 'queuectl --help'\)$" q help bogus
-reject 2 "^queuectl: unknown command 'bogus' \(one of: enqueue, worker, status, list, info, logs, wait, dlq, config, delete, purge, migrate, completion\)$" \
+reject 2 "^queuectl: unknown command 'bogus' \(one of: enqueue, worker, status, list, info, logs, wait, dlq, config, delete, purge, stats, web, migrate, completion\)$" \
 	q bogus
 reject 2 "^queuectl: unknown option '--bogus' \(see 'queuectl --help'\)$" q --bogus
 reject 2 "^queuectl: option '--db' needs a value$" q --db

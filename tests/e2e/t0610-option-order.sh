@@ -261,7 +261,7 @@ assert_eq "x2 --weird" "$(jq -r '"\(.id) \(.command)"' <<<"$out")" "enqueue -- -
 assert_eq "--weird" "$(q info --json x2 | jq -r .command)" "the stored command of x2"
 check_ok q enqueue --id x3 --delay 1h -- '{"a":1}'
 assert_eq x3 "$out" "enqueue -- '{...}' prints the id"
-assert_eq '{"a":1}' "$(q info --json x3 | jq -r .command)" "enqueue -- '{...}': the command, not JSON"
+assert_eq '["{\"a\":1}"]' "$(q info --json x3 | jq -c .argv)" "enqueue -- '{...}': a word, not JSON"
 # Without "--", the same argument is a job object, and this one lacks a command.
 before=$(snapshot)
 reject 2 "command" q enqueue '{"a":1}'

@@ -4,6 +4,8 @@
 #   src/store/backend.h (the ops table)  may be included by src/store.c and src/store/*.c only;
 #   src/store.h and its store_* functions may be used by src/queue.c and the store only,
 #   and by the store's own tests (and test_queue, which pins the store's clock).
+#   src/web/ (the HTTP front end) stands beside the commands, not on them: it includes no
+#   cmd.h, and only src/cmd/web.c includes web/web.h.
 #
 # Everything else goes through queue.h.  Usage: check-layers.sh SOURCE_ROOT (meson passes it).
 set -eu
@@ -59,6 +61,19 @@ for f in $files; do
 	elif [ -z "$below" ] && listed "$f" "$transition"; then
 		fail "$f no longer uses the store: take it off the transition list in $0"
 	fi
+done
+for f in $(find src -name '*.[ch]' | sort); do
+	case $f in
+	src/web/*)
+		if grep -Eq '#[[:space:]]*include[[:space:]]+"([./]*)cmd\.h"' "$f"; then
+			fail "$f includes cmd.h: the web front end goes through queue.h, not the commands"
+		fi ;;
+	src/cmd/web.c) ;;
+	*)
+		if grep -Eq '#[[:space:]]*include[[:space:]]+"([./]*|.*/)?web/web\.h"' "$f"; then
+			fail "$f includes web/web.h: only src/web/ and src/cmd/web.c may"
+		fi ;;
+	esac
 done
 for f in $transition; do
 	[ -e "$f" ] || fail "$f is on the transition list but does not exist: take it off"

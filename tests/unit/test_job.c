@@ -289,7 +289,7 @@ static void test_spec_unknown_key(void **state)
 	spec_bad("{\"command\":\"x\",\"Command\":\"y\"}", "unknown key \"Command\"");
 	spec_bad("{\"command\":\"x\",\"output\":null}", "unknown key \"output\"");
 	/* The message lists what is valid. */
-	spec_bad("{\"nope\":1,\"command\":\"x\"}", "valid: id, command, queue");
+	spec_bad("{\"nope\":1,\"command\":\"x\"}", "valid: id, command, argv, queue");
 }
 
 static void test_spec_wrong_types(void **state)
@@ -363,8 +363,8 @@ static void test_spec_bad_values(void **state)
 		 "give \"run_at\" or \"delay\", not both");
 	spec_bad("{\"command\":\"x\",\"delay\":0,\"run_at\":\"2025-11-04T10:30:00Z\"}",
 		 "not both");
-	spec_bad("{\"id\":\"j\"}", "\"command\" is missing");
-	spec_bad("{}", "\"command\" is missing");
+	spec_bad("{\"id\":\"j\"}", "\"command\" or \"argv\" is missing");
+	spec_bad("{}", "\"command\" or \"argv\" is missing");
 }
 
 static void test_spec_bad_ids(void **state)
@@ -564,9 +564,10 @@ static void test_to_json_fields(void **state)
 
 	sample_job(&job);
 	o = to_json(&job, false);
-	assert_int_equal(json_object_size(o), 14);
+	assert_int_equal(json_object_size(o), 15);
 	assert_json_string(o, "id", "j1");
 	assert_json_string(o, "command", "echo hi");
+	assert_json_null(o, "argv");
 	assert_json_string(o, "state", "failed");
 	assert_json_int(o, "attempts", 2);
 	assert_json_int(o, "max_retries", 3);
@@ -616,7 +617,7 @@ static void test_to_json_detail(void **state)
 	sample_job(&job);
 	/* Never started: the detail times and owner are null. */
 	o = to_json(&job, true);
-	assert_int_equal(json_object_size(o), 20);
+	assert_int_equal(json_object_size(o), 21);
 	assert_json_int(o, "runs", 4);
 	assert_json_null(o, "started_at");
 	assert_json_null(o, "finished_at");

@@ -87,12 +87,12 @@ static void test_open_creates_schema(void **state)
 	char *files = xasprintf("%s.d", f->target);
 
 	assert_raw(f->target, "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
-		   "attempts,config,counts,jobs,workers");
+		   "attempts,buckets,config,counters,counts,histograms,jobs,queue_counts,workers");
 	assert_raw(f->target, "SELECT state || '=' || n FROM counts ORDER BY state",
 		   "completed=0,dead=0,failed=0,pending=0,processing=0");
 	/* The header: our application id, the current schema version, WAL. */
 	assert_raw(f->target, "PRAGMA application_id", "1902343276"); /* "qctl" */
-	assert_raw(f->target, "PRAGMA user_version", "3");
+	assert_raw(f->target, "PRAGMA user_version", "4");
 	assert_raw(f->target, "PRAGMA journal_mode", "wal");
 	assert_string_equal(store_files_dir(f->st), files);
 	free(files);
@@ -131,7 +131,7 @@ static void test_reopen_migrates_once(void **state)
 	assert_int_equal(store_open(f->target, &f->st, &err), 0);
 	assert_int_equal(store_open(f->target, &again, &err), 0);
 	store_close(again);
-	assert_raw(f->target, "PRAGMA user_version", "3");
+	assert_raw(f->target, "PRAGMA user_version", "4");
 	assert_raw(f->target, "SELECT count(*) FROM jobs", "1");
 }
 
@@ -296,7 +296,7 @@ static void test_migrate_from_v1(void **state)
 		       "INSERT INTO workers VALUES ('w-old', 'box', 77, 88, 1, NULL, 900, 1900);");
 
 	assert_int_equal(store_open(path, &st, &err), 0);
-	assert_raw(path, "PRAGMA user_version", "3");
+	assert_raw(path, "PRAGMA user_version", "4");
 	/* What was there reads as before, with the new fields unset. */
 	assert_int_equal(store_get(st, "old", &job, &err), 0);
 	assert_int_equal(job.state, JOB_PROCESSING);
@@ -317,7 +317,7 @@ static void test_migrate_from_v1(void **state)
 	/* Opened again: nothing more to do. */
 	assert_int_equal(store_open(path, &st, &err), 0);
 	store_close(st);
-	assert_raw(path, "PRAGMA user_version", "3");
+	assert_raw(path, "PRAGMA user_version", "4");
 	free(path);
 }
 

@@ -1366,12 +1366,182 @@ static void test_workers(void **state)
 	assert_workers(f->st, "");
 }
 
+/* A listing resumes after a job's seq: the next page, whatever was deleted before it. */
+static void test_list_after(void **state)
+{
+	struct tmpdb_store *f = *state;
+	struct error err = { 0 };
+	struct job job;
+	long long seq_a, seq_b;
+
+	tmpdb_add_job(f->st, "a", "q1", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "b", "q2", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "c", "q1", 0, 1000, 1000);
+	get_job(f->st, "a", &job);
+	seq_a = job.seq;
+	job_release(&job);
+	get_job(f->st, "b", &job);
+	seq_b = job.seq;
+	job_release(&job);
+	assert_true(seq_a > 0 && seq_b > seq_a);
+	assert_int_equal(store_remove(f->st, "a", &err), 0);
+	{
+		struct job_filter after_a = { .state = -1, .after = seq_a };
+		struct job_filter after_b_q1 = { .state = JOB_PENDING, .queue = "q1", .after = seq_b };
+		struct buf b = BUF_INIT;
+
+		assert_int_equal(store_list(f->st, &after_a, collect_job, &b, &err), 0);
+		assert_string_equal(b.data, "b,c");
+		buf_release(&b);
+		assert_int_equal(store_list(f->st, &after_b_q1, collect_job, &b, &err), 0);
+		assert_string_equal(b.data, "c");
+		buf_release(&b);
+	}
+}
+
+struct figures {
+	struct buf b;
+};
+
+static int collect_summary(void *ctx, const struct queue_summary *qs)
+{
+	buf_addf(ctx, "%s:%lld/%lld/%lld/%lld/%lld/%lld;", qs->name, qs->counts[JOB_PENDING],
+		 qs->counts[JOB_PROCESSING], qs->counts[JOB_COMPLETED], qs->counts[JOB_FAILED],
+		 qs->counts[JOB_DEAD], (long long)qs->oldest_due_ms);
+	return 0;
+}
+
+/* Plain counters and the non-empty histogram buckets. */
+static int collect_counter(void *ctx, const struct counter *c)
+{
+	if (c->le == COUNTER_PLAIN)
+		buf_addf(ctx, "%s.%s=%lld;", c->queue, c->name, c->n);
+	else if (c->n)
+		buf_addf(ctx, "%s.%s[%lld]=%lld+%lld;", c->queue, c->name,
+			 c->le == COUNTER_INF ? -1LL : (long long)c->le, c->n, c->sum_ms);
+	return 0;
+}
+
+static int collect_finished(void *ctx, const struct finished *fin)
+{
+	buf_addf(ctx, "%s:%s:%lld;", fin->queue, fin->outcome,
+		 (long long)(fin->finished_at - fin->started_at));
+	return 0;
+}
+
+static void assert_figures(struct store *st, int64_t now, const char *summaries,
+			   const char *counters)
+{
+	struct error err = { 0 };
+	struct buf b = BUF_INIT;
+
+	assert_int_equal(store_summaries(st, now, collect_summary, &b, &err), 0);
+	assert_string_equal(b.data ? b.data : "", summaries);
+	buf_release(&b);
+	assert_int_equal(store_counters(st, collect_counter, &b, &err), 0);
+	assert_string_equal(b.data ? b.data : "", counters);
+	buf_release(&b);
+}
+
+static void finish_attempt(struct store *st, const char *id, enum job_state to,
+			   int64_t started, int64_t finished)
+{
+	struct error err = { 0 };
+	struct attempt a = { .job_id = (char *)id, .run = 1, .attempt = 1,
+			     .started_at = started, .finished_at = finished,
+			     .outcome = (char *)job_state_name(to) };
+
+	move(st, id, JOB_PROCESSING, to, NULL, finished);
+	assert_int_equal(store_attempt_add(st, &a, &err), 0);
+}
+
+/*
+ * The figures of metrics: counts by queue, the oldest due job's age, counters and
+ * histograms that a purge does not take back, and the attempts ended since a time.
+ */
+/*
+ * The PostgreSQL backend does not keep the figures of metrics and stats yet: it must refuse
+ * them, plainly, rather than serve them empty.  test_figures checks that instead on that
+ * backend (QUEUECTL_TEST_BACKEND=postgresql, from tests/pg/with-cluster.sh).
+ */
+static void test_figures_refused(void **state)
+{
+	struct tmpdb_store *f = *state;
+	struct error err = { 0 };
+	struct buf b = BUF_INIT;
+
+	assert_int_equal(store_summaries(f->st, 1000, collect_summary, &b, &err), QE_FAIL);
+	assert_non_null(strstr(err.msg, "not kept by the PostgreSQL backend yet"));
+	assert_int_equal(store_counters(f->st, collect_counter, &b, &err), QE_FAIL);
+	assert_int_equal(store_finished_since(f->st, 0, NULL, collect_finished, &b, &err),
+			 QE_FAIL);
+	assert_null(b.data);
+}
+
+static void test_figures(void **state)
+{
+	struct tmpdb_store *f = *state;
+	const char *q2[] = { "q2" };
+	struct error err = { 0 };
+	struct buf b = BUF_INIT;
+	struct job job;
+	const char *backend = getenv("QUEUECTL_TEST_BACKEND");
+
+	if (backend && !strcmp(backend, "postgresql")) {
+		test_figures_refused(state);
+		return;
+	}
+	assert_figures(f->st, 2000, "", "");
+	tmpdb_add_job(f->st, "j1", "q1", 0, 1000, 1000);
+	tmpdb_add_job(f->st, "j2", "q1", 0, 3000, 1000);
+	tmpdb_add_job(f->st, "j3", "q2", 0, 500, 1000);
+	tmpdb_add_job(f->st, "j4", "q2", 0, 500, 1000);
+	assert_figures(f->st, 2000, "q1:2/0/0/0/0/1000;q2:2/0/0/0/0/1500;",
+		       "q1.enqueued=2;q2.enqueued=2;");
+	/* Nothing due in q1 before 1000. */
+	assert_figures(f->st, 900, "q1:2/0/0/0/0/-1;q2:2/0/0/0/0/400;",
+		       "q1.enqueued=2;q2.enqueued=2;");
+
+	/* Claimed 2000 ms after its due time, ran 100 ms: completed; the other 5 s, dead. */
+	assert_int_equal(claim(f->st, "w1", 2500, 32500, q2, 1, &job), 1);
+	assert_string_equal(job.id, "j3");
+	job_release(&job);
+	finish_attempt(f->st, "j3", JOB_COMPLETED, 2500, 2600);
+	assert_int_equal(claim(f->st, "w1", 2500, 32500, q2, 1, &job), 1);
+	job_release(&job);
+	finish_attempt(f->st, "j4", JOB_DEAD, 2500, 7500);
+	assert_figures(f->st, 8000, "q1:2/0/0/0/0/7000;q2:0/0/1/0/1/-1;",
+		       "q1.enqueued=2;q2.completed=1;q2.dead=1;q2.duration[100]=1+100;"
+		       "q2.duration[5000]=1+5000;q2.enqueued=2;q2.failed_attempts=1;"
+		       "q2.wait[2500]=2+4000;");
+
+	assert_int_equal(store_finished_since(f->st, 2600, NULL, collect_finished, &b, &err), 0);
+	assert_string_equal(b.data, "q2:completed:100;q2:dead:5000;");
+	buf_release(&b);
+	assert_int_equal(store_finished_since(f->st, 2601, "q2", collect_finished, &b, &err), 0);
+	assert_string_equal(b.data, "q2:dead:5000;");
+	buf_release(&b);
+	assert_int_equal(store_finished_since(f->st, 0, "q1", collect_finished, &b, &err), 0);
+	assert_null(b.data);
+
+	/* A purge and a delete take jobs away, not what was counted. */
+	assert_int_equal(store_purge(f->st, JOB_COMPLETED, 9000, NULL, NULL, &err), 1);
+	assert_int_equal(store_purge(f->st, JOB_DEAD, 9000, NULL, NULL, &err), 1);
+	assert_int_equal(store_remove(f->st, "j1", &err), 0);
+	assert_figures(f->st, 8000, "q1:1/0/0/0/0/5000;q2:0/0/0/0/0/-1;",
+		       "q1.enqueued=2;q2.completed=1;q2.dead=1;q2.duration[100]=1+100;"
+		       "q2.duration[5000]=1+5000;q2.enqueued=2;q2.failed_attempts=1;"
+		       "q2.wait[2500]=2+4000;");
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, store_setup, store_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_reopen),
+		T(test_list_after),
+		T(test_figures),
 		T(test_clock),
 		T(test_insert_get),
 		T(test_insert_duplicate),
