@@ -20,6 +20,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <poll.h>
 #include <stdio.h>
@@ -80,7 +81,8 @@ static const char *const migrations[] = {
 	"  lease_until bigint,"
 	"  pid integer,"
 	"  pid_start bigint,"
-	"  output bytea"
+	"  output bytea,"
+	"  argv text" /* a word list as a JSON array of strings; NULL: a shell command */
 	");"
 	/* The claim walks this in order and stops after the first due rows it can lock. */
 	"CREATE INDEX jobs_claim ON jobs (priority DESC, seq) WHERE state IN ('pending','failed');"
@@ -167,13 +169,13 @@ static bool state_lists_ok(void)
 
 /*
  * The columns of a job as read_job reads them, in this order, then seq, then the detail
- * (output) where a statement reads it.  INSERT binds the same list and output, $1 to $22.
+ * (output) where a statement reads it.  INSERT binds the same list and output, $1 to $23.
  */
 #define JOB_COLS                                                                              \
 	"id, command, state, queue, priority, attempts, max_retries, runs, timeout, "         \
 	"backoff_base, run_at, created_at, updated_at, started_at, finished_at, last_error, " \
-	"exit_code, worker_id, lease_until, pid, pid_start"
-#define JOB_NCOLS 21
+	"exit_code, worker_id, lease_until, pid, pid_start, argv"
+#define JOB_NCOLS 22
 #define ATTEMPT_COLS                                                                          \
 	"job_id, run, attempt, started_at, finished_at, outcome, error, exit_code, worker_id, " \
 	"machine, log_path"
@@ -231,7 +233,7 @@ static const char *const stmt_sql[S_COUNT] = {
 	/* The database's clock, not the transaction's start: now() stands still in one. */
 	[S_NOW] = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint",
 	[S_INSERT] = "INSERT INTO jobs (" JOB_COLS ", output) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-		     "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+		     "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
 	/*
 	 * The first two ids that start with the prefix ($2 is the prefix and a DEL, which sorts
 	 * after every character of an id): the id itself, or generated ids (32 lowercase hex
@@ -968,6 +970,41 @@ static int state_from_text(const char *name)
 	return state;
 }
 
+/* A word list stored as a JSON array of strings; NULL for what is not one. */
+static char **argv_from_json(const char *text)
+{
+	json_t *a = json_loads(text, 0, NULL);
+	size_t n = json_is_array(a) ? json_array_size(a) : 0;
+	char **argv = NULL;
+
+	if (n > 0) {
+		argv = xcalloc(n + 1, sizeof *argv);
+		for (size_t k = 0; k < n; k++) {
+			const char *w = json_string_value(json_array_get(a, k));
+
+			argv[k] = xstrdup(w ? w : "");
+		}
+	}
+	json_decref(a);
+	return argv;
+}
+
+/* A word list as the JSON text argv_from_json reads (malloc'd), or NULL. */
+static char *argv_to_json(char *const *argv)
+{
+	json_t *a;
+	char *text;
+
+	if (!argv)
+		return NULL;
+	a = json_array();
+	for (int k = 0; argv[k]; k++)
+		json_array_append_new(a, json_string(argv[k]));
+	text = json_dumps(a, JSON_COMPACT);
+	json_decref(a);
+	return text;
+}
+
 /* A row of JOB_COLS and seq (and output after them when detail) into job; job_release frees it. */
 static void read_job(PGresult *r, int row, bool detail, struct job *job)
 {
@@ -994,6 +1031,7 @@ static void read_job(PGresult *r, int row, bool detail, struct job *job)
 	job->lease_until = get_ll(r, row, 18);
 	job->pid = (int)get_ll(r, row, 19);
 	job->pid_start = get_ll(r, row, 20);
+	job->argv = PQgetisnull(r, row, 21) ? NULL : argv_from_json(PQgetvalue(r, row, 21));
 	job->seq = get_ll(r, row, JOB_NCOLS);
 	if (detail && !PQgetisnull(r, row, JOB_NCOLS + 1)) {
 		size_t n = 0;
@@ -1006,8 +1044,11 @@ static void read_job(PGresult *r, int row, bool detail, struct job *job)
 	}
 }
 
-/* The fields of JOB_COLS, then output: the parameters of S_INSERT. */
-static void bind_job(struct params *p, const struct job *job)
+/*
+ * The fields of JOB_COLS, then output: the parameters of S_INSERT.  argv_text holds the word
+ * list's text, for the caller to free after the statement.
+ */
+static void bind_job(struct params *p, const struct job *job, char **argv_text)
 {
 	p_text(p, job->id);
 	p_text(p, job->command);
@@ -1030,6 +1071,7 @@ static void bind_job(struct params *p, const struct job *job)
 	p_llz(p, job->lease_until);
 	p_llz(p, job->pid);
 	p_llz(p, job->pid_start);
+	p_text(p, (*argv_text = argv_to_json(job->argv)));
 	p_bytes(p, job->output, job->output_len);
 }
 
@@ -1259,11 +1301,13 @@ static int pg_insert(struct store *st, const struct job *job, struct error *err)
 {
 	struct pg_store *s = ps(st);
 	struct params p = { .n = 0 };
-	char state[6];
+	char state[6], *argv_text;
 	PGresult *r;
 
-	bind_job(&p, job);
-	if ((r = exec_stmt(s, S_INSERT, &p, "enqueue", state, err))) {
+	bind_job(&p, job, &argv_text);
+	r = exec_stmt(s, S_INSERT, &p, "enqueue", state, err);
+	free(argv_text);
+	if (r) {
 		PQclear(r);
 		return 0;
 	}
