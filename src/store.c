@@ -246,6 +246,18 @@ int store_worker_list(struct store *st, worker_visit_fn *fn, void *ctx, struct e
 	return st->ops->worker_list(st, fn, ctx, err);
 }
 
+int store_worker_stop(struct store *st, const char *id, struct error *err)
+{
+	assert(id);
+	return st->ops->worker_stop(st, id, err);
+}
+
+int store_worker_stop_requested(struct store *st, const char *id, struct error *err)
+{
+	assert(id);
+	return st->ops->worker_stop_requested(st, id, err);
+}
+
 void store_notify(struct store *st)
 {
 	st->ops->notify(st);

@@ -183,6 +183,14 @@ int store_worker_beat(struct store *st, const char *id, int64_t now, int64_t sta
 int store_worker_remove(struct store *st, const char *id, struct error *err);
 /* Stream the workers by start time, busy counted: the jobs each one holds. */
 int store_worker_list(struct store *st, worker_visit_fn *fn, void *ctx, struct error *err);
+/*
+ * Ask a registered worker to stop ('worker stop'): a mark on its row, kept until the row
+ * goes, which the worker reads when woken and at its heartbeat.  The caller wakes the
+ * workers (store_notify) once it has committed.  Returns 1, or 0 if no worker has that id.
+ */
+int store_worker_stop(struct store *st, const char *id, struct error *err);
+/* Whether worker id has been asked to stop: 1, or 0 (also when it is not registered). */
+int store_worker_stop_requested(struct store *st, const char *id, struct error *err);
 
 /*
  * Wake the idle workers of this store (after a commit that made jobs due); never fails: a

@@ -64,6 +64,8 @@ struct store_ops {
 			   struct error *err);
 	int (*worker_remove)(struct store *st, const char *id, struct error *err);
 	int (*worker_list)(struct store *st, worker_visit_fn *fn, void *ctx, struct error *err);
+	int (*worker_stop)(struct store *st, const char *id, struct error *err);
+	int (*worker_stop_requested)(struct store *st, const char *id, struct error *err);
 
 	void (*notify)(struct store *st);
 	int (*wait_fd)(struct store *st, struct error *err);

@@ -124,6 +124,8 @@ static const char *const migrations[] = {
 	"  heartbeat_at bigint NOT NULL,"
 	"  stale_at bigint"
 	");",
+	/* 2: a worker asked to stop by 'worker stop', which reads it when woken */
+	"ALTER TABLE workers ADD COLUMN stop_requested boolean NOT NULL DEFAULT false;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -226,6 +228,8 @@ enum stmt_id {
 	S_WORKER_BEAT,
 	S_WORKER_REMOVE,
 	S_WORKER_LIST,
+	S_WORKER_STOP,
+	S_WORKER_STOP_REQUESTED,
 	S_COUNT
 };
 
@@ -302,12 +306,15 @@ static const char *const stmt_sql[S_COUNT] = {
 			 "machine = EXCLUDED.machine, pid = EXCLUDED.pid, "
 			 "pid_start = EXCLUDED.pid_start, slots = EXCLUDED.slots, "
 			 "queues = EXCLUDED.queues, started_at = EXCLUDED.started_at, "
-			 "heartbeat_at = EXCLUDED.heartbeat_at, stale_at = EXCLUDED.stale_at",
+			 "heartbeat_at = EXCLUDED.heartbeat_at, stale_at = EXCLUDED.stale_at, "
+			 "stop_requested = false",
 	[S_WORKER_BEAT] = "UPDATE workers SET heartbeat_at = $2, stale_at = $3 WHERE id = $1",
 	[S_WORKER_REMOVE] = "DELETE FROM workers WHERE id = $1",
 	/* busy is counted, not stored: right at every moment, and no write. */
 	[S_WORKER_LIST] = "SELECT " WORKER_COLS ", (SELECT count(*) FROM jobs WHERE worker_id = "
 			  "workers.id AND state = " HELD ") FROM workers ORDER BY started_at, id",
+	[S_WORKER_STOP] = "UPDATE workers SET stop_requested = true WHERE id = $1",
+	[S_WORKER_STOP_REQUESTED] = "SELECT stop_requested FROM workers WHERE id = $1",
 };
 
 struct pg_store {
@@ -1769,6 +1776,28 @@ static int pg_worker_list(struct store *st, worker_visit_fn *fn, void *ctx, stru
 	return stop;
 }
 
+static int pg_worker_stop(struct store *st, const char *id, struct error *err)
+{
+	struct params p = { .n = 0 };
+
+	p_text(&p, id);
+	return exec_count(ps(st), S_WORKER_STOP, &p, "ask a worker to stop", err);
+}
+
+static int pg_worker_stop_requested(struct store *st, const char *id, struct error *err)
+{
+	struct params p = { .n = 0 };
+	PGresult *r;
+	int asked;
+
+	p_text(&p, id);
+	if (!(r = exec_stmt(ps(st), S_WORKER_STOP_REQUESTED, &p, "read a stop request", NULL, err)))
+		return err->code;
+	asked = PQntuples(r) > 0 && !strcmp(PQgetvalue(r, 0, 0), "t");
+	PQclear(r);
+	return asked;
+}
+
 /* --- Wake-ups --- */
 
 /*
@@ -1999,6 +2028,8 @@ const struct store_ops pg_store_ops = {
 	.worker_beat = pg_worker_beat,
 	.worker_remove = pg_worker_remove,
 	.worker_list = pg_worker_list,
+	.worker_stop = pg_worker_stop,
+	.worker_stop_requested = pg_worker_stop_requested,
 	.notify = pg_notify,
 	.wait_fd = pg_wait_fd,
 	.wait_drain = pg_wait_drain,

@@ -199,6 +199,8 @@ static const char *const migrations[] = {
 	"ALTER TABLE jobs ADD COLUMN argv TEXT;",
 	/* 4: counts by queue, counters and histograms for metrics and stats */
 	migration_metrics,
+	/* 5: a worker asked to stop by 'worker stop', which reads it when woken */
+	"ALTER TABLE workers ADD COLUMN stop_requested INTEGER NOT NULL DEFAULT 0;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 /* Marks the file as queuectl's (SQLite's application_id header field): "qctl". */
@@ -409,6 +411,8 @@ enum stmt_id {
 	S_WORKER_BEAT,
 	S_WORKER_REMOVE,
 	S_WORKER_LIST,
+	S_WORKER_STOP,
+	S_WORKER_STOP_REQUESTED,
 	S_QUEUE_COUNTS,
 	S_OLDEST_DUE,
 	S_COUNTERS,
@@ -478,6 +482,8 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_WORKER_BEAT] = "UPDATE workers SET heartbeat_at = ?2, stale_at = ?3 WHERE id = ?1",
 	[S_WORKER_REMOVE] = "DELETE FROM workers WHERE id = ?1",
 	[S_WORKER_LIST] = "SELECT " COLS " FROM workers ORDER BY started_at, id",
+	[S_WORKER_STOP] = "UPDATE workers SET stop_requested = 1 WHERE id = ?1",
+	[S_WORKER_STOP_REQUESTED] = "SELECT stop_requested FROM workers WHERE id = ?1",
 	/* A queue whose jobs are all gone keeps its rows at 0, as its counters stay. */
 	[S_QUEUE_COUNTS] = "SELECT queue, state, n FROM queue_counts ORDER BY queue",
 	[S_OLDEST_DUE] = "SELECT min(run_at) FROM jobs INDEXED BY jobs_queue_due "
@@ -1608,6 +1614,34 @@ static int sqlite_worker_list(struct store *st, worker_visit_fn *fn, void *ctx,
 	return rc == SQLITE_DONE ? 0 : db_error(s, rc, "list workers", err);
 }
 
+static int sqlite_worker_stop(struct store *st, const char *id, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_WORKER_STOP, err);
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, id);
+	return exec_stmt(s, q, "ask a worker to stop", err);
+}
+
+static int sqlite_worker_stop_requested(struct store *st, const char *id, struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_WORKER_STOP_REQUESTED, err);
+	int rc, asked = 0;
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, id);
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW)
+		asked = sqlite3_column_int(q, 0) != 0;
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_error(s, rc, "read a stop request", err);
+	return asked;
+}
+
 /*
  * Wake-ups: workers watch <db>.d/wake with inotify; an enqueue touches its timestamps.  One
  * syscall for the enqueuer, and it costs nothing at all when no worker has created the file.
@@ -1867,6 +1901,8 @@ const struct store_ops sqlite_store_ops = {
 	.worker_beat = sqlite_worker_beat,
 	.worker_remove = sqlite_worker_remove,
 	.worker_list = sqlite_worker_list,
+	.worker_stop = sqlite_worker_stop,
+	.worker_stop_requested = sqlite_worker_stop_requested,
 	.notify = sqlite_notify,
 	.wait_fd = sqlite_wait_fd,
 	.wait_drain = sqlite_wait_drain,

@@ -92,7 +92,7 @@ static void test_open_creates_schema(void **state)
 		   "completed=0,dead=0,failed=0,pending=0,processing=0");
 	/* The header: our application id, the current schema version, WAL. */
 	assert_raw(f->target, "PRAGMA application_id", "1902343276"); /* "qctl" */
-	assert_raw(f->target, "PRAGMA user_version", "4");
+	assert_raw(f->target, "PRAGMA user_version", "5");
 	assert_raw(f->target, "PRAGMA journal_mode", "wal");
 	assert_string_equal(store_files_dir(f->st), files);
 	free(files);
@@ -131,7 +131,7 @@ static void test_reopen_migrates_once(void **state)
 	assert_int_equal(store_open(f->target, &f->st, &err), 0);
 	assert_int_equal(store_open(f->target, &again, &err), 0);
 	store_close(again);
-	assert_raw(f->target, "PRAGMA user_version", "4");
+	assert_raw(f->target, "PRAGMA user_version", "5");
 	assert_raw(f->target, "SELECT count(*) FROM jobs", "1");
 }
 
@@ -296,7 +296,7 @@ static void test_migrate_from_v1(void **state)
 		       "INSERT INTO workers VALUES ('w-old', 'box', 77, 88, 1, NULL, 900, 1900);");
 
 	assert_int_equal(store_open(path, &st, &err), 0);
-	assert_raw(path, "PRAGMA user_version", "4");
+	assert_raw(path, "PRAGMA user_version", "5");
 	/* What was there reads as before, with the new fields unset. */
 	assert_int_equal(store_get(st, "old", &job, &err), 0);
 	assert_int_equal(job.state, JOB_PROCESSING);
@@ -305,6 +305,8 @@ static void test_migrate_from_v1(void **state)
 	assert_true(job.backoff_base == 0);
 	job_release(&job);
 	assert_int_equal(store_worker_list(st, check_v1_worker, &n, &err), 0);
+	/* A worker from before stop requests were kept has not been asked. */
+	assert_int_equal(store_worker_stop_requested(st, "w-old", &err), 0);
 	assert_int_equal(store_attempt_list(st, "old", check_v1_attempt, &n, &err), 0);
 	assert_int_equal(n, 2);
 	{
@@ -317,7 +319,7 @@ static void test_migrate_from_v1(void **state)
 	/* Opened again: nothing more to do. */
 	assert_int_equal(store_open(path, &st, &err), 0);
 	store_close(st);
-	assert_raw(path, "PRAGMA user_version", "4");
+	assert_raw(path, "PRAGMA user_version", "5");
 	free(path);
 }
 

@@ -1366,6 +1366,46 @@ static void test_workers(void **state)
 	assert_workers(f->st, "");
 }
 
+/*
+ * A stop request ('worker stop') is a mark on one worker's row: read back by that worker
+ * alone, kept through its heartbeats, gone with its row, cleared by registering again, and
+ * written or not with the transaction around it.
+ */
+static void test_worker_stop(void **state)
+{
+	struct tmpdb_store *f = *state;
+	struct error err = { 0 };
+
+	add_worker(f->st, "w1", NULL, 1000, 1000);
+	add_worker(f->st, "w2", NULL, 1000, 1000);
+	assert_int_equal(store_worker_stop_requested(f->st, "w1", &err), 0);
+	assert_int_equal(store_worker_stop(f->st, "w1", &err), 1);
+	assert_int_equal(store_worker_stop_requested(f->st, "w1", &err), 1);
+	assert_int_equal(store_worker_stop_requested(f->st, "w2", &err), 0);
+	/* Nobody to ask: nothing written, and nothing to read. */
+	assert_int_equal(store_worker_stop(f->st, "ghost", &err), 0);
+	assert_int_equal(store_worker_stop_requested(f->st, "ghost", &err), 0);
+	assert_workers(f->st, "w1,w2");
+	/* Asked again: still one row, still asked; a heartbeat keeps the mark. */
+	assert_int_equal(store_worker_stop(f->st, "w1", &err), 1);
+	assert_int_equal(store_worker_beat(f->st, "w1", 2000, 4000, &err), 1);
+	assert_int_equal(store_worker_stop_requested(f->st, "w1", &err), 1);
+	/* Rolled back: never asked. */
+	assert_int_equal(store_begin(f->st, &err), 0);
+	assert_int_equal(store_worker_stop(f->st, "w2", &err), 1);
+	store_rollback(f->st);
+	assert_int_equal(store_worker_stop_requested(f->st, "w2", &err), 0);
+	/* Registering again under the same id is a new worker, not asked. */
+	assert_int_equal(store_worker_stop(f->st, "w2", &err), 1);
+	add_worker(f->st, "w2", NULL, 3000, 3000);
+	assert_int_equal(store_worker_stop_requested(f->st, "w2", &err), 0);
+	/* The mark goes with the row. */
+	assert_int_equal(store_worker_remove(f->st, "w1", &err), 0);
+	assert_int_equal(store_worker_stop_requested(f->st, "w1", &err), 0);
+	add_worker(f->st, "w1", NULL, 4000, 4000);
+	assert_int_equal(store_worker_stop_requested(f->st, "w1", &err), 0);
+}
+
 /* A listing resumes after a job's seq: the next page, whatever was deleted before it. */
 static void test_list_after(void **state)
 {
@@ -1568,6 +1608,7 @@ int main(void)
 		T(test_next_due),
 		T(test_attempts),
 		T(test_workers),
+		T(test_worker_stop),
 		T(test_update_fenced_on_run),
 		/* Last: under UBSan a bug here aborts the program (see the test). */
 		T(test_empty_output),
