@@ -712,6 +712,81 @@ int queue_prune_workers(struct queue *q, struct error *err)
 	return store_prune_workers(q->store, now, err);
 }
 
+struct stop_sel {
+	const char *host, *id;
+	int64_t now;
+	struct worker_info *w;
+	int n;
+};
+
+static int select_stop(void *ctx, const struct worker_info *w)
+{
+	struct stop_sel *sel = ctx;
+	struct worker_info *c;
+
+	if ((sel->host && strcmp(w->host, sel->host)) || (sel->id && strcmp(w->id, sel->id)))
+		return 0;
+	/* stale_at 0: a row from before stale_at was kept, judged by no one here either. */
+	if (w->stale_at && w->stale_at < sel->now)
+		return 0;
+	sel->w = xrealloc(sel->w, (size_t)(sel->n + 1) * sizeof *sel->w);
+	c = &sel->w[sel->n++];
+	*c = *w;
+	c->id = xstrdup(w->id);
+	c->host = xstrdup(w->host);
+	c->machine = w->machine ? xstrdup(w->machine) : NULL;
+	c->queues = w->queues ? xstrdup(w->queues) : NULL;
+	return 0;
+}
+
+int queue_workers_stop(struct queue *q, const char *host, const char *id, worker_visit_fn *fn,
+		       void *ctx, struct error *err)
+{
+	struct stop_sel sel = { .host = host, .id = id };
+	int rc = 0, asked = 0;
+
+	if (tx_begin(q, err))
+		return err->code;
+	if (store_now(q->store, &sel.now, err) ||
+	    store_worker_list(q->store, select_stop, &sel, err)) {
+		rc = rollback(q, err);
+		goto out;
+	}
+	for (int i = 0; i < sel.n; i++) {
+		int n = store_worker_stop(q->store, sel.w[i].id, err);
+
+		if (n < 0) {
+			rc = rollback(q, err);
+			goto out;
+		}
+		if (n > 0 && fn && (rc = fn(ctx, &sel.w[i]))) {
+			struct error refused = { .code = QE_FAIL };
+
+			rollback(q, &refused);
+			goto out;
+		}
+		asked += n;
+	}
+	/* The wake-up every idle worker hears: each then reads its own row. */
+	if (asked > 0)
+		notify_after(q);
+	if (tx_commit(q, err)) {
+		rc = rollback(q, err);
+		goto out;
+	}
+	rc = asked;
+out:
+	for (int i = 0; i < sel.n; i++)
+		worker_info_release(&sel.w[i]);
+	free(sel.w);
+	return rc;
+}
+
+int queue_worker_stop_requested(struct queue *q, const char *worker_id, struct error *err)
+{
+	return store_worker_stop_requested(q->store, worker_id, err);
+}
+
 int queue_claim(struct queue *q, const char *worker_id, const char *const *queues, int nqueues,
 		struct job *jobs, int max, struct error *err)
 {

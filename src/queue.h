@@ -188,6 +188,19 @@ int queue_recover_leases(struct queue *q, const char *except, struct error *err)
  * last beat, whatever the lease is now); returns how many.
  */
 int queue_prune_workers(struct queue *q, struct error *err);
+/*
+ * Ask the registered workers on host (their hostname; NULL: any) with id (NULL: any) to
+ * stop as a first SIGTERM stops them, wherever they run: each is marked in the store, all
+ * in one transaction, then woken.  A worker whose row went stale (no heartbeat for two
+ * leases) is passed over: nobody is there to ask.  fn (may be NULL) sees each worker asked
+ * before the commit, so before any of them can have read its mark and exited (a waiter
+ * takes hold of their processes there); a nonzero return from it rolls back and is
+ * returned.  Returns how many.
+ */
+int queue_workers_stop(struct queue *q, const char *host, const char *id, worker_visit_fn *fn,
+		       void *ctx, struct error *err);
+/* Whether the worker has been asked to stop (queue_workers_stop): 1 or 0. */
+int queue_worker_stop_requested(struct queue *q, const char *worker_id, struct error *err);
 
 /*
  * Claim up to max due jobs for the worker in one statement (see store_claim), with a lease

@@ -1310,11 +1310,12 @@ static void assert_workers(struct queue *q, const char *want)
 	buf_release(&b);
 }
 
-static void add_worker(struct queue *q, const char *id, const char *machine)
+static void add_worker_on(struct queue *q, const char *id, const char *host,
+			  const char *machine)
 {
 	struct worker_info w = {
 		.id = (char *)id,
-		.host = (char *)"same-name",
+		.host = (char *)host,
 		.machine = (char *)machine,
 		.pid = 4242,
 		.pid_start = 987654321,
@@ -1325,6 +1326,11 @@ static void add_worker(struct queue *q, const char *id, const char *machine)
 	struct error err = { 0 };
 
 	assert_int_equal(queue_worker_register(q, &w, &err), 0);
+}
+
+static void add_worker(struct queue *q, const char *id, const char *machine)
+{
+	add_worker_on(q, id, "same-name", machine);
 }
 
 static void test_workers(void **state)
@@ -1393,6 +1399,82 @@ static void test_workers(void **state)
 	assert_int_equal(job.updated_at, T0 + 69002);
 	job_release(&job);
 	assert_int_equal(queue_worker_unregister(&f->q, "w1", &err), 0);
+}
+
+static int collect_worker_id(void *ctx, const struct worker_info *w)
+{
+	struct buf *b = ctx;
+
+	buf_addf(b, "%s%s", b->len ? "," : "", w->id);
+	return 0;
+}
+
+static int refuse(void *ctx, const struct worker_info *w)
+{
+	return 7;
+}
+
+/* Which workers are marked (queue_worker_stop_requested), as "w1,w3". */
+static void assert_asked(struct queue *q, const char *want)
+{
+	static const char *const ids[] = { "w1", "w2", "w3" };
+	struct error err = { 0 };
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+		int rc = queue_worker_stop_requested(q, ids[i], &err);
+
+		assert_true(rc == 0 || rc == 1);
+		if (rc)
+			buf_addf(&b, "%s%s", b.len ? "," : "", ids[i]);
+	}
+	assert_string_equal(b.data ? b.data : "", want);
+	buf_release(&b);
+}
+
+/* Ask the workers host and id choose to stop; the ids fn saw, and whether anyone was woken. */
+static void stop_expect(struct queue *q, const char *host, const char *id, int want_n,
+			const char *want_ids)
+{
+	struct error err = { 0 };
+	struct buf b = BUF_INIT;
+
+	(void)woken(q);
+	assert_int_equal(queue_workers_stop(q, host, id, collect_worker_id, &b, &err), want_n);
+	assert_string_equal(b.data ? b.data : "", want_ids);
+	assert_int_equal(woken(q), want_n > 0);
+	buf_release(&b);
+}
+
+/*
+ * 'worker stop': the live workers that the host and the id choose (both, either, or all)
+ * are marked in one commit and woken; a stale one is passed over; a refusal rolls back.
+ */
+static void test_workers_stop(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+
+	add_worker_on(&f->q, "w1", "alpha", "m-1");
+	add_worker_on(&f->q, "w2", "beta", "m-2");
+	add_worker_on(&f->q, "w3", "alpha", "m-3");
+	stop_expect(&f->q, NULL, "ghost", 0, "");
+	stop_expect(&f->q, "gamma", NULL, 0, "");
+	stop_expect(&f->q, "beta", "w1", 0, "");
+	assert_asked(&f->q, "");
+	assert_int_equal(queue_workers_stop(&f->q, "alpha", NULL, refuse, NULL, &err), 7);
+	assert_asked(&f->q, "");
+	stop_expect(&f->q, NULL, "w3", 1, "w3");
+	assert_asked(&f->q, "w3");
+	stop_expect(&f->q, "alpha", "w1", 1, "w1");
+	assert_asked(&f->q, "w1,w3");
+	stop_expect(&f->q, "beta", NULL, 1, "w2");
+	stop_expect(&f->q, NULL, NULL, 3, "w1,w2,w3");
+	assert_asked(&f->q, "w1,w2,w3");
+	/* Silent for two leases: nobody is there to ask. */
+	the_time = T0 + 60001;
+	stop_expect(&f->q, NULL, NULL, 0, "");
+	stop_expect(&f->q, NULL, "w1", 0, "");
 }
 
 static void test_recover_and_started(void **state)
@@ -1625,6 +1707,7 @@ int main(void)
 		T(test_config_reset),
 		T(test_reads),
 		T(test_workers),
+		T(test_workers_stop),
 		T(test_recover_and_started),
 		T(test_next_due),
 		T(test_transitions_table),
