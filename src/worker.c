@@ -115,6 +115,7 @@ struct worker {
 	struct job *claimed; /* a round's claims, one per slot */
 	int64_t next_retry;  /* monotonic: retry recording results; 0 = nothing to retry */
 	int64_t end;	     /* monotonic: --for runs out; 0 = no limit */
+	bool check_stop;     /* read our row's stop request ('worker stop') */
 	struct error lost;   /* the store is not the one opened any more (QE_OK: it is) */
 };
 
@@ -847,9 +848,6 @@ static void stop_jobs(struct worker *w)
 /* A stop signal: the first stops claiming, the second stops the jobs. */
 static void on_stop_signal(struct worker *w, const struct signalfd_siginfo *si)
 {
-	/* 'worker stop' asks for a graceful stop only: asking twice changes nothing. */
-	if (si->ssi_code == SI_QUEUE && si->ssi_int == WORKER_STOP_GRACEFUL && w->signals)
-		return;
 	w->signals++;
 	w->next_retry = time_mono_ms(); /* for jobs waiting to start */
 	if (w->signals == 1) {
@@ -887,6 +885,40 @@ static void on_wake(struct loop *loop, int fd, short revents, void *arg)
 
 	wait_drain(w);
 	w->next_claim = 0;
+	w->check_stop = true;
+}
+
+/*
+ * 'worker stop' marks our row and wakes every worker: each reads its own mark after the
+ * round the wake-up brings, so that a job enqueued meanwhile starts no later for it.
+ */
+static int64_t stop_when(void *arg)
+{
+	struct worker *w = arg;
+
+	/* A worker already stopping has nothing to learn: it is on its way out. */
+	return w->check_stop && !w->stopping && !w->lost.code ? 0 : LOOP_NEVER;
+}
+
+/*
+ * Asked to stop: as a first stop signal, so that a signal after it is the second one and
+ * stops the running jobs, while asking again changes nothing.  A failed read is tried
+ * again at the next wake-up or tick, whose heartbeat says what is wrong with the store.
+ */
+static void stop_run(struct loop *loop, void *arg)
+{
+	struct worker *w = arg;
+	struct error err;
+
+	w->check_stop = false;
+	if (queue_worker_stop_requested(w->q, w->info.id, &err) <= 0)
+		return;
+	w->signals = 1;
+	w->stopping = 1;
+	w->next_retry = time_mono_ms(); /* for jobs waiting to start */
+	say("asked to stop by 'worker stop': finishing %d running job%s, then exiting (a signal "
+	    "stops them)",
+	    w->busy, w->busy == 1 ? "" : "s");
 }
 
 /* Stopping, and nothing left running or unrecorded: leave the loop. */
@@ -949,6 +981,8 @@ static void tick_run(struct loop *loop, void *arg)
 	check_kill_at(w);
 	reload_config(w);
 	heartbeat(w);
+	/* The backstop of a missed wake-up, as for jobs. */
+	w->check_stop = true;
 	recover(w);
 	/* Look for work on every tick: the fallback for a missed wake-up, or a job enqueued
 	 * on another machine while we wait for a delayed one. */
@@ -1128,6 +1162,7 @@ static int setup(struct worker *w, struct error *err)
 	loop_add_fd(w->loop, w->wakefd, POLLIN, on_wake, w);
 	loop_add_task(w->loop, exit_when, exit_run, w);
 	loop_add_task(w->loop, round_when, round_run, w);
+	loop_add_task(w->loop, stop_when, stop_run, w);
 	loop_add_task(w->loop, jobs_when, jobs_run, w);
 	loop_add_task(w->loop, retry_when, retry_run, w);
 	loop_add_task(w->loop, tick_when, tick_run, w);

@@ -28,29 +28,24 @@ struct worker_opts {
 };
 
 /*
- * Serve jobs until SIGINT, SIGTERM or SIGHUP (or a batch condition of opts), then finish
- * the running jobs and return 0.  A second signal stops the running jobs (SIGTERM to each
- * process group, SIGKILL after grace_ms) and returns them to pending without counting an
- * attempt.  Progress goes to stderr, one line per event.
+ * Serve jobs until SIGINT, SIGTERM or SIGHUP, a 'worker stop' (queue_workers_stop) or a
+ * batch condition of opts, then finish the running jobs and return 0.  A second signal (or
+ * a first after 'worker stop') stops the running jobs (SIGTERM to each process group,
+ * SIGKILL after grace_ms) and returns them to pending without counting an attempt.
+ * Progress goes to stderr, one line per event.
  */
 int worker_run(struct queue *q, const struct worker_opts *opts, struct error *err);
 
 /*
- * Ask every live worker of this store on this machine to stop gracefully (SIGTERM), then
- * wait up to timeout_ms (< 0: forever) for them to exit.  *stopped is how many exited;
- * returns QE_FAIL if some are still running when the time is up, or if some worker of the
- * table could not be signalled (another machine or pid namespace, another user's): a stop
- * that reached fewer workers than exist says so.  Runs in the CLI process
+ * 'worker stop': ask the workers of this store on host (their hostname; NULL: any) with id
+ * (NULL: any) to stop gracefully, on whatever machine they run (queue_workers_stop), then
+ * wait up to timeout_ms (< 0: forever) for them to exit: for a worker of this machine, its
+ * process's exit; for one elsewhere, its row leaving the store.  *asked is how many were
+ * asked, *stopped how many exited.  QE_NOTFOUND if host or id is given and no live worker
+ * matches; QE_FAIL if some are still running when the time is up.  Runs in the CLI process
  * (worker_stop.c), not in a worker.
  */
-int worker_stop_all(struct queue *q, int64_t timeout_ms, int *stopped, int *signalled,
-		    struct error *err);
-
-/*
- * The value 'worker stop' attaches to its SIGTERM (sigqueue's SI_QUEUE): a worker already
- * asked to stop ignores it, so that a repeated 'worker stop' stays graceful and is not
- * taken for the impatient second Ctrl+C that stops the running jobs.
- */
-#define WORKER_STOP_GRACEFUL 0x7175 /* "qu" */
+int worker_stop(struct queue *q, const char *host, const char *id, int64_t timeout_ms,
+		int *stopped, int *asked, struct error *err);
 
 #endif

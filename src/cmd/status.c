@@ -22,11 +22,12 @@ static int worker_text(void *ctx, const struct worker_info *w)
 	int *n = ctx;
 
 	if ((*n)++ == 0)
-		printf("\n%-8s  %-16s  %-5s  %-4s  %-20s  %-20s  %-10s  %s\n", "PID", "HOST", "SLOTS",
-		       "BUSY", "STARTED", "HEARTBEAT", "QUEUES", "MACHINE");
-	printf("%-8d  %-16s  %-5d  %-4d  %-20s  %-20s  %-10s  %s\n", w->pid, w->host, w->slots,
-	       w->busy, time_format(w->started_at, false, started),
-	       time_format(w->heartbeat_at, false, beat), w->queues ? w->queues : "all",
+		printf("\n%-8s  %-16s  %-5s  %-4s  %-20s  %-20s  %-10s  %-30s  %s\n", "PID", "HOST",
+		       "SLOTS", "BUSY", "STARTED", "HEARTBEAT", "QUEUES", "ID", "MACHINE");
+	/* The id for 'worker stop --id'; the machine tells hosts of one name apart. */
+	printf("%-8d  %-16s  %-5d  %-4d  %-20s  %-20s  %-10s  %-30s  %s\n", w->pid, w->host,
+	       w->slots, w->busy, time_format(w->started_at, false, started),
+	       time_format(w->heartbeat_at, false, beat), w->queues ? w->queues : "all", w->id,
 	       w->machine ? w->machine : "-");
 	return 0;
 }

@@ -158,20 +158,24 @@ out:
 	return rc;
 }
 
-/* worker stop [--timeout DURATION] */
+/* worker stop [--host HOST] [--id ID] [--timeout DURATION] */
 static int stop_run(struct cmd_ctx *ctx, const struct args *a)
 {
+	const char *host = args_get(a, "host"), *id = args_get(a, "id"), *v;
 	int64_t timeout = -1;
-	const char *v;
-	int rc, stopped, signalled;
+	int rc, stopped, asked;
 
 	if ((v = args_get(a, "timeout")) && duration_parse(v, &timeout, &ctx->err))
 		return ctx->err.code;
+	if (host && !*host)
+		return error_set(&ctx->err, QE_INPUT, "--host needs a hostname");
+	if (id && !*id)
+		return error_set(&ctx->err, QE_INPUT, "--id needs a worker id");
 	if (!cmd_queue(ctx))
 		return ctx->err.code;
-	rc = worker_stop_all(&ctx->q, timeout < 0 ? -1 : timeout * 1000, &stopped, &signalled,
-			     &ctx->err);
-	/* Those stopped are told even when others could not be: both are true. */
+	rc = worker_stop(&ctx->q, host, id, timeout < 0 ? -1 : timeout * 1000, &stopped, &asked,
+			 &ctx->err);
+	/* Those stopped are told even when others are still running: both are true. */
 	if (rc == 0 || stopped > 0)
 		printf("stopped %d worker%s\n", stopped, stopped == 1 ? "" : "s");
 	return rc;
@@ -206,14 +210,19 @@ const struct cmd_entry cmd_worker_start = {
 const struct cmd_entry cmd_worker_stop = {
 	.name = "stop",
 	.parent = "worker",
-	.usage = "[--timeout DURATION]",
-	.summary = "stop every worker of this queue gracefully and wait for them to exit",
+	.usage = "[--host HOST] [--id ID] [--timeout DURATION]",
+	.summary = "stop the workers of this queue gracefully, on every machine, and wait for them "
+		   "to exit",
 	.args = { .options = (const struct args_option[]){
+			  { "host", 'H', "HOST",
+			    "only the workers on this host (its hostname, as 'status' shows it)" },
+			  { "id", 'i', "ID", "only the worker with this id ('status --json' shows it)" },
 			  { "timeout", 't', "DURATION",
 			    "give up waiting after this long (exit 1); default: wait" },
 			  { 0 } } },
-	.help = "Workers are found in the store's worker table and sent SIGTERM, so they let\n"
-		"their running jobs finish first.\n",
+	.help = "Each worker is asked through the store, wherever it runs, and lets its running\n"
+		"jobs finish first, as after a first SIGTERM.  A worker of this machine has\n"
+		"stopped once its process has exited; one elsewhere once it has left the store.\n",
 	.run = stop_run,
 };
 

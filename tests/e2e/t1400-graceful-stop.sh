@@ -6,8 +6,10 @@
 # running job's whole process group and returns the job to pending with attempts 0;
 # 'worker start --detach' prints the pid of a worker that 'status' shows, that logs to a
 # file in the data directory, runs jobs, and that 'worker stop' stops; a second 'worker stop'
-# after one that timed out is still graceful; a stop that cannot reach a worker (another
-# machine) says so and exits 1.
+# after one that timed out is still graceful, and a signal after 'worker stop' is the
+# second one; --id and --host choose the workers, and a choice of none says so (exit 1);
+# a worker elsewhere (a row as another machine writes it) is asked through the store and
+# waited for until its row leaves.
 . "$TEST_DIR/lib.sh"
 
 nworkers() { [ "$(q status --json | jq '.workers | length')" = "$1" ]; }
@@ -66,7 +68,7 @@ w=$worker_pid
 wait_for 10 test -e "$TMP/t3.started"
 q worker stop >"$TMP/stop.out" 2>"$TMP/stop.err" &
 stopper=$!
-wait_for 10 in_log "worker\[$w\]: received SIGTERM: finishing 1 running job"
+wait_for 10 in_log "worker\[$w\]: asked to stop by 'worker stop': finishing 1 running job"
 gone "$stopper" && fail "worker stop returned before the worker's job ended"
 touch "$TMP/t3.go"
 reaped "$stopper"
@@ -157,20 +159,72 @@ assert_eq 0 "$rc" "exit status after two worker stops"
 check_ok q info --json t6
 assert_eq "completed 1" "$(jq -r '"\(.state) \(.attempts)"' <<<"$out")" "t6 state and attempts"
 
-# 7. A worker of another machine (here a row as one would write it, fresh) cannot be
-# signalled from here: 'worker stop' says so and fails, and stops the workers it can.
-now=$(date +%s%3N)
-sql "INSERT INTO workers (id, host, machine, pid, pid_start, slots, queues, started_at, heartbeat_at) VALUES ('far-1', 'farhost', 'other-machine:boot:pidns', 4242, 1, 1, NULL, $now, $now)"
-check_fail 1 "^queuectl: 1 worker not stopped: 'far-1' \(pid 4242 on farhost\) runs on another machine or pid namespace$" q worker stop
+# 7. A signal after 'worker stop' is the second one: it stops the running job.
+check_ok q enqueue --id t7 --max-retries 0 "$(blocker t7)"
 start_worker
 w=$worker_pid
+wait_for 10 test -e "$TMP/t7.started"
+check_fail 1 "^queuectl: 1 of 1 worker still running after 1\.0s$" q worker stop --timeout 1
+wait_for 10 in_log "worker\[$w\]: asked to stop by 'worker stop': finishing 1 running job"
+kill -TERM "$w"
+reaped "$w"
+assert_eq 0 "$rc" "exit status after worker stop and a signal"
+assert_eq "pending 0" "$(q info --json t7 | jq -r '"\(.state) \(.attempts)"')" \
+	"t7 after worker stop and a signal"
+check_ok q delete t7
 
+# 8. --id and --host choose; a choice that matches no worker says so, and stops none.
+start_worker
+w1=$worker_pid
+start_worker
+w2=$worker_pid
 wait_for 10 nworkers 2
-run q worker stop
-assert_eq 1 "$status" "exit status of a stop that missed a worker"
+id1=$(q status --json | jq -r ".workers[] | select(.pid == $w1) | .id")
+assert_match "^$(hostname)-$w1-" "$id1" "a worker's id"
+check_ok q status
+assert_match "^$w1 +$(hostname) +1 +0 .* $id1 +[^ ]+\$" "$(grep "^$w1 " <<<"$out")" "status shows the id"
+check_fail 1 "^queuectl: no worker 'nosuch'$" q worker stop --id nosuch
+check_fail 1 "^queuectl: no worker on host 'nowhere'$" q worker stop --host nowhere
+check_fail 1 "^queuectl: no worker '$id1' on host 'nowhere'$" q worker stop --id "$id1" --host nowhere
+check_fail 2 "^queuectl: --host needs a hostname$" q worker stop --host ''
+check_fail 2 "^queuectl: --id needs a worker id$" q worker stop --id ''
+nworkers 2 || fail "a stop that chose no worker stopped one"
+check_ok q worker stop --id "$id1" --host "$(hostname)"
+assert_eq "stopped 1 worker" "$out" "worker stop --id"
+gone "$w1" || fail "worker $w1 still running after worker stop --id"
+gone "$w2" && fail "worker $w2 stopped by a worker stop --id of another"
+reaped "$w1"
+assert_eq 0 "$rc" "exit status of the worker stopped by id"
+check_ok q worker stop --host "$(hostname)"
+assert_eq "stopped 1 worker" "$out" "worker stop --host"
+reaped "$w2"
+
+# 9. A worker of another machine (here a row as one would write it, fresh) is asked through
+# the store, and waited for until its row leaves: it unregisters as it exits.
+now=$(date +%s%3N)
+sql "INSERT INTO workers (id, host, machine, pid, pid_start, slots, queues, started_at, heartbeat_at, stale_at) VALUES ('far-1', 'farhost', 'other-machine:boot:pidns', 4242, 1, 1, NULL, $now, $now, $((now + 600000)))"
+check_fail 1 "^queuectl: 1 of 1 worker still running after 1\.0s$" q worker stop --timeout 1 --host farhost
+assert_match "^(1|t)$" "$(sql "SELECT stop_requested FROM workers WHERE id = 'far-1'")" \
+	"the far worker's stop request"
+start_worker
+w=$worker_pid
+wait_for 10 nworkers 2
+run q worker stop --timeout 2
+assert_eq 1 "$status" "exit status of a stop that a worker outlived"
 assert_eq "stopped 1 worker" "$out" "workers stopped"
-assert_match "^queuectl: 1 worker not stopped: 'far-1'" "$err" "workers not stopped"
+assert_eq "queuectl: 1 of 2 workers still running after 2.0s" "$err" "workers not stopped"
 reaped "$w"
 assert_eq 0 "$rc" "exit status of the stopped worker"
+# Its mark cleared, so that the stop below is seen to have asked before the row leaves.
+sql "UPDATE workers SET stop_requested = false WHERE id = 'far-1'"
+asked() { [ "$(sql "SELECT count(*) FROM workers WHERE id = 'far-1' AND stop_requested")" = 1 ]; }
+q worker stop --id far-1 >"$TMP/stop.out" 2>"$TMP/stop.err" &
+stopper=$!
+wait_for 10 asked
+gone "$stopper" && fail "worker stop returned while the far worker's row is there"
+sql "DELETE FROM workers WHERE id = 'far-1'"
+reaped "$stopper"
+assert_eq 0 "$rc" "exit status of a stop of the far worker"
+assert_eq "stopped 1 worker" "$(cat "$TMP/stop.out")" "worker stop of the far worker"
 
 finish
