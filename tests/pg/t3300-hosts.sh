@@ -305,7 +305,15 @@ wait_for 90 elsewhere
 cut_long() { [ $(( $(date +%s%3N) - cut_at )) -ge $((2 * lease * 1000)) ]; }
 wait_for 60 cut_long
 ip link set qh1a up || fail "cannot restore host 1's link"
-echo "host 1's link was cut for $(( $(date +%s%3N) - cut_at )) ms"
+up_at=$(date +%s%3N)
+echo "host 1's link was cut for $((up_at - cut_at)) ms"
+# Both of host 1's workers reach the server again (heartbeat_at is the server's clock,
+# which is this kernel's).
+beat_again() {
+	[ "$(sql "SELECT count(*) FROM workers WHERE machine LIKE '${mid[1]}:%' AND heartbeat_at > $up_at")" -eq 2 ]
+}
+wait_for 180 beat_again
+echo "host 1's workers beat again $(( $(date +%s%3N) - up_at )) ms after the link came back"
 wait_for 120 all_done $total
 check_runs "$TMP/runs3"
 for j in $one; do
