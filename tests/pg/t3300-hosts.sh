@@ -220,7 +220,7 @@ jq -cn --arg f "$TMP/runs1" --argjson n $n \
 check_ok q enqueue --file "$TMP/a.jsonl"
 # The runs file first: a line count is cheap to poll, a status is a connection.
 drained() { [ "$(cat "$TMP/runs1" 2>/dev/null | wc -l)" -ge $n ] && all_done $n; }
-wait_for 500 drained
+wait_for 900 drained
 echo "drained $n jobs over 3 hosts x 4 slots in $(( $(date +%s%3N) - t0 )) ms"
 for h in $hosts; do alive "$h"; done
 assert_eq $n "$(wc -l <"$TMP/runs1")" "runs"
