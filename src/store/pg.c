@@ -37,6 +37,12 @@
 #define DEFAULT_SCHEMA "queuectl"
 /* Seconds a connection attempt may take unless the URL or PGCONNECT_TIMEOUT says. */
 #define CONNECT_TIMEOUT "5"
+/*
+ * Milliseconds that what we sent may go unacknowledged before the kernel gives up the
+ * connection (TCP_USER_TIMEOUT), unless the URL says: statements block, and on a network
+ * cut TCP's own retransmissions would hold one, and a worker's loop, for up to 15 minutes.
+ */
+#define TCP_USER_TIMEOUT "5000"
 /* An idle worker looks for work at least this often, whatever it hears (ms). */
 #define BACKSTOP_MS 3000
 /* The wait for a lost listening connection to come back: doubled up to the backstop (ms). */
@@ -575,7 +581,7 @@ static void ignore_notice(void *arg, const char *message)
  */
 static PGconn *connect_start(struct pg_store *s, bool async, struct error *err)
 {
-	const char *kw[4], *val[4];
+	const char *kw[5], *val[5];
 	PGconn *c;
 	int n = 0;
 
@@ -584,6 +590,8 @@ static PGconn *connect_start(struct pg_store *s, bool async, struct error *err)
 		kw[n] = "connect_timeout";
 		val[n++] = CONNECT_TIMEOUT;
 	}
+	kw[n] = "tcp_user_timeout";
+	val[n++] = TCP_USER_TIMEOUT;
 	kw[n] = "application_name";
 	val[n++] = "queuectl";
 	kw[n] = "dbname";

@@ -19,6 +19,13 @@
 #                         are accepted: the user "qpass" has the password "qpass-secret"
 #   QUEUECTL_TEST_PG_DIR  the cluster's directory (for stop, restart, halt, resume)
 #
+# Read by start and run, for a test that reaches the server from other network namespaces
+# (tests/pg/t3300-hosts.sh):
+#   QUEUECTL_TEST_PG_LISTEN  more addresses to listen on beside 127.0.0.1, comma-separated;
+#                            they must exist when the server starts
+#   QUEUECTL_TEST_PG_ALLOW   a network (CIDR) from which "qpass", and no other user, may
+#                            connect to "queuectl" with its password
+#
 # initdb refuses to run as root: as root, the server runs as the "postgres" user that
 # Debian's postgresql package creates.  The binaries are the newest major version installed
 # under /usr/lib/postgresql.
@@ -57,7 +64,7 @@ start() {
 	# Speed over safety: the data is thrown away.  Enough connections for the tests that
 	# start many workers side by side.
 	cat >>"$dir/data/postgresql.conf" <<-EOF
-		listen_addresses = '127.0.0.1'
+		listen_addresses = '127.0.0.1${QUEUECTL_TEST_PG_LISTEN:+,$QUEUECTL_TEST_PG_LISTEN}'
 		unix_socket_directories = '$dir'
 		fsync = off
 		synchronous_commit = off
@@ -65,6 +72,8 @@ start() {
 		max_connections = 300
 		shared_buffers = 32MB
 	EOF
+	[ -z "${QUEUECTL_TEST_PG_ALLOW:-}" ] ||
+		echo "host queuectl qpass $QUEUECTL_TEST_PG_ALLOW scram-sha-256" >>"$dir/data/pg_hba.conf"
 	# A free port: try ports at random until one server starts (another may take a port
 	# between any check and the bind, so the bind is the check).
 	tries=0
