@@ -55,13 +55,14 @@ for path in /api/v1/status '/api/v1/jobs?state=pending&queue=q3&limit=100' \
 	wrk -t2 -c8 -d"${secs}s" --latency "$base$path" | grep -E 'Requests/sec|^ +(50|99)%|Non-2xx'
 done
 
-# The event streams on a store of their own: a worker of one queue claims past every job of
+# The event streams on a store of their own (with room for every client: 64 connections by
+# default), since a worker of one queue claims past every job of
 # the large store not yet due (the claim index is by priority, then age), which would
 # measure the claim, not the streams.
 kill "$web"
 wait "$web" 2>/dev/null
 export QUEUECTL_HOME=$tmp/home2
-"$qbin" web --listen 127.0.0.1:0 >"$tmp/web2.out" 2>"$tmp/web2.err" &
+"$qbin" web --listen 127.0.0.1:0 --max-connections $((clients + 16)) >"$tmp/web2.out" 2>"$tmp/web2.err" &
 web=$!
 pids="$pids $web"
 until grep -q '^serving' "$tmp/web2.out"; do
