@@ -39,6 +39,7 @@ struct events {
 	off_t off;	 /* how much of that run's log was sent */
 	char *last_status, *last_job; /* what was sent last, not to send it again */
 	int64_t status_at, sent_at;   /* time_mono_ms of the last status and the last byte */
+	int64_t woke_at;	      /* of the first change not yet sent */
 	bool started, dirty, gone;
 	struct buf out;
 	size_t done; /* bytes of out already handed to the library */
@@ -159,8 +160,8 @@ json_t *events_status(struct web *web, struct error *err)
 
 /*
  * Send the status if it changed; with web->lock held.  A status another stream read less
- * than STATUS_MIN_MS ago is used as it is: every stream then sends the same, and the
- * store is read at most every STATUS_MIN_MS however many follow it.
+ * than STATUS_MIN_MS ago, and after the change that woke this one, is used as it is: every
+ * stream then sends the same, and one write wakes a hundred streams for one read.
  */
 static void status(struct events *ev)
 {
@@ -169,7 +170,8 @@ static void status(struct events *ev)
 	json_t *o;
 	char *s;
 
-	if (!web->status || time_mono_ms() - web->status_at >= STATUS_MIN_MS) {
+	if (!web->status || time_mono_ms() - web->status_at >= STATUS_MIN_MS ||
+	    web->status_at < ev->woke_at) {
 		if (!(o = status_object(web, false, &err))) {
 			s = json_dumps(json_pack("{s:s}", "message", err.msg), JSON_COMPACT);
 			event(&ev->out, "error", s);
@@ -323,6 +325,8 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 					return MHD_CONTENT_READER_END_OF_STREAM;
 				drain(ev->changes);
 				drain(ev->ino);
+				if (!ev->dirty)
+					ev->woke_at = time_mono_ms();
 				ev->dirty = true;
 			}
 			/*
