@@ -659,8 +659,13 @@ static int run_round(struct worker *w, bool claim, int *nfree)
 {
 	struct error err;
 	int n = 0;
+	bool due = claim;
 
 	*nfree = 0;
+	for (int i = 0; i < w->opts->slots && !due; i++)
+		due = pid_due(&w->slots[i]) || result_due(w, &w->slots[i]);
+	if (!due)
+		return 0; /* no transaction for nothing */
 	if (queue_round_begin(w->q, &err))
 		goto fail;
 	for (int i = 0; i < w->opts->slots; i++) {
@@ -689,6 +694,8 @@ static int run_round(struct worker *w, bool claim, int *nfree)
 			job_release(&w->claimed[--n]);
 		goto fail;
 	}
+	/* Every pid due is written; the jobs started below set the next deadline. */
+	w->next_write = 0;
 	for (int i = 0; i < w->opts->slots; i++) {
 		struct slot *s = &w->slots[i];
 
