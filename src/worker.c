@@ -658,7 +658,7 @@ static bool result_due(struct worker *w, struct slot *s)
 static int run_round(struct worker *w, bool claim, int *nfree)
 {
 	struct error err;
-	int n = 0;
+	int n = 0, want;
 	bool due = claim;
 
 	*nfree = 0;
@@ -685,9 +685,13 @@ static int run_round(struct worker *w, bool claim, int *nfree)
 			++*nfree;
 		}
 	}
-	if (claim && *nfree > 0 &&
+	/* No more than --max-jobs lets start: a job claimed is a job started. */
+	want = *nfree;
+	if (w->opts->max_jobs > 0 && want > w->opts->max_jobs - w->started)
+		want = (int)(w->opts->max_jobs - w->started);
+	if (claim && want > 0 &&
 	    (n = queue_claim(w->q, w->info.id, w->opts->queues, w->opts->nqueues, w->claimed,
-			     *nfree, &err)) < 0)
+			     want, &err)) < 0)
 		goto fail_round;
 	if (queue_round_commit(w->q, &err)) {
 		while (n > 0)
