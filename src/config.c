@@ -119,15 +119,16 @@ int config_normalize(const struct config_setting *s, const char *value, char **o
 		static const char units[] = "KMG";
 		const char *u;
 
+		/* Digits first: strtoll would take a sign, and a negative size has no meaning. */
 		errno = 0;
-		n = strtoll(value, &end, 10);
-		u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
+		n = isdigit((unsigned char)*value) ? strtoll(value, &end, 10) : -1;
+		u = n >= 0 && *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
 		if (u && (!end[1] || !strcmp(end + 1, "B") || !strcmp(end + 1, "iB"))) {
 			for (const char *k = units; k <= u; k++)
 				n = n > LLONG_MAX / 1024 ? LLONG_MAX : n * 1024;
 			end = "";
 		}
-		if (!isdigit((unsigned char)*value) || errno || *end != '\0')
+		if (n < 0 || errno || *end != '\0')
 			return error_set(err, QE_INPUT,
 					 "invalid %s '%s': not a size (bytes, or a number with K, M "
 					 "or G)",
