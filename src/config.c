@@ -38,6 +38,8 @@ const struct config_setting config_settings[] = {
 	  NULL },
 };
 const int config_nsettings = sizeof config_settings / sizeof config_settings[0];
+_Static_assert(sizeof config_settings / sizeof config_settings[0] <= CONFIG_MAX,
+	       "struct config_text holds every setting");
 
 const struct config_setting *config_find(const char *name)
 {
@@ -187,5 +189,32 @@ void config_apply_stored(struct config *cfg, const char *key, const char *value)
 	if (s && config_normalize(s, value, &canon, &ignored) == 0) {
 		config_apply(cfg, s, canon);
 		free(canon);
+	}
+}
+
+void config_text_apply(struct config_text *t, const char *key, const char *value)
+{
+	const struct config_setting *s = config_find(key);
+	struct error ignored;
+	char *canon;
+
+	if (s && config_normalize(s, value, &canon, &ignored) == 0) {
+		free(t->v[s - config_settings]);
+		t->v[s - config_settings] = canon;
+	}
+}
+
+void config_text_fill(struct config_text *t)
+{
+	for (int i = 0; i < config_nsettings; i++)
+		if (!t->v[i])
+			t->v[i] = xstrdup(config_settings[i].def);
+}
+
+void config_text_release(struct config_text *t)
+{
+	for (int i = 0; i < config_nsettings; i++) {
+		free(t->v[i]);
+		t->v[i] = NULL;
 	}
 }
