@@ -407,6 +407,7 @@ int web_serve(struct queue *q, const struct web_config *cfg, struct error *err)
 	/* The event streams' threads wait on this too: the library joins them next. */
 	eventfd_write(web.stopping, 1);
 	MHD_stop_daemon(d);
+	events_stop(&web);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_mutex_destroy(&web.lock);
 	close(web.stopping);
