@@ -365,6 +365,8 @@ int web_serve(struct queue *q, const struct web_config *cfg, struct error *err)
 				 "listening on '%.64s', beyond this machine, needs a token: "
 				 "--token-file FILE or QUEUECTL_WEB_TOKEN",
 				 cfg->listen);
+	if (mhd_load(err))
+		return err->code;
 	/* Blocked before the library's threads start, so that they inherit it and sigwait sees it. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);

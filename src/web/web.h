@@ -83,6 +83,8 @@ int web_error(struct web_resp *resp, int status, const char *code, const char *f
 /* Answer with the error a queue call left in err: its QE_* code picks status and code. */
 int web_queue_error(struct web_resp *resp, const struct error *err);
 
+/* Load libmicrohttpd (mhd.c): QE_FAIL naming what is missing.  web_serve calls it. */
+int mhd_load(struct error *err);
 /*
  * Serve until SIGINT or SIGTERM.  Prints "serving http://ADDR:PORT/" on stdout once the
  * socket listens.  QE_INPUT for a bad address or a missing token, QE_FAIL if it cannot listen.

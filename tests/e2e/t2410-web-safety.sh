@@ -131,4 +131,14 @@ assert_eq 0 "$?" "the slow client's connection was closed (status 124: it was no
 exec {slow}>&-
 stop_worker "$web_pid"
 assert_eq 0 "$rc" "exit status"
+
+# --- The library is loaded by 'queuectl web' alone: with a broken libmicrohttpd first on
+# the library path, every other command works, and web fails with one line naming it.
+mkdir "$TMP/badlib"
+soname=$(objdump -p "$(pkg-config --variable=libdir libmicrohttpd)/libmicrohttpd.so" |
+	awk '$1 == "SONAME" { print $2 }')
+echo 'not a library' >"$TMP/badlib/$soname"
+LD_LIBRARY_PATH=$TMP/badlib check_ok q status
+LD_LIBRARY_PATH=$TMP/badlib check_fail 1 "cannot load the HTTP server's library: .*$soname" \
+	q web --listen 127.0.0.1:0
 finish
