@@ -4,8 +4,8 @@
  * exchange and waits for FILE with inotify (no polling, so it takes no CPU from the worker).
  *
  *   pickup idle QUEUECTL DB STAMP DIR N
- *	With a worker already running idle on DB (a file, or a postgresql:// URL): N times,
- *	in turn,
+ *	With a worker already running idle on DB (a file, or a postgresql:// URL, whose
+ *	counts are read with libpq: benchpg.h): N times, in turn,
  *	  queuectl: run `QUEUECTL --db DB enqueue -- STAMP FILE`, wait for it to exit, note
  *	            t0, wait for FILE; latency = stamp - t0.  Then wait for the job to be
  *	            recorded completed and let the worker go back to sleep, so every job
@@ -21,6 +21,7 @@
  *	its recovery pass, one claim and one spawn.  Prints one line per DB: p50_ns p99_ns.
  */
 #include "bench.h"
+#include "benchpg.h"
 
 #include <poll.h>
 #include <sqlite3.h>
@@ -67,32 +68,14 @@ static void watch(const char *dir)
 		die("inotify_add_watch '%s': %s", dir, strerror(errno));
 }
 
-/* A server's store (a URL): asked through queuectl itself, outside the timed part. */
-static int64_t completed_url(const char *q, const char *url)
-{
-	char cmd[8192], line[256];
-	long long v;
-	int64_t n = -1;
-	FILE *p;
-
-	snprintf(cmd, sizeof cmd, "'%s' --db '%s' status --json", q, url);
-	if (!(p = popen(cmd, "r")))
-		die("cannot run '%s'", cmd);
-	while (fgets(line, sizeof line, p))
-		if (sscanf(line, " \"completed\": %lld", &v) == 1)
-			n = v;
-	pclose(p);
-	return n;
-}
-
-static int64_t completed(sqlite3 *db, const char *q, const char *dbpath)
+/* The jobs recorded completed: SQLite's table of counts, or a server's index (benchpg.h). */
+static int64_t completed(sqlite3 *db, PGconn *pg)
 {
 	sqlite3_stmt *st;
 	int64_t n = -1;
 
-	if (!db)
-		return completed_url(q, dbpath);
-
+	if (pg)
+		return pg_number(pg, "SELECT count(*) FROM jobs WHERE state = 'completed'");
 	if (sqlite3_prepare_v2(db, "SELECT n FROM counts WHERE state = 'completed'", -1, &st,
 			       NULL) != SQLITE_OK)
 		die("counts: %s", sqlite3_errmsg(db));
@@ -117,18 +100,18 @@ static int idle(char **argv)
 	char *q = argv[0], *dbpath = argv[1], *stamp = argv[2], *dir = argv[3];
 	long n = parse_count(argv[4], "job count");
 	int64_t *lq = calloc((size_t)n, sizeof *lq), *ld = calloc((size_t)n, sizeof *ld);
-	sqlite3 *db;
+	sqlite3 *db = NULL;
+	PGconn *pg = NULL;
 	int64_t done;
 
-	/* A URL (postgresql://...) is read through queuectl; a path with SQLite. */
-	if (strstr(dbpath, "://"))
-		db = NULL;
+	if (is_url(dbpath))
+		pg = pg_store(dbpath);
 	else if (sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK)
 		die("cannot open '%s'", dbpath);
-	if (db)
+	else
 		sqlite3_busy_timeout(db, 10000);
 	watch(dir);
-	done = completed(db, q, dbpath);
+	done = completed(db, pg);
 	for (long i = -1; i < n; i++) { /* round -1 warms up */
 		char name[64], file[4096];
 		int64_t t0, deadline;
@@ -143,7 +126,7 @@ static int idle(char **argv)
 			wait_stamp(dir, name);
 		/* Idle again: the result recorded, then a moment to find nothing and sleep. */
 		deadline = mono_ns() + 30 * 1000000000LL;
-		while (completed(db, q, dbpath) <= done) {
+		while (completed(db, pg) <= done) {
 			if (mono_ns() > deadline)
 				die("job %s not recorded completed within 30 s", name);
 			sleep_ns(1000000);
@@ -162,6 +145,7 @@ static int idle(char **argv)
 			ld[i] = wait_stamp(dir, name) - t0;
 	}
 	sqlite3_close(db);
+	PQfinish(pg);
 	int64_t q50 = percentile(lq, (size_t)n, 50), q99 = percentile(lq, (size_t)n, 99);
 	int64_t d50 = percentile(ld, (size_t)n, 50), d99 = percentile(ld, (size_t)n, 99);
 

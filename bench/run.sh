@@ -8,16 +8,16 @@
 #                idle 2-core machine); writes bench/RESULTS-quick.md unless --out
 #   --only       run only these measurements, comma-separated, of: drain (1 and 7),
 #                word (2), enqueue (3), batch (4), pickup (5), scale (6), slots (8),
-#                syscalls (9); a partial run writes no file unless --out (the results go
-#                to standard output, as always)
+#                syscalls (9), web (10), pg (11); a partial run writes no file unless --out (the
+#                results go to standard output, as always)
 #   --queuectl   the binary to measure (default: build/queuectl); it is copied first, so a
 #                rebuild during the run changes nothing
 #
 # Every comparison runs its contenders in turn within each repetition (A B C A B C ...),
 # so that a noisy machine slows them alike; the figure reported is the median.  The C
 # programs are built, and the work files kept, in a fresh directory under $TMPDIR (default
-# /tmp), removed at the end; every process started is stopped.  Installs task-spooler, nq
-# and strace with apt-get when missing.
+# /tmp), removed at the end; every process started is stopped.  Installs task-spooler, nq,
+# strace and PostgreSQL (for measurement 11's throwaway server) with apt-get when missing.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,7 +25,7 @@ repo=$(dirname "$here")
 quick=0
 qsrc=$repo/build/queuectl
 out=
-all_measurements='drain word enqueue batch pickup scale slots syscalls'
+all_measurements='drain word enqueue batch pickup scale slots syscalls web pg'
 only=
 
 while [ $# -gt 0 ]; do
@@ -61,6 +61,9 @@ if [ $quick = 1 ]; then
 	SLOTS_N=200		# jobs 'sleep 0.5' in measurement 8
 	SLOTS_P=64		# and the slots (xargs -P) that run them
 	SYS_N=200		# jobs run under strace in measurement 9
+	WEB_SECS=3		# seconds of wrk per URL in measurement 10
+	WEB_CLIENTS=20		# event streams following a drain in measurement 10
+	PG_BIG=50000		# the big PostgreSQL store of measurement 11
 	[ -n "$only" ] || : "${out:=$here/RESULTS-quick.md}"
 else
 	mode=full
@@ -77,6 +80,9 @@ else
 	SLOTS_N=2000
 	SLOTS_P=256
 	SYS_N=500		# counts per job vary little: enough to dwarf start-up (column 4)
+	WEB_SECS=10
+	WEB_CLIENTS=100
+	PG_BIG=1000000
 	[ -n "$only" ] || : "${out:=$here/RESULTS.md}"
 fi
 SCALE_SMALL=1000
@@ -93,7 +99,7 @@ fail() { say "error: $*"; exit 1; }
 # --- peers: installed like scripts/deps.sh does, only what is missing -----------------------
 deps() {
 	local p missing='' sudo=''
-	for p in task-spooler nq strace gcc pkg-config libsqlite3-dev; do
+	for p in task-spooler nq strace gcc pkg-config libsqlite3-dev libpq-dev postgresql wrk curl bc; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 			missing="$missing $p"
 	done
@@ -117,7 +123,7 @@ B=$T/bin			# the reference programs, built from bench/*.c
 Q=$T/queuectl			# the copy of queuectl measured
 tsp_socket=$T/tsp.socket	# task-spooler's server, private to this run
 nq_dir=$T/nq			# nq's queue, private to this run
-pids=$T/pids			# workers and tsp blockers started by a measurement
+pids=$T/pids			# workers, tsp blockers, PostgreSQL clusters started by a measurement
 
 # What a measurement left running when it failed: its workers, task-spooler's blockers and
 # server, nq's queued jobs.  Run after each measurement (they run in subshells) and at exit.
@@ -127,9 +133,10 @@ stop_strays() {
 		while read -r p; do
 			case $p in
 			tsp:*) TS_SOCKET=$tsp_socket tsp -k "${p#tsp:}" >/dev/null 2>&1 ;;
+			pg:*) "$repo/tests/pg/cluster.sh" stop "${p#pg:}" >/dev/null 2>&1 ;;
 			*) kill "$p" 2>/dev/null ;;
 			esac
-		done <"$pids"
+		done < <(tac "$pids") # the last started first: workers before their server
 		rm -f "$pids"
 	fi
 	if [ -S "$tsp_socket" ]; then
@@ -164,8 +171,8 @@ cp "$qsrc" "$Q" || fail "cannot copy '$qsrc'"
 mkdir -p "$B"
 for src in "$here"/*.c; do
 	# shellcheck disable=SC2046
-	cc -O2 -Wall -Wextra -Werror $(pkg-config --cflags sqlite3) -o "$B/$(basename "$src" .c)" \
-		"$src" $(pkg-config --libs sqlite3) || fail "cannot build $src"
+	cc -O2 -Wall -Wextra -Werror $(pkg-config --cflags sqlite3 libpq) -o "$B/$(basename "$src" .c)" \
+		"$src" $(pkg-config --libs sqlite3 libpq) || fail "cannot build $src"
 done
 
 # --- small helpers -------------------------------------------------------------------------
@@ -784,6 +791,320 @@ strace -c -o FILE queuectl --db D worker start --count 2 --until-idle
 EOF
 }
 
+# --- 10: the web server --------------------------------------------------------------------
+# bench/web.sh does the work; this turns its output into the results' table and targets.
+measure_web() {
+	say "web: wrk against 'queuectl web' at $SCALE_BIG jobs, then $WEB_CLIENTS event streams"
+	"$here/web.sh" --queuectl "$Q" --jobs "$SCALE_BIG" --seconds "$WEB_SECS" \
+		--clients "$WEB_CLIENTS" >"$T/web.out" || return 1
+
+	# One line per URL: the URL, requests/s, p50 and p99 in ms, responses other than 2xx.
+	local rows url rps p50 p99 non table='' alone with seen mib
+	rows=$(awk '
+		function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0
+			if (v ~ /m$/) return v * 60000; return v * 1000 }
+		/^## GET/ { url = $3 }
+		/^ +50%/ { p50[url] = ms($2) }
+		/^ +99%/ { p99[url] = ms($2) }
+		/^Requests\/sec/ { rps[url] = $2; order[++n] = url }
+		/^ *Non-2xx/ { bad[url] = $NF }
+		END { for (i = 1; i <= n; i++) { u = order[i]
+			printf "%s %.0f %.1f %.1f %d\n", u, rps[u], p50[u], p99[u], bad[u] } }' "$T/web.out")
+	[ -n "$rows" ] || fail "web: no figures in $T/web.out"
+	while read -r url rps p50 p99 non; do
+		goal 10 "\`GET $url\` at $SCALE_BIG jobs: p99 < 50 ms" "$p99 ms ($rps req/s)" \
+			"$(yesno "$p99 < 50 && $non == 0")"
+		table="$table| \`$url\` | $rps | $p50 | $p99 | $non |"$'\n'
+	done <<<"$rows"
+	alone=$(sed -n 's/^drain of 2,000 jobs, nobody following: \(.*\) s$/\1/p' "$T/web.out")
+	with=$(sed -n 's/^drain of 2,000 jobs with [0-9]* followers: \(.*\) s$/\1/p' "$T/web.out")
+	seen=$(sed -n 's/^clients that saw every job completed: //p' "$T/web.out")
+	mib=$(awk '/VmHWM/ { printf "%.1f", $(NF - 1) / 1024 }' "$T/web.out")
+	goal 10 "$WEB_CLIENTS event streams following a drain of 2,000 jobs: within 1.5 x the drain unfollowed" \
+		"$(fmt "$with" 2) / $(fmt "$alone" 2) s = $(fmt "$(calc "$with / $alone")" 2) x; $seen saw the end" \
+		"$(yesno "$with <= 1.5 * $alone")"
+	goal 10 "the server's memory reported" "peak RSS $mib MiB" "$([ -n "$mib" ] && echo yes || echo '**no**')"
+	section 10 <<EOF
+## 10. The web server
+
+\`bench/web.sh\`: \`queuectl web\` over a store of $SCALE_BIG jobs in ten queues (a tenth dead,
+the rest pending a day ahead), each URL loaded for $WEB_SECS s by \`wrk -t2 -c8 --latency\`
+(8 connections at once, on loopback). Then, on a store of its own, $WEB_CLIENTS clients follow
+\`/api/v1/events\` (curl) while \`worker start --count 4\` drains 2,000 \`true\` jobs of one
+queue, against the same drain of a store nobody follows.
+
+| URL | requests/s | p50 ms | p99 ms | non-2xx |
+|---|---:|---:|---:|---:|
+${table%$'\n'}
+
+- drain of 2,000 jobs: $(fmt "$alone" 2) s unfollowed, $(fmt "$with" 2) s with $WEB_CLIENTS streams following ($(fmt "$(calc "$with / $alone")" 2) x); clients that received the final status: $seen
+- the server's peak resident memory (VmHWM): $mib MiB
+
+\`\`\`sh
+bench/web.sh --queuectl queuectl --jobs $SCALE_BIG --seconds $WEB_SECS --clients $WEB_CLIENTS
+\`\`\`
+
+Its output:
+
+\`\`\`
+$(cat "$T/web.out")
+\`\`\`
+EOF
+}
+
+# --- 11: PostgreSQL -----------------------------------------------------------------------
+# A throwaway cluster started as the tests start one (tests/pg/cluster.sh: initdb in a new
+# temporary directory, as the unprivileged user "postgres" when run as root, fsync and
+# synchronous_commit off), stopped by stop_strays.  Workers, and the C programs beside
+# them, reach it over TCP on loopback as the user qpass, as workers on other machines
+# would (the password in PGPASSWORD, never on a command line); the commands of the scale
+# table over its unix socket, as the cluster's superuser.  QUEUECTL_HOME keeps the workers'
+# log files in the work directory.
+pg_start() {
+	local vars
+	vars=$("$repo/tests/pg/cluster.sh" start) || return 1
+	eval "$vars"
+	echo "pg:$QUEUECTL_TEST_PG_DIR" >>"$pids"
+	pg_tcp="postgresql://qpass@$QUEUECTL_TEST_PG_TCP/queuectl"
+	pg_unix=$QUEUECTL_TEST_PG
+	pg_n=0
+	export PGPASSWORD=qpass-secret QUEUECTL_HOME=$T/pghome
+	mkdir -p "$QUEUECTL_HOME"
+}
+pg_sql() {
+	psql -X -q -v ON_ERROR_STOP=1 -h "$QUEUECTL_TEST_PG_DIR" -p "$(cat "$QUEUECTL_TEST_PG_DIR/port")" \
+		-U postgres -d queuectl "$@"
+}
+# pg_new BASE: a new schema of queuectl's through the URL BASE; its URL in $pg_url, its
+# name in $pg_schema.
+pg_new() {
+	pg_n=$((pg_n + 1)) pg_schema=bench$pg_n
+	case $1 in *\?*) pg_url="$1&schema=$pg_schema" ;; *) pg_url="$1?schema=$pg_schema" ;; esac
+	"$Q" --db "$pg_url" status >/dev/null
+}
+pg_drop() { pg_sql -c "DROP SCHEMA $1 CASCADE"; }
+
+# drain_pg NAME N command|argv WHAT SLOTS WORKERS: as drain_queuectl, on a new schema.
+drain_pg() {
+	local out ns kib self jobs
+	pg_new "$pg_tcp" || return 1
+	if [ "$3" = argv ]; then jsonl_argv "$2" "$4"; else jsonl "$2" "$4"; fi >"$T/jobs.jsonl"
+	"$Q" --db "$pg_url" enqueue --file "$T/jobs.jsonl" >/dev/null || return 1
+	settle
+	out=$("$B/drain" "$Q" "$pg_url" "$5" "$2" "$T/drain-$1.log" "$6") || return 1
+	read -r ns kib self jobs <<<"$out"
+	add "drain.$1" "$(calc "$ns / 1e9")"
+	add "cpu.$1.self" "$(calc "$self / 1e6 / $2")"
+	pg_drop "$pg_schema"
+}
+
+# pgclaim_ref NAME N [PROGRAM]: the C reference, 4 processes, on a new schema of N jobs.
+pgclaim_ref() {
+	local ns
+	pg_new "$pg_tcp" || return 1
+	jsonl_argv "$2" /bin/true >"$T/jobs.jsonl"
+	"$Q" --db "$pg_url" enqueue --file "$T/jobs.jsonl" >/dev/null || return 1
+	settle
+	ns=$("$B/pgclaim" "$pg_url" 4 "$2" ${3:+"$3"}) || return 1
+	add "drain.$1" "$(calc "$ns / 1e9")"
+	pg_drop "$pg_schema"
+}
+
+# pg_mixed SCHEMA N: N jobs in mixed states, as insert_batch --mixed makes them for SQLite
+# (80% completed, 15% pending, 3% dead, 1.8% failed with a retry due in a day, 0.2%
+# processing by a worker elsewhere; one history row per attempt), made by the server
+# itself, then vacuumed and analysed as autovacuum leaves a store at rest.  Prints the id
+# of a completed job from the middle.
+pg_mixed() {
+	pg_sql -At <<EOF
+SET search_path TO $1;
+INSERT INTO jobs (id, command, state, queue, priority, attempts, max_retries, runs, timeout,
+		  run_at, created_at, updated_at, started_at, finished_at, last_error, exit_code,
+		  worker_id, lease_until)
+SELECT md5(k || ':' || random()), 'true', st, 'default', 0, att, 3, att + pr, 0,
+	CASE WHEN st = 'failed' THEN now_ms + 86400000 ELSE t END, t,
+	CASE WHEN att + pr > 0 THEN t + 5 ELSE t END, CASE WHEN att + pr > 0 THEN t + 1 END,
+	CASE WHEN att > 0 THEN t + 5 END,
+	CASE WHEN st IN ('dead', 'failed') THEN 'exit status 1' END,
+	CASE WHEN st IN ('dead', 'failed') THEN 1 WHEN st = 'completed' THEN 0 END,
+	CASE WHEN pr = 1 THEN 'bench-old-worker' END, CASE WHEN pr = 1 THEN now_ms + 86400000 END
+FROM (SELECT k, now_ms, now_ms - ($2 - k) * 10 AS t, st,
+	     CASE st WHEN 'completed' THEN 1 WHEN 'dead' THEN 4 WHEN 'failed' THEN 1 ELSE 0 END AS att,
+	     (st = 'processing')::int AS pr
+      FROM (SELECT k, (extract(epoch FROM now()) * 1000)::bigint AS now_ms,
+		   CASE WHEN k % 1000 < 800 THEN 'completed' WHEN k % 1000 < 950 THEN 'pending'
+			WHEN k % 1000 < 980 THEN 'dead' WHEN k % 1000 < 998 THEN 'failed'
+			ELSE 'processing' END AS st
+	    FROM generate_series(0, $2 - 1) k) a) b
+ORDER BY k;
+INSERT INTO attempts (job_id, run, attempt, started_at, finished_at, outcome, error, exit_code,
+		      worker_id)
+SELECT id, r, r, started_at, finished_at, CASE WHEN r < attempts THEN 'failed' ELSE state END,
+	last_error, exit_code, 'bench-old-worker'
+FROM jobs, generate_series(1, attempts) r WHERE attempts > 0;
+VACUUM ANALYZE jobs;
+VACUUM ANALYZE attempts;
+SELECT id FROM jobs WHERE state = 'completed' AND seq >= $2 / 2 ORDER BY seq LIMIT 1;
+EOF
+}
+
+measure_pg() {
+	local r w lines rc=0
+	say "pg: starting a throwaway PostgreSQL cluster"
+	pg_start || return 1
+
+	# 1. Drains of `true`, PostgreSQL beside SQLite, in turn.
+	for r in $(seq "$REPS"); do
+		say "pg: drain, repetition $r of $REPS ($DRAIN_N jobs on PostgreSQL, then on SQLite)"
+		drain_pg pgdrain "$DRAIN_N" command true 2 1
+		drain_queuectl sqlite11 "$DRAIN_N" command true normal
+	done
+
+	# 2. Claim and finish: 4 workers against the C reference, in turn.
+	for r in $(seq "$REPS"); do
+		say "pg: claim and finish, repetition $r of $REPS ($DRAIN_N jobs, 4 workers, then the C reference)"
+		drain_pg pgclaim_q "$DRAIN_N" argv /bin/true 1 4
+		pgclaim_ref pgclaim_ref "$DRAIN_N" /bin/true
+		pgclaim_ref pgclaim_db "$DRAIN_N"
+	done
+
+	# 3. Pickup through NOTIFY, against a direct start.
+	pg_new "$pg_tcp" || return 1
+	mkdir -p "$T/stamps"
+	"$Q" --db "$pg_url" worker start 2>"$T/pg-pickup-worker.log" &
+	w=$!; echo "$w" >>"$pids"
+	for _ in $(seq 100); do
+		"$Q" --db "$pg_url" status 2>/dev/null | grep -q "^$w " && break
+		sleep 0.1
+	done
+	say "pg: pickup, $PICKUP_N jobs, each to an idle worker, and as many direct starts"
+	lines=$("$B/pickup" idle "$Q" "$pg_url" "$B/stamp" "$T/stamps" "$PICKUP_N") || rc=1
+	kill "$w"; wait "$w" || true
+	rm -rf "$T/stamps"
+	[ $rc = 0 ] || return 1
+	pg_drop "$pg_schema"
+	local q50 q99 d50 d99
+	read -r q50 q99 <<<"$(echo "$lines" | sed -n 1p | awk '{ printf "%.3f %.3f\n", $1 / 1e6, $2 / 1e6 }')"
+	read -r d50 d99 <<<"$(echo "$lines" | sed -n 2p | awk '{ printf "%.3f %.3f\n", $1 / 1e6, $2 / 1e6 }')"
+
+	# 4. Commands at $SCALE_SMALL and $PG_BIG jobs.
+	local small big ids ibig t built
+	say "pg: building stores of $SCALE_SMALL and $PG_BIG jobs"
+	pg_new "$pg_unix" || return 1
+	small=$pg_url
+	ids=$(pg_mixed "$pg_schema" "$SCALE_SMALL") || return 1
+	pg_new "$pg_unix" || return 1
+	big=$pg_url
+	t=$(now)
+	ibig=$(pg_mixed "$pg_schema" "$PG_BIG") || return 1
+	built=$(since "$t")
+	say "pg: big store built in ${built%.*} s; timing commands"
+	lines=$("$B/calltime" "$SCALE_CALLS" \
+		"$Q" --db "$small" status ::: "$Q" --db "$big" status \
+		::: "$Q" --db "$small" list --limit 20 ::: "$Q" --db "$big" list --limit 20 \
+		::: "$Q" --db "$small" list --state pending --limit 20 \
+		::: "$Q" --db "$big" list --state pending --limit 20 \
+		::: "$Q" --db "$small" info "$ids" ::: "$Q" --db "$big" info "$ibig" \
+		::: "$Q" --db "$small" enqueue true ::: "$Q" --db "$big" enqueue true) || return 1
+	local dbsize
+	dbsize=$(pg_sql -At -c "SELECT pg_database_size('queuectl') / 1048576")
+
+	# The figures.
+	local pq sq pc rc_ rd
+	pq=$(rate pgdrain "$DRAIN_N") sq=$(rate sqlite11 "$DRAIN_N")
+	pc=$(rate pgclaim_q "$DRAIN_N") rc_=$(rate pgclaim_ref "$DRAIN_N") rd=$(rate pgclaim_db "$DRAIN_N")
+	goal 11 "drain of $DRAIN_N \`true\` on PostgreSQL beside SQLite (no target: figures)" \
+		"$(fmt "$pq" 0) / $(fmt "$sq" 0) jobs/s = $(fmt "$(calc "$pq / $sq")" 2) x" "(no target)"
+	goal 11 "claim and finish, 4 workers, >= 0.8 x the C reference (SKIP LOCKED claim, run, update)" \
+		"$(fmt "$(calc "$pc / $rc_")" 2) x" "$(yesno "$pc >= 0.8 * $rc_")"
+	goal 11 "pickup through NOTIFY: p50 within 5 ms of a direct start" \
+		"+$(fmt "$(calc "$q50 - $d50")" 2) ms" "$(yesno "$q50 - $d50 <= 5")"
+	ms() { echo "$lines" | sed -n "$1p" | awk '{ printf "%.2f\n", $1 / 1e6 }'; }
+	row() { # LABEL LINE_SMALL LINE_BIG
+		local a b met; a=$(ms "$2") b=$(ms "$3")
+		met=$(yesno "$b < 50 && $b <= 1.5 * $a")
+		goal 11 "$1 at $PG_BIG jobs on PostgreSQL: < 50 ms and <= 1.5 x at $SCALE_SMALL" \
+			"$b ms, $(fmt "$(calc "$b / $a")" 2) x" "$met"
+		echo "| $1 | $a | $b | ms | $(fmt "$(calc "$b / $a")" 2) | < 50 ms and <= 1.5 x | $met |"
+	}
+	local pgver
+	pgver=$(psql --version | awk '{ print $NF }')
+	# shellcheck disable=SC2016 # the backquotes below are markdown
+	section 11 <<EOF
+## 11. PostgreSQL
+
+A throwaway PostgreSQL $pgver cluster on this machine (\`tests/pg/cluster.sh start\`, as the
+tests start it: \`fsync\`, \`synchronous_commit\` and \`full_page_writes\` off, 32 MB of
+shared buffers), a new schema for each store. Workers and the C programs beside them connect
+over TCP on loopback (127.0.0.1, a password in \`PGPASSWORD\`), as workers on other machines
+would; the commands of the last table over the cluster's unix socket.
+
+**Drain.** $DRAIN_N jobs \`true\` (command lines) drained by one \`worker start --count 2\`, on
+PostgreSQL and on SQLite (as in measurement 1), in turn; timed from starting the worker
+until every job is completed (\`bench/drain\`: on PostgreSQL, until no job is pending or
+processing). Median of $REPS runs. No target; the figures side by side:
+
+| store | median | unit | ratio to SQLite | worker CPU per job |
+|---|---:|---|---:|---:|
+| PostgreSQL | $(fmt "$pq" 0) | jobs/s | $(fmt "$(calc "$pq / $sq")" 2) | $(cpu pgdrain self) ms |
+| SQLite (durability normal) | $(fmt "$sq" 0) | jobs/s | 1.00 | $(cpu sqlite11 self) ms |
+
+**Claim and finish.** $DRAIN_N jobs \`{"argv":["/bin/true"]}\` taken by 4 worker processes
+(\`worker start --count 1\` each), against \`bench/pgclaim\`: 4 processes, each with its
+connection, each claiming one job at a time with the worker's own statement (\`S_CLAIM\`:
+\`FOR UPDATE SKIP LOCKED\` in claim order, the rows updated in the same statement), running
+\`/bin/true\` as the worker does, and recording it completed with one update fenced on owner,
+state and run. The worker writes more per job than that: the job's pid, the attempt's
+history row, its log file. Last row, for scale: \`pgclaim\` running nothing (the database's
+part alone). Median of $REPS runs, in turn.
+
+| contender | median | unit | ratio to the C reference | target | met |
+|---|---:|---|---:|---|---|
+| queuectl, 4 x \`worker start --count 1\` | $(fmt "$pc" 0) | jobs/s | $(fmt "$(calc "$pc / $rc_")" 2) | >= 0.8 x | $(yesno "$pc >= 0.8 * $rc_") |
+| C reference: claim, run \`/bin/true\`, update (\`pgclaim\`, 4 processes) | $(fmt "$rc_" 0) | jobs/s | 1.00 | | |
+| C reference running nothing: claim, update | $(fmt "$rd" 0) | jobs/s | $(fmt "$(calc "$rd / $rc_")" 2) | | |
+
+**Pickup.** As measurement 5, through PostgreSQL: an idle \`worker start\` (1 slot) woken by
+\`NOTIFY\` on its listening connection; from \`queuectl enqueue\` returning to the job's first
+instruction, against a posix_spawn of the same command. $PICKUP_N of each, in turn.
+
+| contender | p50 | p99 | unit | p50 / p99 over the reference | target | met |
+|---|---:|---:|---|---:|---|---|
+| queuectl on PostgreSQL: enqueue returned -> job started | $q50 | $q99 | ms | +$(fmt "$(calc "$q50 - $d50")" 3) / +$(fmt "$(calc "$q99 - $d99")" 3) ms | p50 within 5 ms | $(yesno "$q50 - $d50 <= 5") |
+| reference: posix_spawn -> job started | $d50 | $d99 | ms | | | |
+
+**Scale.** Two stores in mixed states, as in measurement 6 (80% completed, 15% pending, 3%
+dead, 1.8% failed waiting for a retry, 0.2% processing; one history row per attempt), made
+by the server (\`INSERT ... SELECT\` from \`generate_series\`, then \`VACUUM ANALYZE\`, as
+autovacuum leaves a store at rest): $SCALE_SMALL and $PG_BIG jobs (the database $dbsize MiB,
+built in ${built%.*} s). Median wall time of $SCALE_CALLS calls of each command, sizes in turn,
+each call a new process and connection.
+
+| command | $SCALE_SMALL jobs | $PG_BIG jobs | unit | ratio | target | met |
+|---|---:|---:|---|---:|---|---|
+$(row '`status`' 1 2)
+$(row '`list --limit 20`' 3 4)
+$(row '`list --state pending --limit 20`' 5 6)
+$(row '`info ID`' 7 8)
+$(row '`enqueue true`' 9 10)
+
+\`\`\`sh
+tests/pg/cluster.sh start      # U: postgresql://qpass@127.0.0.1:PORT/queuectl, PGPASSWORD set
+queuectl --db 'U?schema=S' enqueue --file jobs.jsonl   # a new schema S per run
+bench/drain queuectl 'U?schema=S' 2 $DRAIN_N LOG        # $DRAIN_N lines {"command":"true"}
+bench/drain queuectl D 2 $DRAIN_N LOG                   # SQLite, as in measurement 1
+bench/drain queuectl 'U?schema=S' 1 $DRAIN_N LOG 4      # $DRAIN_N lines {"argv":["/bin/true"]}, 4 workers
+bench/pgclaim 'U?schema=S' 4 $DRAIN_N /bin/true
+bench/pgclaim 'U?schema=S' 4 $DRAIN_N
+queuectl --db 'U?schema=S' worker start &
+bench/pickup idle queuectl 'U?schema=S' bench/stamp STAMPDIR $PICKUP_N
+psql ... < (INSERT ... SELECT ... FROM generate_series(0, N - 1); VACUUM ANALYZE)   # pg_mixed in run.sh
+bench/calltime $SCALE_CALLS queuectl --db 'SOCKET_URL&schema=SMALL' status ::: ... --db 'SOCKET_URL&schema=BIG' status \\
+	::: ... list --limit 20 ::: ... list --state pending --limit 20 ::: ... info ID ::: ... enqueue true
+\`\`\`
+EOF
+}
+
 # --- the run ------------------------------------------------------------------------------
 start=$(now)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -844,18 +1165,20 @@ disk="rotational=${rota:-unknown} as the kernel reports it (virtual disks often 
 	echo "| kernel | $(uname -sr) |"
 	echo "| work directory | ${TMPDIR:-/tmp}: $fsinfo, $disk |"
 	echo "| SQLite | $(pkg-config --modversion sqlite3) |"
+	case " $measurements " in *" pg "*) echo "| PostgreSQL | $(psql --version | awk '{ print $NF }'), a throwaway cluster (measurement 11) |" ;; esac
 	echo "| peers | task-spooler $(dpkg-query -W -f='${Version}' task-spooler), nq $(dpkg-query -W -f='${Version}' nq), $(xargs --version | head -1) |"
 	echo "| load average (1, 5, 15 min) | $load_start at start, $load_end at end |"
 	echo "| run time | $(fmt "$total" 0) s ($mtimes) |"
 	echo
 	echo "## Targets"
 	echo
-	echo "Each target of issue 12, the figure it is judged on, and whether it is met; the tables"
+	echo "Each target of issues 12 (1 to 9), 14 (10) and 13 (11), the figure it is judged on, and"
+	echo "whether it is met; the tables"
 	echo "below have the details. Measurement 7 has no target: it gives figures only, as does 9."
 	echo
 	echo "| measurement | target | figure | met |"
 	echo "|---|---|---|---|"
-	for f in 1 2 3 4 5 6 7 8 9; do
+	for f in 1 2 3 4 5 6 7 8 9 10 11; do
 		cat "$sections/goals-$f" 2>/dev/null
 	done
 	for m in $measurements; do
@@ -871,16 +1194,16 @@ disk="rotational=${rota:-unknown} as the kernel reports it (virtual disks often 
 		echo
 		echo "| measurement | target | figure | met |"
 		echo "|---|---|---|---|"
-		for f in 1 2 3 4 5 6 7 8 9; do
+		for f in 1 2 3 4 5 6 7 8 9 10 11; do
 			cat "$sections/oldgoals-$f" 2>/dev/null
 		done
 		echo
 	fi
 	echo "Reproduce: \`bench/run.sh$([ $quick = 1 ] && echo ' --quick')\`. In the commands below, \`bench/X\` is the"
-	echo "program built from \`bench/X.c\` (\`cc -O2 -Wall -Wextra -Werror\`, pkg-config sqlite3),"
+	echo "program built from \`bench/X.c\` (\`cc -O2 -Wall -Wextra -Werror\`, pkg-config sqlite3 libpq),"
 	echo "\`queuectl\` the copy measured, and D a fresh database."
 	echo
-	for f in 1 2 3 4 5 6 7 8 9; do
+	for f in 1 2 3 4 5 6 7 8 9 10 11; do
 		[ -f "$sections/$f.md" ] && { cat "$sections/$f.md"; echo; }
 	done
 	cat "$sections"/failed-*.md 2>/dev/null

@@ -204,6 +204,10 @@ static bool state_lists_ok(void)
 	"AND ($5::text IS NULL OR starts_with(id, $5)) "                                      \
 	"AND ($6::text IS NULL OR strpos(command, $6) > 0) AND seq > $7"
 
+/* The server's clock in ms since the epoch: clock_timestamp(), not now(), which stands still
+ * in a transaction.  Also sent with BEGIN (pg_begin). */
+#define NOW_SQL "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+
 /* Every statement, prepared once per connection on first use and kept. */
 enum stmt_id {
 	S_NOW,
@@ -241,7 +245,7 @@ enum stmt_id {
 
 static const char *const stmt_sql[S_COUNT] = {
 	/* The database's clock, not the transaction's start: now() stands still in one. */
-	[S_NOW] = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint",
+	[S_NOW] = NOW_SQL,
 	[S_INSERT] = "INSERT INTO jobs (" JOB_COLS ", output) VALUES ($1, $2, $3, $4, $5, $6, $7, "
 		     "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
 	/*
@@ -332,6 +336,9 @@ struct pg_store {
 	PGconn *conn;
 	bool prepared[S_COUNT];
 	bool in_tx;
+	/* The clock as read with BEGIN, until another statement runs (pg_begin). */
+	bool have_clock;
+	int64_t clock_ms;
 	bool durable;
 	int found_version; /* the schema's version before migrate ran */
 	/* A claim whose answer was lost with the connection, to undo once it is back. */
@@ -910,6 +917,7 @@ static PGresult *exec_stmt(struct pg_store *s, enum stmt_id id, const struct par
 
 	if (sqlstate)
 		sqlstate[0] = '\0';
+	s->have_clock = false;
 	if (ready(s, err))
 		return NULL;
 	snprintf(name, sizeof name, "q%d", (int)id);
@@ -958,6 +966,7 @@ static int run_simple(struct pg_store *s, const char *sql, const char *what, str
 	PGresult *r = PQexec(s->conn, sql);
 	int rc = 0;
 
+	s->have_clock = false;
 	after_exec(s);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
 		rc = query_error(s, r, what, err);
@@ -1271,21 +1280,48 @@ fail:
 
 static int pg_now(struct store *st, int64_t *ms, struct error *err)
 {
-	PGresult *r = exec_stmt(ps(st), S_NOW, NULL, "read the clock", NULL, err);
+	struct pg_store *s = ps(st);
+	PGresult *r;
 
-	if (!r)
+	if (s->have_clock) {
+		*ms = s->clock_ms;
+		s->have_clock = false;
+		return 0;
+	}
+	if (!(r = exec_stmt(s, S_NOW, NULL, "read the clock", NULL, err)))
 		return err->code;
 	*ms = get_ll(r, 0, 0);
 	PQclear(r);
 	return 0;
 }
 
+/*
+ * BEGIN and a reading of the clock, in one round trip: the clock is what most transactions
+ * read first (a worker's round, whose claim a woken worker waits for before its job starts;
+ * a heartbeat), and every round trip before a claim adds to the pickup latency.  The
+ * reading stands for pg_now only until another statement runs, so every time written is
+ * read where it was before, right after BEGIN and before anything else of the transaction.
+ */
 static int pg_begin(struct store *st, struct error *err)
 {
 	struct pg_store *s = ps(st);
+	PGresult *r;
 
-	if (ready(s, err) || run_simple(s, "BEGIN", "begin", err))
+	if (ready(s, err))
 		return err->code;
+	r = PQexec(s->conn, "BEGIN; " NOW_SQL);
+	after_exec(s);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1) {
+		query_error(s, r, "begin", err);
+		PQclear(r);
+		/* BEGIN done, the clock's reading failed: nothing of the transaction is kept. */
+		if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+			PQclear(PQexec(s->conn, "ROLLBACK"));
+		return err->code;
+	}
+	s->clock_ms = get_ll(r, 0, 0);
+	PQclear(r);
+	s->have_clock = true;
 	s->in_tx = true;
 	return 0;
 }
@@ -1299,7 +1335,7 @@ static int pg_commit(struct store *st, struct error *err)
 		return query_error(s, NULL, "commit", err);
 	if (run_simple(s, "COMMIT", "commit", err))
 		return err->code;
-	s->in_tx = false;
+	s->in_tx = s->have_clock = false;
 	return 0;
 }
 
@@ -1309,7 +1345,7 @@ static void pg_rollback(struct store *st)
 
 	if (s->in_tx && PQstatus(s->conn) == CONNECTION_OK)
 		PQclear(PQexec(s->conn, "ROLLBACK"));
-	s->in_tx = false;
+	s->in_tx = s->have_clock = false;
 }
 
 static int pg_insert(struct store *st, const struct job *job, struct error *err)
