@@ -676,7 +676,16 @@ void api_handle(struct web *web, const struct web_req *req, struct web_resp *res
 	} else if (!strcmp(p, "/api/v1/purge")) {
 		post ? post_purge(web, req, resp) : (void)method_not_allowed(resp, req);
 	} else if (!strcmp(p, "/api/v1/settings")) {
-		get ? get_settings(web, NULL, resp) : (void)method_not_allowed(resp, req);
+		struct error err;
+
+		if (get)
+			get_settings(web, NULL, resp);
+		else if (strcmp(m, "DELETE"))
+			method_not_allowed(resp, req);
+		else if (queue_config_reset(web->q, NULL, &err)) /* 'config reset': every one */
+			web_queue_error(resp, &err);
+		else
+			get_settings(web, NULL, resp);
 	} else if ((rest = after(p, "/api/v1/settings/"))) {
 		const struct config_setting *s = config_find(rest);
 		struct error err;
