@@ -14,8 +14,9 @@
 set -eu
 
 # libc6-dev: gcc only recommends it.  zlib1g-dev: the static libsqlite3.a links -lz.
-pkgs="gcc libc6-dev pkg-config meson ninja-build libsqlite3-dev libjansson-dev zlib1g-dev
-	libmicrohttpd-dev"
+# binutils: meson.build reads libmicrohttpd's soname with objdump (gcc brings it too).
+pkgs="gcc libc6-dev binutils pkg-config meson ninja-build libsqlite3-dev libjansson-dev
+	zlib1g-dev libmicrohttpd-dev"
 case ${1:-build} in
 build) ;;
 # ps (procps): the worker tests look at process groups and states.  curl: the tests of
