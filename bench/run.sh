@@ -858,16 +858,22 @@ EOF
 }
 
 # --- 11: where the time goes ----------------------------------------------------------------
-# perf_table NAME: from $T/perf-NAME.data, the share of each object (user-space file, or the
-# kernel) in the process's samples, then the symbols with 1 % of them or more.
+# perf_table NAME: from $T/perf-NAME.data (recorded with call graphs), the process's samples
+# split between user space and the kernel, the kernel's time by system call (inclusive: the
+# call and all it leads to), then the user-space functions with 0.5 % of them or more.
 perf_table() {
 	local f=$T/perf-$1.data
-	perf report -i "$f" --percentage relative --sort dso --stdio 2>/dev/null |
-		awk '/^ +[0-9.]+%/ { printf "| %.2f | `%s` | (all) |\n", $1 + 0, $2 }'
-	perf report -i "$f" --percentage relative --sort dso,sym --stdio 2>/dev/null |
-		awk '/^ +[0-9.]+%/ { pct = $1 + 0; if (pct < 1) next
-			dso = $2; $1 = ""; $2 = ""; sub(/^ +/, "")
-			printf "| %.2f | `%s` | %s |\n", pct, dso, $0 }'
+	perf report -i "$f" --no-children --percentage relative --sort dso --stdio 2>/dev/null |
+		awk '/^ +[0-9.]+%/ { if ($2 ~ /kernel/) k += $1; else u += $1 }
+			END { printf "| %.1f | user space | |\n| %.1f | kernel | |\n", u, k }'
+	perf report -i "$f" --children --percentage relative --sort sym --stdio --no-call-graph 2>/dev/null |
+		awk '/^ +[0-9.]+%/ && $4 ~ /^(__x64_sys_|__do_sys_clone3$|ksys_write$|ksys_read$)/ {
+			name = $4; sub(/^(__x64_sys_|__do_sys_|ksys_)/, "", name)
+			if (!(name in seen) && $1 + 0 >= 0.5) printf "| %.1f | kernel | `%s` (system call) |\n", $1, name
+			seen[name] = 1 }'
+	perf report -i "$f" --no-children --percentage relative --sort dso,sym --stdio --no-call-graph 2>/dev/null |
+		awk '/^ +[0-9.]+%/ && $3 == "[.]" && $1 + 0 >= 0.5 {
+			printf "| %.1f | `%s` | %s |\n", $1, $2, $4 }'
 }
 
 measure_profile() {
@@ -879,37 +885,37 @@ measure_profile() {
 	jsonl "$PROF_N" true >"$T/jobs.jsonl"
 	"$Q" --db "$db" enqueue --file "$T/jobs.jsonl" >/dev/null
 	# --no-inherit: the starter's own process, not its jobs (the worker has no threads).
-	perf record -q --no-inherit -e cpu-clock -F 4999 -o "$T/perf-worker.data" -- \
+	perf record -q -g --no-inherit -e cpu-clock -F 4999 -o "$T/perf-worker.data" -- \
 		"$Q" --db "$db" worker start --count 2 --until-idle 2>"$T/prof.log" >/dev/null || return 1
-	perf record -q --no-inherit -e cpu-clock -F 4999 -o "$T/perf-ref.data" -- \
+	perf record -q -g --no-inherit -e cpu-clock -F 4999 -o "$T/perf-ref.data" -- \
 		"$B/spawn_ref" "$PROF_N" 2 sh true >/dev/null || return 1
 	section 11 <<EOF
 ## 11. Where the time goes
 
-\`perf record -e cpu-clock --no-inherit\` (4,999 samples a second, the starter's own process
-only, not its jobs) of the worker draining $PROF_N jobs \`true\` with 2 slots, and of the C
-reference (\`spawn_ref\`) starting as many. First each object's share of the samples (the
-queuectl binary holds SQLite and Jansson, linked in), then every symbol with 1 % or more.
-Timer sampling in a virtual machine without a PMU lands kernel samples where interrupts are
-enabled again, so kernel symbols say less than the kernel's total share; measurement 9 counts
-the system calls.
+\`perf record -g --no-inherit -e cpu-clock\` (4,999 samples a second, the starter's own
+process only, not its jobs) of the worker draining $PROF_N jobs \`true\` with 2 slots, and of
+the C reference (\`spawn_ref\`) starting as many. For each: the share of its samples in user
+space and in the kernel; the kernel's time by system call, each with all it leads to (0.5 %
+or more); then user-space functions by their own time (0.5 % or more; the queuectl binary
+holds SQLite and Jansson, linked in). Percentages of the process's own samples; multiply by
+its CPU per job (measurement 1) for milliseconds. Measurement 9 counts the calls.
 
 The worker (\`queuectl\`):
 
-| % | object | symbol |
+| % | where | what |
 |---:|---|---|
 $(perf_table worker)
 
 The C reference (\`spawn_ref\`):
 
-| % | object | symbol |
+| % | where | what |
 |---:|---|---|
 $(perf_table ref)
 
 \`\`\`sh
-perf record --no-inherit -e cpu-clock -F 4999 -o perf.data -- queuectl --db D worker start --count 2 --until-idle
-perf report -i perf.data --percentage relative --sort dso,sym --stdio
-perf record --no-inherit -e cpu-clock -F 4999 -o perf.data -- bench/spawn_ref $PROF_N 2 sh true
+perf record -g --no-inherit -e cpu-clock -F 4999 -o perf.data -- queuectl --db D worker start --count 2 --until-idle
+perf report -i perf.data --children --percentage relative --sort sym --stdio --no-call-graph
+perf record -g --no-inherit -e cpu-clock -F 4999 -o perf.data -- bench/spawn_ref $PROF_N 2 sh true
 \`\`\`
 EOF
 }
