@@ -4,12 +4,12 @@
 # with the machine and the exact commands to bench/RESULTS.md.
 #
 # Usage: bench/run.sh [--quick] [--only LIST] [--queuectl PATH] [--out FILE]
-#   --quick      smaller counts, for iteration (under 2 minutes on an
+#   --quick      smaller counts, for iteration (under 3 minutes on an
 #                idle 2-core machine); writes bench/RESULTS-quick.md unless --out
 #   --only       run only these measurements, comma-separated, of: drain (1 and 7),
 #                word (2), enqueue (3), batch (4), pickup (5), scale (6), slots (8),
-#                syscalls (9), web (10), pg (11); a partial run writes no file unless --out (the
-#                results go to standard output, as always)
+#                syscalls (9), web (10), profile (11), pg (12); a partial run writes no file unless
+#                --out (the results go to standard output, as always)
 #   --queuectl   the binary to measure (default: build/queuectl); it is copied first, so a
 #                rebuild during the run changes nothing
 #
@@ -17,7 +17,7 @@
 # so that a noisy machine slows them alike; the figure reported is the median.  The C
 # programs are built, and the work files kept, in a fresh directory under $TMPDIR (default
 # /tmp), removed at the end; every process started is stopped.  Installs task-spooler, nq,
-# strace and PostgreSQL (for measurement 11's throwaway server) with apt-get when missing.
+# strace and PostgreSQL (for measurement 12's throwaway server) with apt-get when missing.
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -25,7 +25,7 @@ repo=$(dirname "$here")
 quick=0
 qsrc=$repo/build/queuectl
 out=
-all_measurements='drain word enqueue batch pickup scale slots syscalls web pg'
+all_measurements='drain word enqueue batch pickup scale slots syscalls web profile pg'
 only=
 
 while [ $# -gt 0 ]; do
@@ -63,7 +63,8 @@ if [ $quick = 1 ]; then
 	SYS_N=200		# jobs run under strace in measurement 9
 	WEB_SECS=3		# seconds of wrk per URL in measurement 10
 	WEB_CLIENTS=20		# event streams following a drain in measurement 10
-	PG_BIG=50000		# the big PostgreSQL store of measurement 11
+	PROF_N=500		# jobs drained under perf in measurement 11
+	PG_BIG=50000		# the big PostgreSQL store of measurement 12
 	[ -n "$only" ] || : "${out:=$here/RESULTS-quick.md}"
 else
 	mode=full
@@ -82,6 +83,7 @@ else
 	SYS_N=500		# counts per job vary little: enough to dwarf start-up (column 4)
 	WEB_SECS=10
 	WEB_CLIENTS=100
+	PROF_N=5000
 	PG_BIG=1000000
 	[ -n "$only" ] || : "${out:=$here/RESULTS.md}"
 fi
@@ -99,7 +101,7 @@ fail() { say "error: $*"; exit 1; }
 # --- peers: installed like scripts/deps.sh does, only what is missing -----------------------
 deps() {
 	local p missing='' sudo=''
-	for p in task-spooler nq strace gcc pkg-config libsqlite3-dev libpq-dev postgresql wrk curl bc; do
+	for p in task-spooler nq strace linux-perf gcc pkg-config libsqlite3-dev libpq-dev postgresql wrk curl bc; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 			missing="$missing $p"
 	done
@@ -471,10 +473,14 @@ measure_enqueue() {
 	export NQDIR=$nq_dir TS_SOCKET=$tsp_socket TMPDIR=$T/tsp-out TS_MAXFINISHED=$((ENQ_CALLS + 100))
 	mkdir -p "$TMPDIR"
 	tsp -S 2
+	# The peers start their jobs at once, in the background: whichever call followed theirs
+	# would share the CPU with those jobs and pay for their files at its first fsync.  So
+	# they take turns apart from queuectl and the C reference, each run beside /bin/true.
 	lines=$("$B/calltime" "$ENQ_CALLS" "$Q" --db "$db" enqueue true \
 		::: "$Q" --db "$held" enqueue true ::: /bin/true \
-		::: "$B/insert_one" "$db" ::: "$B/insert_one" "$held" \
-		::: "$(command -v nq)" true ::: "$(command -v tsp)" true) || return 1
+		::: "$B/insert_one" "$db" ::: "$B/insert_one" "$held") || return 1
+	lines=$lines$'\n'$("$B/calltime" "$ENQ_CALLS" "$(command -v nq)" true \
+		::: "$(command -v tsp)" true ::: /bin/true) || return 1
 	timeout 60 nq -w >/dev/null 2>&1 || true
 	tsp -K >/dev/null 2>&1 || true
 	kill "$h"; wait "$h" || true
@@ -510,13 +516,15 @@ would hold it (no checkpoint on close).
 | \`tsp true\` (server with 2 slots) | $ts | $(ms 7 2) | $(ms 7 3) | ms | $(fmt "$(calc "$ts / $t")" 2) | | | |
 
 nq's and task-spooler's jobs run in the background as they are queued (theirs start at once);
-queuectl's wait for a worker.
+queuectl's wait for a worker. They take turns in a run of their own, beside \`/bin/true\`
+again ($(ms 8 1) ms there): their jobs, running in the background, would slow whichever
+call followed theirs.
 
 \`\`\`sh
 bench/hold H &     # H: the database held open
 bench/calltime $ENQ_CALLS queuectl --db D enqueue true ::: queuectl --db H enqueue true ::: /bin/true \\
-	::: bench/insert_one D ::: bench/insert_one H \\
-	::: /usr/bin/nq true ::: /usr/bin/tsp true        # NQDIR, TS_SOCKET private
+	::: bench/insert_one D ::: bench/insert_one H
+bench/calltime $ENQ_CALLS /usr/bin/nq true ::: /usr/bin/tsp true ::: /bin/true   # NQDIR, TS_SOCKET private
 \`\`\`
 EOF
 }
@@ -852,7 +860,67 @@ $(cat "$T/web.out")
 EOF
 }
 
-# --- 11: PostgreSQL -----------------------------------------------------------------------
+# --- 11: where the time goes ----------------------------------------------------------------
+# perf_table NAME: from $T/perf-NAME.data (recorded with call graphs), the process's samples
+# split between user space and the kernel, the kernel's time by system call (inclusive: the
+# call and all it leads to), then the user-space functions with 0.5 % of them or more.
+perf_table() {
+	local f=$T/perf-$1.data
+	perf report -i "$f" --no-children --percentage relative --sort dso --stdio 2>/dev/null |
+		awk '/^ +[0-9.]+%/ { if ($2 ~ /kernel/) k += $1; else u += $1 }
+			END { printf "| %.1f | user space | |\n| %.1f | kernel | |\n", u, k }'
+	perf report -i "$f" --children --percentage relative --sort sym --stdio --no-call-graph 2>/dev/null |
+		awk '/^ +[0-9.]+%/ && $4 ~ /^(__x64_sys_|__do_sys_clone3$|ksys_write$|ksys_read$)/ {
+			name = $4; sub(/^(__x64_sys_|__do_sys_|ksys_)/, "", name)
+			if (!(name in seen) && $1 + 0 >= 0.5) printf "| %.1f | kernel | `%s` (system call) |\n", $1, name
+			seen[name] = 1 }'
+	perf report -i "$f" --no-children --percentage relative --sort dso,sym --stdio --no-call-graph 2>/dev/null |
+		awk '/^ +[0-9.]+%/ && $3 == "[.]" && $1 + 0 >= 0.5 {
+			printf "| %.1f | `%s` | %s |\n", $1, $2, $4 }'
+}
+
+measure_profile() {
+	local db=$T/prof.db
+	perf record -q -e cpu-clock -o "$T/perf-probe.data" -- true 2>/dev/null ||
+		fail "profile: perf cannot record here (perf_event_paranoid $(cat /proc/sys/kernel/perf_event_paranoid))"
+	say "profile: perf record of a worker draining $PROF_N jobs 'true', and of the C reference"
+	newdb "$db"
+	jsonl "$PROF_N" true >"$T/jobs.jsonl"
+	"$Q" --db "$db" enqueue --file "$T/jobs.jsonl" >/dev/null
+	# --no-inherit: the starter's own process, not its jobs (the worker has no threads).
+	perf record -q -g --no-inherit -e cpu-clock -F 4999 -o "$T/perf-worker.data" -- \
+		"$Q" --db "$db" worker start --count 2 --until-idle 2>"$T/prof.log" >/dev/null || return 1
+	perf record -q -g --no-inherit -e cpu-clock -F 4999 -o "$T/perf-ref.data" -- \
+		"$B/spawn_ref" "$PROF_N" 2 sh true >/dev/null || return 1
+	section 11 <<EOF
+## 11. Where the time goes
+
+\`perf record -g --no-inherit -e cpu-clock\` (4,999 samples a second, the starter's own
+process only, not its jobs) of the worker draining $PROF_N jobs \`true\` with 2 slots, and of
+the C reference (\`spawn_ref\`) starting as many. For each: the share of its samples in user
+space and in the kernel; the kernel's time by system call, each with all it leads to (0.5 %
+or more); then user-space functions by their own time (0.5 % or more; the queuectl binary
+holds SQLite and Jansson, linked in). Percentages of the process's own samples; multiply by
+its CPU per job (measurement 1) for milliseconds. Measurement 9 counts the calls.
+
+The worker (\`queuectl\`):
+
+| % | where | what |
+|---:|---|---|
+$(perf_table worker)
+
+The C reference (\`spawn_ref\`):
+
+| % | where | what |
+|---:|---|---|
+$(perf_table ref)
+
+\`\`\`sh
+perf record -g --no-inherit -e cpu-clock -F 4999 -o perf.data -- queuectl --db D worker start --count 2 --until-idle
+perf report -i perf.data --children --percentage relative --sort sym --stdio --no-call-graph
+perf record -g --no-inherit -e cpu-clock -F 4999 -o perf.data -- bench/spawn_ref $PROF_N 2 sh true
+
+# --- 12: PostgreSQL -----------------------------------------------------------------------
 # A throwaway cluster started as the tests start one (tests/pg/cluster.sh: initdb in a new
 # temporary directory, as the unprivileged user "postgres" when run as root, fsync and
 # synchronous_commit off), stopped by stop_strays.  Workers, and the C programs beside
@@ -1013,25 +1081,25 @@ measure_pg() {
 	local pq sq pc rc_ rd
 	pq=$(rate pgdrain "$DRAIN_N") sq=$(rate sqlite11 "$DRAIN_N")
 	pc=$(rate pgclaim_q "$DRAIN_N") rc_=$(rate pgclaim_ref "$DRAIN_N") rd=$(rate pgclaim_db "$DRAIN_N")
-	goal 11 "drain of $DRAIN_N \`true\` on PostgreSQL beside SQLite (no target: figures)" \
+	goal 12 "drain of $DRAIN_N \`true\` on PostgreSQL beside SQLite (no target: figures)" \
 		"$(fmt "$pq" 0) / $(fmt "$sq" 0) jobs/s = $(fmt "$(calc "$pq / $sq")" 2) x" "(no target)"
-	goal 11 "claim and finish, 4 workers, >= 0.8 x the C reference (SKIP LOCKED claim, run, update)" \
+	goal 12 "claim and finish, 4 workers, >= 0.8 x the C reference (SKIP LOCKED claim, run, update)" \
 		"$(fmt "$(calc "$pc / $rc_")" 2) x" "$(yesno "$pc >= 0.8 * $rc_")"
-	goal 11 "pickup through NOTIFY: p50 within 5 ms of a direct start" \
+	goal 12 "pickup through NOTIFY: p50 within 5 ms of a direct start" \
 		"+$(fmt "$(calc "$q50 - $d50")" 2) ms" "$(yesno "$q50 - $d50 <= 5")"
 	ms() { echo "$lines" | sed -n "$1p" | awk '{ printf "%.2f\n", $1 / 1e6 }'; }
 	row() { # LABEL LINE_SMALL LINE_BIG
 		local a b met; a=$(ms "$2") b=$(ms "$3")
 		met=$(yesno "$b < 50 && $b <= 1.5 * $a")
-		goal 11 "$1 at $PG_BIG jobs on PostgreSQL: < 50 ms and <= 1.5 x at $SCALE_SMALL" \
+		goal 12 "$1 at $PG_BIG jobs on PostgreSQL: < 50 ms and <= 1.5 x at $SCALE_SMALL" \
 			"$b ms, $(fmt "$(calc "$b / $a")" 2) x" "$met"
 		echo "| $1 | $a | $b | ms | $(fmt "$(calc "$b / $a")" 2) | < 50 ms and <= 1.5 x | $met |"
 	}
 	local pgver
 	pgver=$(psql --version | awk '{ print $NF }')
 	# shellcheck disable=SC2016 # the backquotes below are markdown
-	section 11 <<EOF
-## 11. PostgreSQL
+	section 12 <<EOF
+## 12. PostgreSQL
 
 A throwaway PostgreSQL $pgver cluster on this machine (\`tests/pg/cluster.sh start\`, as the
 tests start it: \`fsync\`, \`synchronous_commit\` and \`full_page_writes\` off, 32 MB of
@@ -1165,27 +1233,27 @@ disk="rotational=${rota:-unknown} as the kernel reports it (virtual disks often 
 	echo "| kernel | $(uname -sr) |"
 	echo "| work directory | ${TMPDIR:-/tmp}: $fsinfo, $disk |"
 	echo "| SQLite | $(pkg-config --modversion sqlite3) |"
-	case " $measurements " in *" pg "*) echo "| PostgreSQL | $(psql --version | awk '{ print $NF }'), a throwaway cluster (measurement 11) |" ;; esac
+	case " $measurements " in *" pg "*) echo "| PostgreSQL | $(psql --version | awk '{ print $NF }'), a throwaway cluster (measurement 12) |" ;; esac
 	echo "| peers | task-spooler $(dpkg-query -W -f='${Version}' task-spooler), nq $(dpkg-query -W -f='${Version}' nq), $(xargs --version | head -1) |"
 	echo "| load average (1, 5, 15 min) | $load_start at start, $load_end at end |"
 	echo "| run time | $(fmt "$total" 0) s ($mtimes) |"
 	echo
 	echo "## Targets"
 	echo
-	echo "Each target of issues 12 (1 to 9), 14 (10) and 13 (11), the figure it is judged on, and"
-	echo "whether it is met; the tables"
-	echo "below have the details. Measurement 7 has no target: it gives figures only, as does 9."
+	echo "Each target of issues 12 (1 to 9), 14 (10) and 13 (12), the figure it is judged on, and"
+	echo "whether it is met; the tables below have the details. Measurements 7, 9 and 11 have no"
+	echo "target: they give figures only."
 	echo
 	echo "| measurement | target | figure | met |"
 	echo "|---|---|---|---|"
-	for f in 1 2 3 4 5 6 7 8 9 10 11; do
+	for f in 1 2 3 4 5 6 7 8 9 10 11 12; do
 		cat "$sections/goals-$f" 2>/dev/null
 	done
 	for m in $measurements; do
 		[ -f "$sections/failed-$m.md" ] && echo "| $m | the measurement failed: see the run's output | | **no** |"
 	done
 	if [ -z "$only" ]; then
-		limit=$([ $quick = 1 ] && echo 120 || echo 900)
+		limit=$([ $quick = 1 ] && echo 180 || echo 1500)
 		echo "| all | the whole $mode run under $((limit / 60)) minutes | $(fmt "$total" 0) s | $(yesno "$total < $limit") |"
 	fi
 	echo
@@ -1194,7 +1262,7 @@ disk="rotational=${rota:-unknown} as the kernel reports it (virtual disks often 
 		echo
 		echo "| measurement | target | figure | met |"
 		echo "|---|---|---|---|"
-		for f in 1 2 3 4 5 6 7 8 9 10 11; do
+		for f in 1 2 3 4 5 6 7 8 9 10 11 12; do
 			cat "$sections/oldgoals-$f" 2>/dev/null
 		done
 		echo
@@ -1203,7 +1271,7 @@ disk="rotational=${rota:-unknown} as the kernel reports it (virtual disks often 
 	echo "program built from \`bench/X.c\` (\`cc -O2 -Wall -Wextra -Werror\`, pkg-config sqlite3 libpq),"
 	echo "\`queuectl\` the copy measured, and D a fresh database."
 	echo
-	for f in 1 2 3 4 5 6 7 8 9 10 11; do
+	for f in 1 2 3 4 5 6 7 8 9 10 11 12; do
 		[ -f "$sections/$f.md" ] && { cat "$sections/$f.md"; echo; }
 	done
 	cat "$sections"/failed-*.md 2>/dev/null

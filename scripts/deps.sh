@@ -14,9 +14,10 @@
 set -eu
 
 # libc6-dev: gcc only recommends it.  zlib1g-dev: the static libsqlite3.a links -lz.
-# libpq-dev: the PostgreSQL backend, built in.
-pkgs="gcc libc6-dev pkg-config meson ninja-build libsqlite3-dev libjansson-dev zlib1g-dev
-	libmicrohttpd-dev libpq-dev"
+# binutils: meson.build reads the sonames of libmicrohttpd and libpq with objdump.
+# libpq-dev: the PostgreSQL backend's header (the library is loaded when a store is one).
+pkgs="gcc libc6-dev binutils pkg-config meson ninja-build libsqlite3-dev libjansson-dev
+	zlib1g-dev libmicrohttpd-dev libpq-dev"
 case ${1:-build} in
 build) ;;
 # ps (procps): the worker tests look at process groups and states.  curl: the tests of

@@ -186,6 +186,108 @@ int queue_finished_since(struct queue *q, int64_t since, const char *queue_name,
 	return store_finished_since(q->store, since, queue_name, fn, ctx, err);
 }
 
+/* The attempts of each queue as they come, then their durations sorted for percentiles. */
+struct stats_acc {
+	struct queue_stats *q;
+	struct durations {
+		int64_t *ms; /* every attempt's duration, q[i].attempts of them */
+		size_t cap;
+	} *d;
+	size_t n, cap;
+};
+
+static int add_finished(void *ctx, const struct finished *f)
+{
+	struct stats_acc *acc = ctx;
+	struct queue_stats *qs;
+	struct durations *d;
+	size_t i;
+
+	for (i = 0; i < acc->n && strcmp(acc->q[i].name, f->queue); i++)
+		;
+	if (i == acc->n) {
+		if (acc->n == acc->cap) {
+			acc->cap = acc->cap ? 2 * acc->cap : 8;
+			acc->q = xrealloc(acc->q, acc->cap * sizeof *acc->q);
+			acc->d = xrealloc(acc->d, acc->cap * sizeof *acc->d);
+		}
+		memset(&acc->q[i], 0, sizeof acc->q[i]);
+		memset(&acc->d[i], 0, sizeof acc->d[i]);
+		acc->q[i].name = xstrdup(f->queue);
+		acc->n++;
+	}
+	qs = &acc->q[i];
+	d = &acc->d[i];
+	if (!strcmp(f->outcome, "completed"))
+		qs->completed++;
+	else
+		qs->failed++;
+	if (!strcmp(f->outcome, "dead"))
+		qs->dead++;
+	if ((size_t)qs->attempts == d->cap) {
+		d->cap = d->cap ? 2 * d->cap : 64;
+		d->ms = xrealloc(d->ms, d->cap * sizeof *d->ms);
+	}
+	d->ms[qs->attempts++] = f->finished_at > f->started_at ? f->finished_at - f->started_at : 0;
+	return 0;
+}
+
+static int by_ms(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct queue_stats *)a)->name, ((const struct queue_stats *)b)->name);
+}
+
+/* The nearest-rank percentile p of n sorted values (n > 0). */
+static int64_t percentile(const int64_t *v, size_t n, size_t p)
+{
+	size_t rank = (n * p + 99) / 100;
+
+	return v[rank ? rank - 1 : 0];
+}
+
+int queue_stats(struct queue *q, int64_t since, const char *queue_name,
+		struct queue_stats **out, size_t *n, struct error *err)
+{
+	struct stats_acc acc = { 0 };
+	int rc = store_finished_since(q->store, since, queue_name, add_finished, &acc, err);
+
+	for (size_t i = 0; i < acc.n; i++) {
+		struct queue_stats *qs = &acc.q[i];
+		int64_t *ms = acc.d[i].ms;
+		size_t k = (size_t)qs->attempts;
+
+		qsort(ms, k, sizeof *ms, by_ms);
+		qs->p50_ms = percentile(ms, k, 50);
+		qs->p95_ms = percentile(ms, k, 95);
+		qs->max_ms = ms[k - 1];
+		free(ms);
+	}
+	free(acc.d);
+	if (rc) {
+		queue_stats_free(acc.q, acc.n);
+		return rc;
+	}
+	if (acc.n)
+		qsort(acc.q, acc.n, sizeof *acc.q, by_name);
+	*out = acc.q;
+	*n = acc.n;
+	return 0;
+}
+
+void queue_stats_free(struct queue_stats *st, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(st[i].name);
+	free(st);
+}
+
 int queue_counts(struct queue *q, long long counts[JOB_NSTATES], struct error *err)
 {
 	return store_counts(q->store, counts, err);

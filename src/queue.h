@@ -91,6 +91,20 @@ int queue_counters(struct queue *q, counter_visit_fn *fn, void *ctx, struct erro
 int queue_finished_since(struct queue *q, int64_t since, const char *queue_name,
 			 finished_visit_fn *fn, void *ctx, struct error *err);
 
+/* What one queue got done in a span of time ('queuectl stats'): from its ended attempts. */
+struct queue_stats {
+	char *name;
+	long long attempts, completed, failed, dead; /* failed: attempts that did not succeed */
+	int64_t p50_ms, p95_ms, max_ms;		     /* how long attempts ran */
+};
+/*
+ * The figures of every queue (or of queue_name) with attempts that ended at or after since,
+ * by name, in *out (n of them; queue_stats_free frees them).
+ */
+int queue_stats(struct queue *q, int64_t since, const char *queue_name,
+		struct queue_stats **out, size_t *n, struct error *err);
+void queue_stats_free(struct queue_stats *st, size_t n);
+
 /* --- settings --- */
 
 /* The settings in effect: defaults, then the stored values; read from the store on first use. */

@@ -134,3 +134,25 @@ json_t *view_setting(const struct config_setting *s, const char *canon)
 		return json_integer(strtoll(canon, NULL, 10));
 	}
 }
+
+json_t *view_stats(const struct queue_stats *st, size_t n, int64_t since, int64_t seconds)
+{
+	json_t *queues = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		const struct queue_stats *qs = &st[i];
+
+		json_array_append_new(
+			queues,
+			json_pack("{s:s,s:I,s:I,s:I,s:I,s:f,s:f,s:{s:I,s:I,s:I}}", "queue",
+				  qs->name, "attempts", (json_int_t)qs->attempts, "completed",
+				  (json_int_t)qs->completed, "failed_attempts", (json_int_t)qs->failed,
+				  "dead", (json_int_t)qs->dead, "completed_per_minute",
+				  (double)qs->completed * 60.0 / (double)seconds, "success_rate",
+				  (double)qs->completed / (double)qs->attempts, "duration_ms", "p50",
+				  (json_int_t)qs->p50_ms, "p95", (json_int_t)qs->p95_ms, "max",
+				  (json_int_t)qs->max_ms));
+	}
+	return json_pack("{s:o,s:I,s:o}", "since", view_time(since, false), "seconds",
+			 (json_int_t)seconds, "queues", queues);
+}

@@ -26,5 +26,10 @@ json_t *view_counts(const long long counts[JOB_NSTATES]);
 json_t *view_setting(const struct config_setting *s, const char *canon);
 /* An ISO-8601 time, or null for 0 (never). */
 json_t *view_time(int64_t ms, bool millis);
+/*
+ * 'stats --json': the span (since, in ms, and its length in seconds) and the figures of
+ * each queue; rates are printed with six digits (JSON_REAL_PRECISION(6)) by the callers.
+ */
+json_t *view_stats(const struct queue_stats *st, size_t n, int64_t since, int64_t seconds);
 
 #endif

@@ -90,6 +90,33 @@ static void get_workers(struct web *web, struct web_resp *resp)
 	web_json(resp, 200, workers);
 }
 
+/* GET /api/v1/stats?since=DURATION&queue=NAME: what 'stats --json' prints. */
+static void get_stats(struct web *web, const struct web_req *req, struct web_resp *resp)
+{
+	const char *since = web_arg(req, "since"), *queue_name = web_arg(req, "queue");
+	int64_t span = 3600, now;
+	struct queue_stats *st;
+	struct error err;
+	size_t n;
+
+	if (queue_name && !*queue_name)
+		queue_name = NULL;
+	if (since && *since && duration_parse(since, &span, &err)) {
+		web_queue_error(resp, &err);
+	} else if (span == 0) {
+		web_error(resp, 400, "invalid", "since must be longer than 0s");
+	} else if (queue_name && (!id_valid(queue_name) || strlen(queue_name) > JOB_QUEUE_MAX)) {
+		web_error(resp, 400, "invalid", "invalid queue name '%.64s'", queue_name);
+	} else if (queue_now(web->q, &now, &err) ||
+		   queue_stats(web->q, now - span * 1000, queue_name, &st, &n, &err)) {
+		web_queue_error(resp, &err);
+	} else {
+		web_json_flags(resp, 200, view_stats(st, n, now - span * 1000, span),
+			       JSON_REAL_PRECISION(6));
+		queue_stats_free(st, n);
+	}
+}
+
 /* Fill f from the query (state, queue, id, command); false after answering 400. */
 static bool read_filter(const struct web_req *req, struct job_filter *f, struct web_resp *resp)
 {
@@ -661,6 +688,8 @@ void api_handle(struct web *web, const struct web_req *req, struct web_resp *res
 		get ? get_status(web, resp) : (void)method_not_allowed(resp, req);
 	} else if (!strcmp(p, "/api/v1/workers")) {
 		get ? get_workers(web, resp) : (void)method_not_allowed(resp, req);
+	} else if (!strcmp(p, "/api/v1/stats")) {
+		get ? get_stats(web, req, resp) : (void)method_not_allowed(resp, req);
 	} else if (!strcmp(p, "/api/v1/jobs")) {
 		if (get)
 			get_jobs(web, req, resp);
@@ -676,7 +705,16 @@ void api_handle(struct web *web, const struct web_req *req, struct web_resp *res
 	} else if (!strcmp(p, "/api/v1/purge")) {
 		post ? post_purge(web, req, resp) : (void)method_not_allowed(resp, req);
 	} else if (!strcmp(p, "/api/v1/settings")) {
-		get ? get_settings(web, NULL, resp) : (void)method_not_allowed(resp, req);
+		struct error err;
+
+		if (get)
+			get_settings(web, NULL, resp);
+		else if (strcmp(m, "DELETE"))
+			method_not_allowed(resp, req);
+		else if (queue_config_reset(web->q, NULL, &err)) /* 'config reset': every one */
+			web_queue_error(resp, &err);
+		else
+			get_settings(web, NULL, resp);
 	} else if ((rest = after(p, "/api/v1/settings/"))) {
 		const struct config_setting *s = config_find(rest);
 		struct error err;

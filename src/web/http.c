@@ -33,7 +33,12 @@ const char *web_arg(const struct web_req *req, const char *name)
 
 void web_json(struct web_resp *resp, int status, json_t *v)
 {
-	char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+	web_json_flags(resp, status, v, 0);
+}
+
+void web_json_flags(struct web_resp *resp, int status, json_t *v, size_t flags)
+{
+	char *s = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY | flags);
 
 	resp->status = status;
 	resp->type = NULL;

@@ -75,8 +75,9 @@ struct web_resp {
 /* A query argument of the request (already decoded), or NULL. */
 const char *web_arg(const struct web_req *req, const char *name);
 
-/* Answer with JSON (takes the reference) and a status. */
+/* Answer with JSON (takes the reference) and a status; with flags for json_dumps too. */
 void web_json(struct web_resp *resp, int status, json_t *v);
+void web_json_flags(struct web_resp *resp, int status, json_t *v, size_t flags);
 /* Answer {"error":{"code":code,"message":msg}}; returns 0 so routes can return it. */
 int web_error(struct web_resp *resp, int status, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -156,7 +156,7 @@ api_error 400 invalid POST /api/v1/purge '{"state":"dead","age":"1h"}'
 api_error 400 invalid POST /api/v1/purge '{}'
 assert_unchanged "$before"
 
-# --- Settings: read all or one, change one (validated as config set), reset one.
+# --- Settings: read all or one, change one (validated as config set), reset one, reset all.
 api GET /api/v1/settings
 assert_eq 200 "$code" "settings"
 check_ok q config show --json
@@ -177,6 +177,12 @@ api_error 404 not_found GET /api/v1/settings/colour
 assert_unchanged "$before"
 api DELETE /api/v1/settings/lease
 assert_eq '200 {"lease":30}' "$code $(jq -c . <<<"$out")" "reset one"
+assert_eq 7 "$(q config get max-retries)" "the others kept"
+api DELETE /api/v1/settings
+assert_eq 200 "$code" "reset all"
+assert_eq 3 "$(jq '."max-retries"' <<<"$out")" "reset all: max-retries back to its default"
+check_ok q config show --json
+assert_eq "$(jq -S . <<<"$out")" "$(api GET /api/v1/settings; jq -S . <<<"$out")" "reset all: as config show"
 
 # --- Routes and methods that do not exist.
 api_error 404 not_found GET /api/v1/nothing

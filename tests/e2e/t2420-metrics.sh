@@ -121,6 +121,24 @@ reject 2 "^queuectl: invalid duration 'soon'" q stats --since soon
 reject 2 "^queuectl: invalid queue name" q stats --queue 'a b'
 reject 2 "^queuectl: stats: unexpected argument" q stats mail
 
+# --- The API's stats: what stats --json prints, the same span and queue; bad input is a 400.
+for query in '' '?since=2h' '?queue=mail' '?queue=nothing'; do
+	case $query in
+	'?since=2h') cli=(--since 2h) ;;
+	'?queue=mail') cli=(--queue mail) ;;
+	'?queue=nothing') cli=(--queue nothing) ;;
+	*) cli=() ;;
+	esac
+	check_ok q stats --json "${cli[@]}"
+	want=$(jq -c 'del(.since)' <<<"$out")
+	api GET "/api/v1/stats$query"
+	assert_eq "200 $want" "$code $(jq -c 'del(.since)' <<<"$out")" "GET /api/v1/stats$query as stats --json ${cli[*]}"
+done
+api_error 400 invalid GET '/api/v1/stats?since=0'
+api_error 400 invalid GET '/api/v1/stats?since=soon'
+api_error 400 invalid GET '/api/v1/stats?queue=a%20b'
+api_error 405 method_not_allowed POST /api/v1/stats '{}'
+
 # --- A store made before the counters: the upgrade counts in the jobs and attempts it has.
 stop_worker "$web_pid"
 sqlite3 "$DB" "DROP TABLE queue_counts; DROP TABLE counters; DROP TABLE histograms;
