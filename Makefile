@@ -2,7 +2,8 @@
 #   make            build (installs missing Debian packages first)
 #   make demo       build, then run a short demo on a throwaway queue
 #   make test       the whole test suite: unit tests and end-to-end tests
-#   make test-asan  the same suite under AddressSanitizer and UndefinedBehaviorSanitizer
+#   make test-asan  the suite under AddressSanitizer and UndefinedBehaviorSanitizer, less the
+#                   minutes-long load tests (chaos, contention), which 'make test' runs
 #   make test-valgrind  the unit tests under valgrind: no leaks, no errors
 #   make fuzz       libFuzzer harnesses, each run FUZZ_SECONDS (20) s
 #   make bench      benchmarks against C references and peers, into bench/RESULTS.md (< 15 min)
@@ -42,7 +43,7 @@ test-asan: test-deps
 	ninja -C $(ASAN_BUILD)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		scripts/run-tests.sh $(ASAN_BUILD)
+		scripts/run-tests.sh $(ASAN_BUILD) --no-suite stress
 
 # valgrind runs a program 20 to 50 times slower: the unit tests get ten times meson's 30 s.
 test-valgrind: test-deps all

@@ -8,7 +8,7 @@
 #                idle 2-core machine); writes bench/RESULTS-quick.md unless --out
 #   --only       run only these measurements, comma-separated, of: drain (1 and 7),
 #                word (2), enqueue (3), batch (4), pickup (5), scale (6), slots (8),
-#                syscalls (9); a partial run writes no file unless --out (the results go
+#                syscalls (9), web (10); a partial run writes no file unless --out (the results go
 #                to standard output, as always)
 #   --queuectl   the binary to measure (default: build/queuectl); it is copied first, so a
 #                rebuild during the run changes nothing
@@ -25,7 +25,7 @@ repo=$(dirname "$here")
 quick=0
 qsrc=$repo/build/queuectl
 out=
-all_measurements='drain word enqueue batch pickup scale slots syscalls'
+all_measurements='drain word enqueue batch pickup scale slots syscalls web'
 only=
 
 while [ $# -gt 0 ]; do
@@ -61,6 +61,8 @@ if [ $quick = 1 ]; then
 	SLOTS_N=200		# jobs 'sleep 0.5' in measurement 8
 	SLOTS_P=64		# and the slots (xargs -P) that run them
 	SYS_N=200		# jobs run under strace in measurement 9
+	WEB_SECS=3		# seconds of wrk per URL in measurement 10
+	WEB_CLIENTS=20		# event streams following a drain in measurement 10
 	[ -n "$only" ] || : "${out:=$here/RESULTS-quick.md}"
 else
 	mode=full
@@ -77,6 +79,8 @@ else
 	SLOTS_N=2000
 	SLOTS_P=256
 	SYS_N=500		# counts per job vary little: enough to dwarf start-up (column 4)
+	WEB_SECS=10
+	WEB_CLIENTS=100
 	[ -n "$only" ] || : "${out:=$here/RESULTS.md}"
 fi
 SCALE_SMALL=1000
@@ -93,7 +97,7 @@ fail() { say "error: $*"; exit 1; }
 # --- peers: installed like scripts/deps.sh does, only what is missing -----------------------
 deps() {
 	local p missing='' sudo=''
-	for p in task-spooler nq strace gcc pkg-config libsqlite3-dev; do
+	for p in task-spooler nq strace gcc pkg-config libsqlite3-dev wrk curl bc; do
 		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 			missing="$missing $p"
 	done
@@ -784,6 +788,67 @@ strace -c -o FILE queuectl --db D worker start --count 2 --until-idle
 EOF
 }
 
+# --- 10: the web server --------------------------------------------------------------------
+# bench/web.sh does the work; this turns its output into the results' table and targets.
+measure_web() {
+	say "web: wrk against 'queuectl web' at $SCALE_BIG jobs, then $WEB_CLIENTS event streams"
+	"$here/web.sh" --queuectl "$Q" --jobs "$SCALE_BIG" --seconds "$WEB_SECS" \
+		--clients "$WEB_CLIENTS" >"$T/web.out" || return 1
+
+	# One line per URL: the URL, requests/s, p50 and p99 in ms, responses other than 2xx.
+	local rows url rps p50 p99 non table='' alone with seen mib
+	rows=$(awk '
+		function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0
+			if (v ~ /m$/) return v * 60000; return v * 1000 }
+		/^## GET/ { url = $3 }
+		/^ +50%/ { p50[url] = ms($2) }
+		/^ +99%/ { p99[url] = ms($2) }
+		/^Requests\/sec/ { rps[url] = $2; order[++n] = url }
+		/^ *Non-2xx/ { bad[url] = $NF }
+		END { for (i = 1; i <= n; i++) { u = order[i]
+			printf "%s %.0f %.1f %.1f %d\n", u, rps[u], p50[u], p99[u], bad[u] } }' "$T/web.out")
+	[ -n "$rows" ] || fail "web: no figures in $T/web.out"
+	while read -r url rps p50 p99 non; do
+		goal 10 "\`GET $url\` at $SCALE_BIG jobs: p99 < 50 ms" "$p99 ms ($rps req/s)" \
+			"$(yesno "$p99 < 50 && $non == 0")"
+		table="$table| \`$url\` | $rps | $p50 | $p99 | $non |"$'\n'
+	done <<<"$rows"
+	alone=$(sed -n 's/^drain of 2,000 jobs, nobody following: \(.*\) s$/\1/p' "$T/web.out")
+	with=$(sed -n 's/^drain of 2,000 jobs with [0-9]* followers: \(.*\) s$/\1/p' "$T/web.out")
+	seen=$(sed -n 's/^clients that saw every job completed: //p' "$T/web.out")
+	mib=$(awk '/VmHWM/ { printf "%.1f", $(NF - 1) / 1024 }' "$T/web.out")
+	goal 10 "$WEB_CLIENTS event streams following a drain of 2,000 jobs: within 1.5 x the drain unfollowed" \
+		"$(fmt "$with" 2) / $(fmt "$alone" 2) s = $(fmt "$(calc "$with / $alone")" 2) x; $seen saw the end" \
+		"$(yesno "$with <= 1.5 * $alone")"
+	goal 10 "the server's memory reported" "peak RSS $mib MiB" "$([ -n "$mib" ] && echo yes || echo '**no**')"
+	section 10 <<EOF
+## 10. The web server
+
+\`bench/web.sh\`: \`queuectl web\` over a store of $SCALE_BIG jobs in ten queues (a tenth dead,
+the rest pending a day ahead), each URL loaded for $WEB_SECS s by \`wrk -t2 -c8 --latency\`
+(8 connections at once, on loopback). Then, on a store of its own, $WEB_CLIENTS clients follow
+\`/api/v1/events\` (curl) while \`worker start --count 4\` drains 2,000 \`true\` jobs of one
+queue, against the same drain of a store nobody follows.
+
+| URL | requests/s | p50 ms | p99 ms | non-2xx |
+|---|---:|---:|---:|---:|
+${table%$'\n'}
+
+- drain of 2,000 jobs: $(fmt "$alone" 2) s unfollowed, $(fmt "$with" 2) s with $WEB_CLIENTS streams following ($(fmt "$(calc "$with / $alone")" 2) x); clients that received the final status: $seen
+- the server's peak resident memory (VmHWM): $mib MiB
+
+\`\`\`sh
+bench/web.sh --queuectl queuectl --jobs $SCALE_BIG --seconds $WEB_SECS --clients $WEB_CLIENTS
+\`\`\`
+
+Its output:
+
+\`\`\`
+$(cat "$T/web.out")
+\`\`\`
+EOF
+}
+
 # --- the run ------------------------------------------------------------------------------
 start=$(now)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -850,12 +915,13 @@ disk="rotational=${rota:-unknown} as the kernel reports it (virtual disks often 
 	echo
 	echo "## Targets"
 	echo
-	echo "Each target of issue 12, the figure it is judged on, and whether it is met; the tables"
+	echo "Each target of issues 12 (1 to 9) and 14 (10), the figure it is judged on, and whether it is"
+	echo "met; the tables"
 	echo "below have the details. Measurement 7 has no target: it gives figures only, as does 9."
 	echo
 	echo "| measurement | target | figure | met |"
 	echo "|---|---|---|---|"
-	for f in 1 2 3 4 5 6 7 8 9; do
+	for f in 1 2 3 4 5 6 7 8 9 10; do
 		cat "$sections/goals-$f" 2>/dev/null
 	done
 	for m in $measurements; do
@@ -871,7 +937,7 @@ disk="rotational=${rota:-unknown} as the kernel reports it (virtual disks often 
 		echo
 		echo "| measurement | target | figure | met |"
 		echo "|---|---|---|---|"
-		for f in 1 2 3 4 5 6 7 8 9; do
+		for f in 1 2 3 4 5 6 7 8 9 10; do
 			cat "$sections/oldgoals-$f" 2>/dev/null
 		done
 		echo
@@ -880,7 +946,7 @@ disk="rotational=${rota:-unknown} as the kernel reports it (virtual disks often 
 	echo "program built from \`bench/X.c\` (\`cc -O2 -Wall -Wextra -Werror\`, pkg-config sqlite3),"
 	echo "\`queuectl\` the copy measured, and D a fresh database."
 	echo
-	for f in 1 2 3 4 5 6 7 8 9; do
+	for f in 1 2 3 4 5 6 7 8 9 10; do
 		[ -f "$sections/$f.md" ] && { cat "$sections/$f.md"; echo; }
 	done
 	cat "$sections"/failed-*.md 2>/dev/null

@@ -12,8 +12,9 @@ cd "$(dirname "$0")/.."
 CC=${CC:-clang}
 out=fuzz/out
 flags="-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE
-       -std=gnu11 -Isrc $(pkg-config --cflags sqlite3 jansson) ${CFLAGS:-}"
-libs="$(pkg-config --libs sqlite3 jansson) -lm"
+       -std=gnu11 -Isrc -DQUEUECTL_VERSION=\"fuzz\" $(pkg-config --cflags sqlite3 jansson libmicrohttpd libpq)
+       ${CFLAGS:-}"
+libs="$(pkg-config --libs sqlite3 jansson libmicrohttpd libpq) -lm -lpthread"
 harnesses="job_json jsonl time config argv text"
 
 # Run "$@" in the background; wait_all fails if any of them failed.
@@ -33,7 +34,9 @@ wait_all() {
 
 rm -rf "$out/obj" "$out/libqueuectl.a"
 mkdir -p "$out/obj"
-for src in src/*.c src/cmd/*.c src/store/*.c; do
+# The dashboard's files, as meson builds them into the binary (the command table has web).
+python3 scripts/embed.py "$out/obj/web_static.c" web/index.html web/app.js web/style.css
+for src in src/*.c src/cmd/*.c src/store/*.c src/web/*.c "$out/obj/web_static.c"; do
 	[ "$src" = src/main.c ] && continue
 	obj=$out/obj/$(echo "${src#src/}" | tr / _).o
 	# shellcheck disable=SC2086

@@ -8,8 +8,8 @@
  * and is started afresh when it grows past STORE_MAX_BYTES.  A crash that needs what earlier
  * inputs stored may not reproduce from its input alone.
  *
- * Left out: "worker" (start runs until signalled, --detach forks a daemon) and "logs"
- * (--follow waits for the job), and any argument naming /dev, /proc or /sys, so that
+ * Left out: "worker" (start runs until signalled, --detach forks a daemon), "web" (serves
+ * until signalled) and "logs" (--follow waits for the job), and any argument naming /dev, /proc or /sys, so that
  * "enqueue --file /dev/zero" cannot read forever.  Those inputs are not kept in the corpus.
  *
  * Besides sanitizer reports, a command must keep the contract main relies on: it returns 0
@@ -163,7 +163,7 @@ static bool read_only(int argc, char **argv)
 {
 	const char *sub = argc > 1 ? argv[1] : "";
 
-	return !strcmp(argv[0], "list") || !strcmp(argv[0], "status") ||
+	return !strcmp(argv[0], "list") || !strcmp(argv[0], "status") || !strcmp(argv[0], "stats") ||
 	       !strcmp(argv[0], "info") || (!strcmp(argv[0], "dlq") && strcmp(sub, "retry")) ||
 	       (!strcmp(argv[0], "config") && strcmp(sub, "set"));
 }
@@ -196,7 +196,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		p = nul + 1;
 	}
 	argv[argc] = NULL;
-	if (!strcmp(argv[0], "worker") || !strcmp(argv[0], "logs")) {
+	if (!strcmp(argv[0], "worker") || !strcmp(argv[0], "logs") || !strcmp(argv[0], "web")) {
 		ret = -1;
 		goto out;
 	}

@@ -38,6 +38,8 @@ const struct config_setting config_settings[] = {
 	  NULL },
 };
 const int config_nsettings = sizeof config_settings / sizeof config_settings[0];
+_Static_assert(sizeof config_settings / sizeof config_settings[0] <= CONFIG_MAX,
+	       "struct config_text holds every setting");
 
 const struct config_setting *config_find(const char *name)
 {
@@ -119,15 +121,16 @@ int config_normalize(const struct config_setting *s, const char *value, char **o
 		static const char units[] = "KMG";
 		const char *u;
 
+		/* Digits first: strtoll would take a sign, and a negative size has no meaning. */
 		errno = 0;
-		n = strtoll(value, &end, 10);
-		u = *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
+		n = isdigit((unsigned char)*value) ? strtoll(value, &end, 10) : -1;
+		u = n >= 0 && *end ? strchr(units, toupper((unsigned char)*end)) : NULL;
 		if (u && (!end[1] || !strcmp(end + 1, "B") || !strcmp(end + 1, "iB"))) {
 			for (const char *k = units; k <= u; k++)
 				n = n > LLONG_MAX / 1024 ? LLONG_MAX : n * 1024;
 			end = "";
 		}
-		if (!isdigit((unsigned char)*value) || errno || *end != '\0')
+		if (n < 0 || errno || *end != '\0')
 			return error_set(err, QE_INPUT,
 					 "invalid %s '%s': not a size (bytes, or a number with K, M "
 					 "or G)",
@@ -186,5 +189,32 @@ void config_apply_stored(struct config *cfg, const char *key, const char *value)
 	if (s && config_normalize(s, value, &canon, &ignored) == 0) {
 		config_apply(cfg, s, canon);
 		free(canon);
+	}
+}
+
+void config_text_apply(struct config_text *t, const char *key, const char *value)
+{
+	const struct config_setting *s = config_find(key);
+	struct error ignored;
+	char *canon;
+
+	if (s && config_normalize(s, value, &canon, &ignored) == 0) {
+		free(t->v[s - config_settings]);
+		t->v[s - config_settings] = canon;
+	}
+}
+
+void config_text_fill(struct config_text *t)
+{
+	for (int i = 0; i < config_nsettings; i++)
+		if (!t->v[i])
+			t->v[i] = xstrdup(config_settings[i].def);
+}
+
+void config_text_release(struct config_text *t)
+{
+	for (int i = 0; i < config_nsettings; i++) {
+		free(t->v[i]);
+		t->v[i] = NULL;
 	}
 }

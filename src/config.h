@@ -65,4 +65,18 @@ void config_defaults(struct config *cfg);
  */
 void config_apply_stored(struct config *cfg, const char *key, const char *value);
 
+/* The settings in effect as canonical text, indexed like config_settings (queue_settings). */
+#define CONFIG_MAX 32
+struct config_text {
+	char *v[CONFIG_MAX];
+};
+/*
+ * Put a stored value in its place in t, as config_apply_stored does: an unknown key or a
+ * value that no longer validates is ignored.
+ */
+void config_text_apply(struct config_text *t, const char *key, const char *value);
+/* Give every setting t does not hold its default; config_text_release frees them all. */
+void config_text_fill(struct config_text *t);
+void config_text_release(struct config_text *t);
+
 #endif

@@ -223,9 +223,21 @@ int queue_machine_workers(struct queue *q, const char *machine, worker_visit_fn 
 	return store_worker_list(q->store, visit_machine_worker, &mc, err);
 }
 
-int queue_settings(struct queue *q, kv_visit_fn *fn, void *ctx, struct error *err)
+static int collect_setting(void *ctx, const char *key, const char *value)
 {
-	return store_config_list(q->store, fn, ctx, err);
+	config_text_apply(ctx, key, value);
+	return 0;
+}
+
+int queue_settings(struct queue *q, struct config_text *t, struct error *err)
+{
+	memset(t, 0, sizeof *t);
+	if (store_config_list(q->store, collect_setting, t, err)) {
+		config_text_release(t);
+		return err->code;
+	}
+	config_text_fill(t);
+	return 0;
 }
 
 /* --- settings --- */

@@ -70,8 +70,11 @@ int queue_workers(struct queue *q, worker_visit_fn *fn, void *ctx, struct error 
  */
 int queue_machine_workers(struct queue *q, const char *machine, worker_visit_fn *fn,
 			  void *ctx, struct error *err);
-/* Stream the stored settings as they are stored, by key (what store_config_list gives). */
-int queue_settings(struct queue *q, kv_visit_fn *fn, void *ctx, struct error *err);
+/*
+ * Every setting in effect, as canonical text: what the store holds, else the default
+ * (config_text_release frees them).
+ */
+int queue_settings(struct queue *q, struct config_text *t, struct error *err);
 
 /* --- figures: metrics and stats --- */
 

@@ -658,9 +658,14 @@ static bool result_due(struct worker *w, struct slot *s)
 static int run_round(struct worker *w, bool claim, int *nfree)
 {
 	struct error err;
-	int n = 0;
+	int n = 0, want;
+	bool due = claim;
 
 	*nfree = 0;
+	for (int i = 0; i < w->opts->slots && !due; i++)
+		due = pid_due(&w->slots[i]) || result_due(w, &w->slots[i]);
+	if (!due)
+		return 0; /* no transaction for nothing */
 	if (queue_round_begin(w->q, &err))
 		goto fail;
 	for (int i = 0; i < w->opts->slots; i++) {
@@ -680,15 +685,21 @@ static int run_round(struct worker *w, bool claim, int *nfree)
 			++*nfree;
 		}
 	}
-	if (claim && *nfree > 0 &&
+	/* No more than --max-jobs lets start: a job claimed is a job started. */
+	want = *nfree;
+	if (w->opts->max_jobs > 0 && want > w->opts->max_jobs - w->started)
+		want = (int)(w->opts->max_jobs - w->started);
+	if (claim && want > 0 &&
 	    (n = queue_claim(w->q, w->info.id, w->opts->queues, w->opts->nqueues, w->claimed,
-			     *nfree, &err)) < 0)
+			     want, &err)) < 0)
 		goto fail_round;
 	if (queue_round_commit(w->q, &err)) {
 		while (n > 0)
 			job_release(&w->claimed[--n]);
 		goto fail;
 	}
+	/* Every pid due is written; the jobs started below set the next deadline. */
+	w->next_write = 0;
 	for (int i = 0; i < w->opts->slots; i++) {
 		struct slot *s = &w->slots[i];
 

@@ -13,46 +13,18 @@
 extern const struct cmd_entry cmd_config, cmd_config_get, cmd_config_set, cmd_config_show,
 	cmd_config_reset;
 
-/* The current value of every setting, in table order (canonical text; the caller frees). */
-struct values {
-	char *v[64];
-};
-
-static int collect(void *ctx, const char *key, const char *value)
-{
-	struct values *vals = ctx;
-	const struct config_setting *s = config_find(key);
-	struct error ignored;
-	char *canon;
-
-	if (s && config_normalize(s, value, &canon, &ignored) == 0) {
-		free(vals->v[s - config_settings]);
-		vals->v[s - config_settings] = canon;
-	}
-	return 0;
-}
-
-static int load_values(struct cmd_ctx *ctx, struct values *vals)
+static int load_values(struct cmd_ctx *ctx, struct config_text *vals)
 {
 	struct queue *q = cmd_queue(ctx);
 
 	memset(vals, 0, sizeof *vals);
-	if (!q || queue_settings(q, collect, vals, &ctx->err))
+	if (!q || queue_settings(q, vals, &ctx->err))
 		return ctx->err.code;
-	for (int i = 0; i < config_nsettings; i++)
-		if (!vals->v[i])
-			vals->v[i] = xstrdup(config_settings[i].def);
 	return 0;
 }
 
-static void free_values(struct values *vals)
-{
-	for (int i = 0; i < config_nsettings; i++)
-		free(vals->v[i]);
-}
-
 /* Print settings as "key = value" lines, or with json as one object of typed values. */
-static void print_settings(const struct values *vals, bool only[], bool json)
+static void print_settings(const struct config_text *vals, bool only[], bool json)
 {
 	json_t *o = json ? json_object() : NULL;
 
@@ -74,21 +46,21 @@ static void print_settings(const struct values *vals, bool only[], bool json)
 static int config_get_run(struct cmd_ctx *ctx, const struct args *a)
 {
 	const struct config_setting *s;
-	struct values vals;
+	struct config_text vals;
 
 	if (!(s = config_find(a->argv[0])))
 		return config_unknown(a->argv[0], &ctx->err);
 	if (load_values(ctx, &vals))
 		return ctx->err.code;
 	if (args_has(a, "json")) {
-		bool only[64] = { 0 };
+		bool only[CONFIG_MAX] = { 0 };
 
 		only[s - config_settings] = true;
 		print_settings(&vals, only, true);
 	} else {
 		puts(vals.v[s - config_settings]);
 	}
-	free_values(&vals);
+	config_text_release(&vals);
 	return 0;
 }
 
@@ -124,8 +96,8 @@ static int config_set_run(struct cmd_ctx *ctx, const struct args *a)
 static int config_reset_run(struct cmd_ctx *ctx, const struct args *a)
 {
 	const struct config_setting *s = NULL;
-	bool only[64] = { 0 };
-	struct values vals;
+	bool only[CONFIG_MAX] = { 0 };
+	struct config_text vals;
 	struct queue *q;
 
 	if (a->argc && !(s = config_find(a->argv[0])))
@@ -136,14 +108,14 @@ static int config_reset_run(struct cmd_ctx *ctx, const struct args *a)
 	for (int i = 0; i < config_nsettings; i++)
 		only[i] = !s || s == &config_settings[i];
 	print_settings(&vals, only, args_has(a, "json"));
-	free_values(&vals);
+	config_text_release(&vals);
 	return 0;
 }
 
 /* config show [--json] */
 static int config_show_run(struct cmd_ctx *ctx, const struct args *a)
 {
-	struct values vals;
+	struct config_text vals;
 
 	if (load_values(ctx, &vals))
 		return ctx->err.code;
@@ -158,7 +130,7 @@ static int config_show_run(struct cmd_ctx *ctx, const struct args *a)
 			       def ? "" : " (changed)");
 		}
 	}
-	free_values(&vals);
+	config_text_release(&vals);
 	return 0;
 }
 

@@ -26,8 +26,11 @@ static int read_token(struct cmd_ctx *ctx, const char *file, char **token)
 
 	*token = NULL;
 	if (file) {
+		/* Not the path in the message: a token given by mistake in its place would show. */
 		if (!(f = fopen(file, "re")))
-			return error_set(&ctx->err, QE_INPUT, "cannot read token file '%s': %s", file,
+			return error_set(&ctx->err, QE_INPUT,
+					 "cannot read the file given to --token-file: %s (it takes a "
+					 "file's path, never the token itself)",
 					 strerror(errno));
 		n = getline(&line, &cap, f);
 		fclose(f);
@@ -35,7 +38,7 @@ static int read_token(struct cmd_ctx *ctx, const char *file, char **token)
 			line[--n] = '\0';
 		if (n <= 0) {
 			free(line);
-			return error_set(&ctx->err, QE_INPUT, "token file '%s' is empty", file);
+			return error_set(&ctx->err, QE_INPUT, "the file given to --token-file is empty");
 		}
 		*token = line;
 	} else if (env) {

@@ -265,36 +265,15 @@ static void get_output(struct web *web, const struct web_req *req, const char *i
 	job_release(&job);
 }
 
-/* The settings in effect: the defaults, then what the store holds (canonical text). */
-struct values {
-	char *v[64];
-};
-
-static int collect_setting(void *ctx, const char *key, const char *value)
-{
-	struct values *vals = ctx;
-	const struct config_setting *s = config_find(key);
-	struct error ignored;
-	char *canon;
-
-	if (s && config_normalize(s, value, &canon, &ignored) == 0) {
-		free(vals->v[s - config_settings]);
-		vals->v[s - config_settings] = canon;
-	}
-	return 0;
-}
-
 /* GET /api/v1/settings: what 'config show --json' prints; with only, that one setting. */
 static void get_settings(struct web *web, const struct config_setting *only,
 			 struct web_resp *resp)
 {
-	struct values vals = { 0 };
+	struct config_text vals;
 	struct error err;
 	json_t *o;
 
-	if (queue_settings(web->q, collect_setting, &vals, &err)) {
-		for (int i = 0; i < config_nsettings; i++)
-			free(vals.v[i]);
+	if (queue_settings(web->q, &vals, &err)) {
 		web_queue_error(resp, &err);
 		return;
 	}
@@ -303,10 +282,9 @@ static void get_settings(struct web *web, const struct config_setting *only,
 		const struct config_setting *s = &config_settings[i];
 
 		if (!only || only == s)
-			json_object_set_new(o, s->name,
-					    view_setting(s, vals.v[i] ? vals.v[i] : s->def));
-		free(vals.v[i]);
+			json_object_set_new(o, s->name, view_setting(s, vals.v[i]));
 	}
+	config_text_release(&vals);
 	web_json(resp, 200, o);
 }
 

@@ -4,10 +4,12 @@
  * hour's completed and failed attempts per minute) whenever the store changes, and with
  * ?job=ID that job ("job") and the output of its current run as it is written ("output").
  *
- * Each stream runs in its connection's own thread (http.c): it blocks on its own change
- * descriptor (queue_changes_fd) and, when following a job, an inotify watch of the job's
- * log directory, takes web->lock only to read, and sends status at most every
- * STATUS_MIN_MS however busy the queue, so a busy store costs a stream a few reads a second.
+ * One thread, the hub, watches the store for every stream (queue_changes_fd): when it
+ * changes, the hub reads the status, at most every STATUS_MIN_MS however busy the queue,
+ * keeps it in struct web and wakes each stream through its own eventfd.  Each stream runs
+ * in its connection's thread (http.c) and blocks on that eventfd and, when following a job,
+ * an inotify watch of the logs directory; it takes web->lock only to read.  A hundred
+ * streams thus cost the store what one does, and a write wakes one thread, not a hundred.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <unistd.h>
 
@@ -32,14 +35,15 @@
 
 struct events {
 	struct web *web;
-	int changes;	 /* queue_changes_fd */
+	struct events *next; /* in web->streams */
+	int wake;	 /* eventfd: the hub read a new status */
 	int ino;	 /* inotify on the followed job's log directory, or -1 */
 	char *job;	 /* the followed job, or NULL */
 	int run;	 /* its run whose output is sent */
 	off_t off;	 /* how much of that run's log was sent */
 	char *last_status, *last_job; /* what was sent last, not to send it again */
-	int64_t status_at, sent_at;   /* time_mono_ms of the last status and the last byte */
-	bool started, dirty, gone;
+	int64_t read_at, sent_at;     /* time_mono_ms of the last refresh and the last byte */
+	bool started, dirty, gone;    /* dirty: the log grew since the last refresh */
 	struct buf out;
 	size_t done; /* bytes of out already handed to the library */
 };
@@ -158,33 +162,38 @@ json_t *events_status(struct web *web, struct error *err)
 }
 
 /*
- * Send the status if it changed; with web->lock held.  A status another stream read less
- * than STATUS_MIN_MS ago is used as it is: every stream then sends the same, and the
- * store is read at most every STATUS_MIN_MS however many follow it.
+ * Read the status into web->status (as web->status_event: "status", or "error" with the
+ * message); with web->lock held.  "now" is left out: it changes every time, and a status is
+ * sent again only when something else did.
  */
+static void status_read(struct web *web)
+{
+	struct error err;
+	json_t *o = status_object(web, false, &err);
+
+	free(web->status);
+	if (o) {
+		json_object_del(o, "now");
+		web->status_event = "status";
+		web->status = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		json_decref(o);
+	} else {
+		o = json_pack("{s:s}", "message", err.msg);
+		web->status_event = "error";
+		web->status = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+	}
+}
+
+/* Send the status the hub read last if this stream has not sent it yet; lock held. */
 static void status(struct events *ev)
 {
 	struct web *web = ev->web;
-	struct error err;
-	json_t *o;
-	char *s;
 
-	if (!web->status || time_mono_ms() - web->status_at >= STATUS_MIN_MS) {
-		if (!(o = status_object(web, false, &err))) {
-			s = json_dumps(json_pack("{s:s}", "message", err.msg), JSON_COMPACT);
-			event(&ev->out, "error", s);
-			free(s);
-			return;
-		}
-		/* "now" changes every time: compare what else there is. */
-		json_object_del(o, "now");
-		free(web->status);
-		web->status = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		web->status_at = time_mono_ms();
-		json_decref(o);
-	}
+	if (!web->status)
+		status_read(web);
 	if (!ev->last_status || strcmp(web->status, ev->last_status)) {
-		event(&ev->out, "status", web->status);
+		event(&ev->out, web->status_event, web->status);
 		free(ev->last_status);
 		ev->last_status = xstrdup(web->status);
 	}
@@ -270,7 +279,7 @@ static void refresh(struct events *ev)
 	if (ev->job && !ev->gone)
 		follow(ev);
 	pthread_mutex_unlock(&ev->web->lock);
-	ev->status_at = time_mono_ms();
+	ev->read_at = time_mono_ms();
 	ev->dirty = false;
 }
 
@@ -309,29 +318,27 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		{
 			struct pollfd p[3] = { { ev->web->stopping, POLLIN, 0 },
-					       { ev->changes, POLLIN, 0 }, { ev->ino, POLLIN, 0 } };
-			int64_t now = time_mono_ms(), wait = BACKSTOP_MS;
+					       { ev->wake, POLLIN, 0 }, { ev->ino, POLLIN, 0 } };
+			int64_t now = time_mono_ms(), wait = ev->sent_at + KEEPALIVE_MS - now;
+			bool woken = false;
 
-			if (ev->dirty)
-				wait = ev->status_at + STATUS_MIN_MS - now;
-			if (ev->sent_at + KEEPALIVE_MS - now < wait)
-				wait = ev->sent_at + KEEPALIVE_MS - now;
+			/* The log's growth is sent at most every STATUS_MIN_MS, as the status is. */
+			if (ev->dirty && ev->read_at + STATUS_MIN_MS - now < wait)
+				wait = ev->read_at + STATUS_MIN_MS - now;
 			if (wait < 0)
 				wait = 0;
 			if (poll(p, ev->ino >= 0 ? 3 : 2, (int)wait) > 0) {
 				if (p[0].revents)
 					return MHD_CONTENT_READER_END_OF_STREAM;
-				drain(ev->changes);
-				drain(ev->ino);
-				ev->dirty = true;
+				woken = p[1].revents != 0;
+				drain(ev->wake);
+				if (ev->ino >= 0 && p[2].revents) {
+					drain(ev->ino);
+					ev->dirty = true;
+				}
 			}
-			/*
-			 * Judged by the clock, not by poll timing out: a store written without
-			 * pause wakes every poll at once, and must still get its status.
-			 */
 			now = time_mono_ms();
-			if ((ev->dirty && now >= ev->status_at + STATUS_MIN_MS) ||
-			    now - ev->status_at >= BACKSTOP_MS)
+			if (woken || (ev->dirty && now >= ev->read_at + STATUS_MIN_MS))
 				refresh(ev);
 			if (ev->out.len == 0 && now - ev->sent_at >= KEEPALIVE_MS)
 				buf_adds(&ev->out, ": keepalive\n\n");
@@ -339,12 +346,81 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 	}
 }
 
+/*
+ * The hub's thread: wait for the store to change, then read the status (at most every
+ * STATUS_MIN_MS, and every BACKSTOP_MS anyway) and wake every stream.  Judged by the clock,
+ * not by poll timing out: a store written without pause wakes every poll at once, and must
+ * still get its status.
+ */
+static void *hub(void *arg)
+{
+	struct web *web = arg;
+	int64_t read_at = time_mono_ms();
+	bool dirty = false;
+
+	for (;;) {
+		struct pollfd p[2] = { { web->stopping, POLLIN, 0 }, { web->changes, POLLIN, 0 } };
+		int64_t now = time_mono_ms();
+		int64_t wait = (dirty ? read_at + STATUS_MIN_MS : read_at + BACKSTOP_MS) - now;
+
+		if (poll(p, 2, wait < 0 ? 0 : (int)wait) > 0) {
+			if (p[0].revents)
+				return NULL;
+			drain(web->changes);
+			dirty = true;
+		}
+		now = time_mono_ms();
+		if ((dirty && now >= read_at + STATUS_MIN_MS) || now - read_at >= BACKSTOP_MS) {
+			pthread_mutex_lock(&web->lock);
+			status_read(web);
+			for (struct events *ev = web->streams; ev; ev = ev->next)
+				eventfd_write(ev->wake, 1);
+			pthread_mutex_unlock(&web->lock);
+			read_at = now;
+			dirty = false;
+		}
+	}
+}
+
+/* Start the hub with the first stream; lock held. */
+static int hub_start(struct web *web, struct error *err)
+{
+	int e;
+
+	if (web->hub_started)
+		return 0;
+	if ((web->changes = queue_changes_fd(web->q, err)) < 0)
+		return err->code;
+	if ((e = pthread_create(&web->hub, NULL, hub, web)) != 0) {
+		close(web->changes);
+		web->changes = -1;
+		return error_set(err, QE_FAIL, "cannot start a thread: %s", strerror(e));
+	}
+	web->hub_started = true;
+	return 0;
+}
+
+void events_stop(struct web *web)
+{
+	if (web->hub_started) {
+		pthread_join(web->hub, NULL);
+		close(web->changes);
+		web->hub_started = false;
+	}
+}
+
 static void events_free(void *cls)
 {
 	struct events *ev = cls;
+	struct events **pp;
 
-	if (ev->changes >= 0)
-		close(ev->changes);
+	pthread_mutex_lock(&ev->web->lock);
+	for (pp = &ev->web->streams; *pp && *pp != ev; pp = &(*pp)->next)
+		;
+	if (*pp)
+		*pp = ev->next;
+	pthread_mutex_unlock(&ev->web->lock);
+	close(ev->wake);
 	if (ev->ino >= 0)
 		close(ev->ino);
 	free(ev->job);
@@ -368,16 +444,21 @@ void *events_stream(struct web *web, const char *job, struct web_resp *resp)
 		}
 		job_release(&j);
 	}
-	if ((fd = queue_changes_fd(web->q, &err)) < 0) {
-		web_queue_error(resp, &err);
+	/* Out of threads or descriptors: the server cannot take another stream now. */
+	if (hub_start(web, &err) ||
+	    ((fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0 &&
+	     error_set(&err, QE_FAIL, "eventfd: %s", strerror(errno)))) {
+		web_error(resp, 503, "unavailable", "%s", err.msg);
 		return NULL;
 	}
 	ev = xcalloc(1, sizeof *ev);
 	ev->web = web;
-	ev->changes = fd;
+	ev->wake = fd;
 	ev->ino = -1;
 	ev->run = -1;
 	ev->job = job ? xstrdup(job) : NULL;
 	ev->sent_at = time_mono_ms();
+	ev->next = web->streams;
+	web->streams = ev;
 	return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, reader, ev, events_free);
 }

@@ -365,6 +365,8 @@ int web_serve(struct queue *q, const struct web_config *cfg, struct error *err)
 				 "listening on '%.64s', beyond this machine, needs a token: "
 				 "--token-file FILE or QUEUECTL_WEB_TOKEN",
 				 cfg->listen);
+	if (mhd_load(err))
+		return err->code;
 	/* Blocked before the library's threads start, so that they inherit it and sigwait sees it. */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
@@ -407,6 +409,7 @@ int web_serve(struct queue *q, const struct web_config *cfg, struct error *err)
 	/* The event streams' threads wait on this too: the library joins them next. */
 	eventfd_write(web.stopping, 1);
 	MHD_stop_daemon(d);
+	events_stop(&web);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_mutex_destroy(&web.lock);
 	close(web.stopping);

@@ -41,11 +41,15 @@ struct web {
 	const struct web_config *cfg;
 	int stopping; /* readable once the server stops: event streams end at once */
 	/*
-	 * The last status an event stream read (events.c), with its time_mono_ms: streams share
-	 * it while it is fresh, so that a hundred of them cost the store what one does.
+	 * The event streams' hub (events.c): one thread that watches the store for them all,
+	 * reads the status when it changes, and wakes the streams (a list, under lock).
 	 */
-	char *status;
-	int64_t status_at;
+	struct events *streams;
+	pthread_t hub;
+	bool hub_started;
+	int changes;		  /* the hub's queue_changes_fd */
+	char *status;		  /* the last status read, as JSON text */
+	const char *status_event; /* "status", or "error" when status is the error's */
 	json_t *chart; /* the per-minute part, read again less often (events.c: chart) */
 	int64_t chart_at;
 	long long chart_counts[JOB_NSTATES]; /* the counts when it was read */
@@ -79,6 +83,8 @@ int web_error(struct web_resp *resp, int status, const char *code, const char *f
 /* Answer with the error a queue call left in err: its QE_* code picks status and code. */
 int web_queue_error(struct web_resp *resp, const struct error *err);
 
+/* Load libmicrohttpd (mhd.c): QE_FAIL naming what is missing.  web_serve calls it. */
+int mhd_load(struct error *err);
 /*
  * Serve until SIGINT or SIGTERM.  Prints "serving http://ADDR:PORT/" on stdout once the
  * socket listens.  QE_INPUT for a bad address or a missing token, QE_FAIL if it cannot listen.
@@ -92,6 +98,8 @@ void api_handle(struct web *web, const struct web_req *req, struct web_resp *res
  * or NULL with resp filled with the error.  The caller holds web->lock.
  */
 void *events_stream(struct web *web, const char *job, struct web_resp *resp);
+/* Stop the event streams' hub, once the server's threads are gone (stopping is set). */
+void events_stop(struct web *web);
 /* The dashboard's status object (counts, queues, workers, the last hour); lock held. */
 json_t *events_status(struct web *web, struct error *err);
 /* GET of a dashboard file (static.c, generated from web/): true if path is one. */

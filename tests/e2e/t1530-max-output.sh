@@ -10,6 +10,10 @@ assert_eq "max-output = 65536" "$out" "64K in bytes"
 check_fail 2 "^queuectl: invalid max-output '1K': must be between 64K and 1024G$" \
 	q config set max-output 1K
 check_fail 2 "^queuectl: invalid max-output '10X': not a size" q config set max-output 10X
+# A sign is no size (the fuzzer found -10432800032841m overflowing the multiplication).
+check_fail 2 "^queuectl: invalid max-output '-10432800032841m': not a size" \
+	q config set max-output -10432800032841m
+check_fail 2 "^queuectl: invalid max-output '\+4M': not a size" q config set max-output +4M
 
 # Fast: 10 MB in one go, the job over before any check while it runs.
 check_ok q enqueue --id fast "echo FIRST; head -c 10000000 /dev/zero | tr '\\0' x; echo; echo LAST"

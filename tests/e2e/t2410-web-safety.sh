@@ -14,10 +14,13 @@ reject 2 "^queuectl: listening on '0.0.0.0:0', beyond this machine, needs a toke
 	q web --listen 0.0.0.0:0
 reject 2 "needs a token" q web --listen '[::]:0'
 # No option takes the token itself (--token is read as --token-file, a file name).
-reject 2 "^queuectl: cannot read token file" q web --token abcdefghijklmnopqrstuvwxyz
+# A token given in place of the path is never shown back.
+reject 2 "^queuectl: cannot read the file given to --token-file: No such file or directory \(it takes a file's path, never the token itself\)$" \
+	q web --token abcdefghijklmnopqrstuvwxyz
+case $err in *abcdefghijklmnopqrstuvwxyz*) fail "the token is in the error message" ;; esac
 printf '' >"$TMP/empty"
-reject 2 "^queuectl: token file '.*/empty' is empty$" q web --listen 127.0.0.1:0 --token-file "$TMP/empty"
-reject 2 "^queuectl: cannot read token file '.*/none'" q web --token-file "$TMP/none"
+reject 2 "^queuectl: the file given to --token-file is empty$" q web --listen 127.0.0.1:0 --token-file "$TMP/empty"
+reject 2 "^queuectl: cannot read the file given to --token-file: No such file" q web --token-file "$TMP/none"
 echo short >"$TMP/short"
 reject 2 "^queuectl: the token is too short" q web --token-file "$TMP/short"
 QUEUECTL_WEB_TOKEN= reject 2 "^queuectl: QUEUECTL_WEB_TOKEN is empty$" q web
@@ -128,4 +131,14 @@ assert_eq 0 "$?" "the slow client's connection was closed (status 124: it was no
 exec {slow}>&-
 stop_worker "$web_pid"
 assert_eq 0 "$rc" "exit status"
+
+# --- The library is loaded by 'queuectl web' alone: with a broken libmicrohttpd first on
+# the library path, every other command works, and web fails with one line naming it.
+mkdir "$TMP/badlib"
+soname=$(objdump -p "$(pkg-config --variable=libdir libmicrohttpd)/libmicrohttpd.so" |
+	awk '$1 == "SONAME" { print $2 }')
+echo 'not a library' >"$TMP/badlib/$soname"
+LD_LIBRARY_PATH=$TMP/badlib check_ok q status
+LD_LIBRARY_PATH=$TMP/badlib check_fail 1 "cannot load the HTTP server's library: .*$soname" \
+	q web --listen 127.0.0.1:0
 finish

@@ -23,7 +23,7 @@
 #include <cmocka.h>
 
 #include "queue.h"
-#include "store.h" /* store_pin_clock: the one call below the queue layer */
+#include "store.h" /* store_pin_clock and store_config_list: the calls below the queue layer */
 #include "tmpdb.h"
 #include "util.h"
 
@@ -1146,7 +1146,7 @@ static void assert_stored_config(struct queue *q, const char *want)
 	struct error err = { 0 };
 	struct buf b = BUF_INIT;
 
-	assert_int_equal(queue_settings(q, collect_kv, &b, &err), 0);
+	assert_int_equal(store_config_list(q->store, collect_kv, &b, &err), 0);
 	assert_string_equal(b.data ? b.data : "", want);
 	buf_release(&b);
 }
