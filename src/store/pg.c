@@ -33,6 +33,7 @@
 
 #include "../util.h"
 #include "backend.h"
+#include "pgload.h"
 
 #define DEFAULT_SCHEMA "queuectl"
 /* Seconds a connection attempt may take unless the URL or PGCONNECT_TIMEOUT says. */
@@ -1215,15 +1216,19 @@ static void pg_close(struct store *st)
 
 static int pg_open(const char *target, struct store **out, struct error *err)
 {
-	struct pg_store *s = xcalloc(1, sizeof *s);
+	struct pg_store *s;
 	char *bad = NULL;
 	PQconninfoOption *opts;
 	int rc;
 
 	assert(state_lists_ok());
+	/* libpq is loaded here, by the first PostgreSQL store a process opens (pgload.c). */
+	*out = NULL;
+	if ((rc = pq_load(err)))
+		return rc;
+	s = xcalloc(1, sizeof *s);
 	s->base.ops = &pg_store_ops;
 	s->wake_fd = s->timer_fd = s->now_fd = s->sock = s->pending_sock = -1;
-	*out = NULL;
 	if ((rc = parse_target(s, target, &s->name, err)))
 		goto fail;
 	/* A URL libpq cannot read is bad input, said before any connection is tried. */
