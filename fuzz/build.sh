@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 CC=${CC:-clang}
 out=fuzz/out
 flags="-g -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -D_GNU_SOURCE
-       -std=gnu11 -Isrc -DQUEUECTL_VERSION=\"fuzz\" $(pkg-config --cflags sqlite3 jansson libmicrohttpd)
+       -std=gnu11 -Isrc -DQUEUECTL_VERSION=\"fuzz\" $(pkg-config --cflags sqlite3 jansson libmicrohttpd libpq)
        ${CFLAGS:-}"
 libs="$(pkg-config --libs sqlite3 jansson libmicrohttpd) -lm -lpthread"
 harnesses="job_json jsonl time config argv text"

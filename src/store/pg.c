@@ -33,6 +33,7 @@
 
 #include "../util.h"
 #include "backend.h"
+#include "pgload.h"
 
 #define DEFAULT_SCHEMA "queuectl"
 /* Seconds a connection attempt may take unless the URL or PGCONNECT_TIMEOUT says. */
@@ -58,8 +59,9 @@
  *
  * As in sqlite.c: times are bigint ms since the epoch, seq keeps creation order.  Ids and
  * keys sort bytewise (COLLATE "C"), as SQLite sorts them, whatever the database's locale:
- * resolve finds a prefix by range.  There is no table of counts: a row every claim and
- * finish updated would make every writer wait for every other; counts come from jobs_state.
+ * resolve finds a prefix by range.  Counts and the figures of metrics are kept by triggers
+ * (migration 2), never on a row that every writer updates, which would make every writer
+ * wait for every other.
  */
 static const char *const migrations[] = {
 	/* 1: the first schema, as SQLite's at its version 3 */
@@ -130,7 +132,119 @@ static const char *const migrations[] = {
 	"  heartbeat_at bigint NOT NULL,"
 	"  stale_at bigint"
 	");",
-	/* 2: a worker asked to stop by 'worker stop', which reads it when woken */
+	/*
+	 * 2: the figures of metrics and stats, as SQLite's migration 4 keeps them (the same
+	 * meaning, the same buckets), written by triggers in the transaction of the change they
+	 * count, so that they never go back (a purge deletes jobs, not counts) and every
+	 * process reads the same.
+	 *
+	 * Unlike SQLite's, no trigger updates a shared row: a claim, a finish or an enqueue
+	 * appends its changes to figure_changes, and an INSERT waits for no other writer.  Now
+	 * and then (one change in 32) the trigger folds them into figures: fold_figures takes
+	 * a transaction-scoped advisory lock if it is free (never waiting for it), so one
+	 * folder at a time updates figures' rows and no writer ever waits for another or
+	 * deadlocks with it.  A reader sums figures and figure_changes in one statement: the
+	 * figures as of its snapshot, a fold being all or nothing.
+	 *
+	 * kind: 's' the jobs of a queue in state name, 'c' a counter (le -1), 'h' the bucket le
+	 * (its upper bound in ms; the last one INT64_MAX) of the histogram name.
+	 */
+	"CREATE TABLE buckets (le bigint PRIMARY KEY);"
+	"INSERT INTO buckets VALUES (5), (10), (25), (50), (100), (250), (500), (1000), (2500),"
+	"  (5000), (10000), (30000), (60000), (120000), (300000), (600000), (1800000), (3600000),"
+	"  (21600000), (86400000), (9223372036854775807);"
+	"CREATE TABLE figures (kind text NOT NULL, queue text NOT NULL, name text NOT NULL,"
+	"  le bigint NOT NULL, n bigint NOT NULL,"
+	"  sum_ms bigint NOT NULL, PRIMARY KEY (kind, queue, name, le));"
+	"CREATE TABLE figure_changes (kind text NOT NULL, queue text NOT NULL, name text NOT NULL,"
+	"  le bigint NOT NULL, n bigint NOT NULL,"
+	"  sum_ms bigint NOT NULL);"
+	/* What the store held when it was upgraded, counted in as well as it can be. */
+	"INSERT INTO figures SELECT 's', queue, state, 0, count(*), 0 FROM jobs GROUP BY 2, 3;"
+	"INSERT INTO figures SELECT 'c', queue, 'enqueued', -1, count(*), 0 FROM jobs GROUP BY 2;"
+	"INSERT INTO figures SELECT 'c', j.queue, o.name, -1, count(*), 0 FROM attempts a"
+	"  JOIN jobs j ON j.id = a.job_id"
+	"  JOIN (VALUES ('completed', 'completed'), ('failed', 'failed_attempts'),"
+	"    ('dead', 'failed_attempts'), ('dead', 'dead')) o (outcome, name)"
+	"    ON o.outcome = a.outcome"
+	"  GROUP BY 2, 3;"
+	"INSERT INTO figures SELECT 'h', j.queue, 'duration', b.le, count(*),"
+	"  sum(greatest(0, a.finished_at - a.started_at)) FROM attempts a"
+	"  JOIN jobs j ON j.id = a.job_id"
+	"  CROSS JOIN LATERAL (SELECT min(le) AS le FROM buckets"
+	"    WHERE le >= greatest(0, a.finished_at - a.started_at)) b"
+	"  WHERE a.outcome IN ('completed','failed','dead') GROUP BY 2, 4;"
+	"CREATE FUNCTION fold_figures() RETURNS void LANGUAGE plpgsql"
+	"  SET search_path FROM CURRENT AS $$"
+	"  BEGIN"
+	"    IF pg_try_advisory_xact_lock('figure_changes'::regclass::oid::bigint) THEN"
+	"      WITH d AS (DELETE FROM figure_changes RETURNING *)"
+	"      INSERT INTO figures SELECT kind, queue, name, le, sum(n), sum(sum_ms) FROM d"
+	"        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+	"      ON CONFLICT (kind, queue, name, le) DO UPDATE SET n = figures.n + EXCLUDED.n,"
+	"        sum_ms = figures.sum_ms + EXCLUDED.sum_ms;"
+	"    END IF;"
+	"  END $$;"
+	/*
+	 * A job enqueued, deleted or moved to another state; a claim adds its wait, from its
+	 * due time to its start (a write that takes a job without a start time is counted at
+	 * its update time: a trigger must never fail one).
+	 */
+	"CREATE FUNCTION jobs_figures() RETURNS trigger LANGUAGE plpgsql"
+	"  SET search_path FROM CURRENT AS $$"
+	"  DECLARE w bigint;"
+	"  BEGIN"
+	"    IF TG_OP = 'INSERT' THEN"
+	"      INSERT INTO figure_changes VALUES ('s', NEW.queue, NEW.state, 0, 1, 0),"
+	"        ('c', NEW.queue, 'enqueued', -1, 1, 0);"
+	"    ELSIF TG_OP = 'DELETE' THEN"
+	"      INSERT INTO figure_changes VALUES ('s', OLD.queue, OLD.state, 0, -1, 0);"
+	"    ELSE"
+	"      INSERT INTO figure_changes VALUES ('s', OLD.queue, OLD.state, 0, -1, 0),"
+	"        ('s', NEW.queue, NEW.state, 0, 1, 0);"
+	"      IF NEW.state = 'processing' AND OLD.state IN ('pending','failed') THEN"
+	"        w := greatest(0, coalesce(NEW.started_at, NEW.updated_at) - OLD.run_at);"
+	"        INSERT INTO figure_changes SELECT 'h', NEW.queue, 'wait', min(le), 1, w"
+	"          FROM buckets WHERE le >= w;"
+	"      END IF;"
+	"    END IF;"
+	"    IF random() < 1.0 / 32 THEN PERFORM fold_figures(); END IF;"
+	"    RETURN NULL;"
+	"  END $$;"
+	"CREATE TRIGGER jobs_figures AFTER INSERT OR DELETE ON jobs"
+	"  FOR EACH ROW EXECUTE FUNCTION jobs_figures();"
+	"CREATE TRIGGER jobs_figures_state AFTER UPDATE OF state ON jobs"
+	"  FOR EACH ROW WHEN (OLD.state IS DISTINCT FROM NEW.state)"
+	"  EXECUTE FUNCTION jobs_figures();"
+	/*
+	 * An attempt's end, recorded with its job's new state (queue_finish).  As SQLite's
+	 * INSERT OR REPLACE counts a record that replaces another, so does the upsert here
+	 * (an UPDATE to the trigger).
+	 */
+	"CREATE FUNCTION attempts_figures() RETURNS trigger LANGUAGE plpgsql"
+	"  SET search_path FROM CURRENT AS $$"
+	"  DECLARE q text; d bigint;"
+	"  BEGIN"
+	"    SELECT queue INTO q FROM jobs WHERE id = NEW.job_id;"
+	"    IF NOT FOUND THEN RETURN NULL; END IF;"
+	"    d := greatest(0, NEW.finished_at - NEW.started_at);"
+	"    INSERT INTO figure_changes VALUES ('c', q,"
+	"      CASE NEW.outcome WHEN 'completed' THEN 'completed' ELSE 'failed_attempts' END,"
+	"      -1, 1, 0);"
+	"    IF NEW.outcome = 'dead' THEN"
+	"      INSERT INTO figure_changes VALUES ('c', q, 'dead', -1, 1, 0);"
+	"    END IF;"
+	"    INSERT INTO figure_changes SELECT 'h', q, 'duration', min(le), 1, d"
+	"      FROM buckets WHERE le >= d;"
+	"    RETURN NULL;"
+	"  END $$;"
+	"CREATE TRIGGER attempts_figures AFTER INSERT OR UPDATE ON attempts FOR EACH ROW"
+	"  WHEN (NEW.outcome IN ('completed','failed','dead'))"
+	"  EXECUTE FUNCTION attempts_figures();"
+	/* The oldest due job of one queue: the first entry of its range (summaries). */
+	"CREATE INDEX jobs_queue_due ON jobs (queue, run_at) WHERE state IN ('pending','failed');"
+	"CREATE INDEX attempts_finished ON attempts (finished_at);",
+	/* 3: a worker asked to stop by 'worker stop', which reads it when woken */
 	"ALTER TABLE workers ADD COLUMN stop_requested boolean NOT NULL DEFAULT false;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
@@ -207,6 +321,14 @@ static bool state_lists_ok(void)
 /* The server's clock in ms since the epoch: clock_timestamp(), not now(), which stands still
  * in a transaction.  Also sent with BEGIN (pg_begin). */
 #define NOW_SQL "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint"
+/*
+ * The figures of the kinds KINDS (migration 2) as of the statement's snapshot: those folded
+ * and the changes not yet folded, to be summed by queue, name and le.
+ */
+#define FIGURES(KINDS)                                                                        \
+	"SELECT kind, queue, name, le, n, sum_ms FROM figures WHERE kind IN (" KINDS ") "     \
+	"UNION ALL SELECT kind, queue, name, le, n, sum_ms FROM figure_changes "              \
+	"WHERE kind IN (" KINDS ")"
 
 /* Every statement, prepared once per connection on first use and kept. */
 enum stmt_id {
@@ -240,6 +362,9 @@ enum stmt_id {
 	S_WORKER_LIST,
 	S_WORKER_STOP,
 	S_WORKER_STOP_REQUESTED,
+	S_SUMMARIES,
+	S_COUNTERS,
+	S_FINISHED_SINCE,
 	S_COUNT
 };
 
@@ -261,7 +386,7 @@ static const char *const stmt_sql[S_COUNT] = {
 		       " ORDER BY seq LIMIT $3",
 	[S_LIST_STATE] = "SELECT " JOB_COLS ", seq FROM jobs WHERE state = $1 AND " LIST_WHERE
 			 " ORDER BY seq LIMIT $3",
-	[S_COUNTS] = "SELECT state, count(*) FROM jobs GROUP BY state",
+	[S_COUNTS] = "SELECT name, sum(n) FROM (" FIGURES("'s'") ") f GROUP BY name",
 	/*
 	 * Fenced on the owner and on the run: a worker that lost a job (its lease ran out, the
 	 * job was recovered and claimed again, even by this same worker) can never write over
@@ -325,6 +450,29 @@ static const char *const stmt_sql[S_COUNT] = {
 			  "workers.id AND state = " HELD ") FROM workers ORDER BY started_at, id",
 	[S_WORKER_STOP] = "UPDATE workers SET stop_requested = true WHERE id = $1",
 	[S_WORKER_STOP_REQUESTED] = "SELECT stop_requested FROM workers WHERE id = $1",
+	/*
+	 * A queue's jobs by state, and the due time of its oldest job due at $1 (an entry of
+	 * jobs_queue_due, found per queue).  A queue whose jobs are all gone keeps its rows at
+	 * 0, as its counters stay.
+	 */
+	[S_SUMMARIES] = "SELECT c.queue, c.name, c.n, (SELECT min(run_at) FROM jobs "
+			"WHERE queue = c.queue AND state IN (" CLAIM_FROM ") AND run_at <= $1) "
+			"FROM (SELECT queue, name, sum(n) AS n FROM (" FIGURES("'s'") ") f "
+			"GROUP BY queue, name) c ORDER BY c.queue COLLATE \"C\"",
+	/* Every bucket of a histogram that has any, empty ones at 0: a steady set of series. */
+	[S_COUNTERS] = "WITH f AS (SELECT kind, queue, name, le, sum(n) AS n, sum(sum_ms) AS sum_ms "
+		       "FROM (" FIGURES("'c','h'") ") x GROUP BY 1, 2, 3, 4) "
+		       "SELECT * FROM (SELECT queue, name, -1 AS le, n, 0 AS sum_ms FROM f "
+		       "WHERE kind = 'c' UNION ALL "
+		       "SELECT h.queue, h.name, b.le, coalesce(x.n, 0), coalesce(x.sum_ms, 0) "
+		       "FROM (SELECT DISTINCT queue, name FROM f WHERE kind = 'h') h "
+		       "CROSS JOIN buckets b LEFT JOIN f x ON x.kind = 'h' AND x.queue = h.queue "
+		       "AND x.name = h.name AND x.le = b.le) u "
+		       "ORDER BY queue COLLATE \"C\", name COLLATE \"C\", le",
+	[S_FINISHED_SINCE] = "SELECT j.queue, a.outcome, a.started_at, a.finished_at "
+			     "FROM attempts a JOIN jobs j ON j.id = a.job_id "
+			     "WHERE a.finished_at >= $1 AND ($2::text IS NULL OR j.queue = $2) "
+			     "AND a.outcome IN ('completed','failed','dead')",
 };
 
 struct pg_store {
@@ -1239,15 +1387,19 @@ static void pg_close(struct store *st)
 
 static int pg_open(const char *target, struct store **out, struct error *err)
 {
-	struct pg_store *s = xcalloc(1, sizeof *s);
+	struct pg_store *s;
 	char *bad = NULL;
 	PQconninfoOption *opts;
 	int rc;
 
 	assert(state_lists_ok());
+	/* libpq is loaded here, by the first PostgreSQL store a process opens (pgload.c). */
+	*out = NULL;
+	if ((rc = pq_load(err)))
+		return rc;
+	s = xcalloc(1, sizeof *s);
 	s->base.ops = &pg_store_ops;
 	s->wake_fd = s->timer_fd = s->now_fd = s->sock = s->pending_sock = -1;
-	*out = NULL;
 	if ((rc = parse_target(s, target, &s->name, err)))
 		goto fail;
 	/* A URL libpq cannot read is bad input, said before any connection is tried. */
@@ -1999,33 +2151,77 @@ static int pg_verify(struct store *st, struct error *err)
 	return 0;
 }
 
-/*
- * The figures of metrics and stats (web, stats) are not kept by this backend yet: they need
- * counters written in the transaction of each change (SQLite's triggers), on rows that
- * every writer would update.  Said plainly, never served empty.
- */
-static int no_metrics(struct pg_store *s, struct error *err)
-{
-	return error_set(err, QE_FAIL,
-			 "metrics and stats are not kept by the PostgreSQL backend yet ('%s')",
-			 s->base.target);
-}
-
 static int pg_summaries(struct store *st, int64_t now, summary_visit_fn *fn, void *ctx,
 			struct error *err)
 {
-	return no_metrics(ps(st), err);
+	struct params p = { .n = 0 };
+	struct queue_summary qs = { 0 };
+	PGresult *r;
+	int n, stop = 0;
+
+	p_ll(&p, now);
+	if (!(r = exec_stmt(ps(st), S_SUMMARIES, &p, "read queues", NULL, err)))
+		return err->code;
+	n = PQntuples(r);
+	/* One queue's rows follow each other; each row has the queue's oldest due time. */
+	for (int i = 0; i < n && !stop; i++) {
+		qs.name = PQgetvalue(r, i, 0);
+		qs.counts[state_from_text(PQgetvalue(r, i, 1))] = get_ll(r, i, 2);
+		if (i + 1 == n || strcmp(qs.name, PQgetvalue(r, i + 1, 0))) {
+			qs.oldest_due_ms = PQgetisnull(r, i, 3) ? -1 : now - get_ll(r, i, 3);
+			stop = fn(ctx, &qs);
+			memset(&qs, 0, sizeof qs);
+		}
+	}
+	PQclear(r);
+	return stop;
 }
 
 static int pg_counters(struct store *st, counter_visit_fn *fn, void *ctx, struct error *err)
 {
-	return no_metrics(ps(st), err);
+	PGresult *r;
+	int stop = 0;
+
+	if (!(r = exec_stmt(ps(st), S_COUNTERS, NULL, "read counters", NULL, err)))
+		return err->code;
+	for (int i = 0; i < PQntuples(r) && !stop; i++) {
+		struct counter c = {
+			.queue = PQgetvalue(r, i, 0),
+			.name = PQgetvalue(r, i, 1),
+			.le = get_ll(r, i, 2),
+			.n = get_ll(r, i, 3),
+			.sum_ms = get_ll(r, i, 4),
+		};
+
+		stop = fn(ctx, &c);
+	}
+	PQclear(r);
+	return stop;
 }
 
 static int pg_finished_since(struct store *st, int64_t since, const char *queue,
 			     finished_visit_fn *fn, void *ctx, struct error *err)
 {
-	return no_metrics(ps(st), err);
+	struct params p = { .n = 0 };
+	PGresult *r;
+	int stop = 0;
+
+	p_ll(&p, since);
+	p_text(&p, queue);
+	if (!(r = exec_stmt(ps(st), S_FINISHED_SINCE, &p, "read attempts", NULL, err)))
+		return err->code;
+	for (int i = 0; i < PQntuples(r) && !stop; i++) {
+		struct finished f = {
+			.queue = PQgetvalue(r, i, 0),
+			.outcome = PQgetvalue(r, i, 1),
+			.started_at = get_ll(r, i, 2),
+			.finished_at = get_ll(r, i, 3),
+		};
+
+		stop = fn(ctx, &f);
+	}
+	PQclear(r);
+	return stop;
 }
 
 static void pg_schema_version(struct store *st, int *found, int *current)

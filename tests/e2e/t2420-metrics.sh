@@ -140,13 +140,24 @@ api_error 400 invalid GET '/api/v1/stats?queue=a%20b'
 api_error 405 method_not_allowed POST /api/v1/stats '{}'
 
 # --- A store made before the counters: the upgrade counts in the jobs and attempts it has.
+# (The later steps' objects go too, as the schema they follow had none of them.)
 stop_worker "$web_pid"
-sqlite3 "$DB" "DROP TABLE queue_counts; DROP TABLE counters; DROP TABLE histograms;
-	DROP TABLE buckets; DROP INDEX jobs_queue_due; DROP INDEX attempts_finished;
-	DROP TRIGGER jobs_enqueued; DROP TRIGGER jobs_wait; DROP TRIGGER attempts_counted;
-	DROP TRIGGER jobs_queue_count_insert; DROP TRIGGER jobs_queue_count_update;
-	DROP TRIGGER jobs_queue_count_delete; PRAGMA user_version = 3;"
-assert_eq "" "$(sqlite3 "$DB" "SELECT name FROM sqlite_master WHERE sql LIKE '%counters%' OR name LIKE '%queue_count%'")" "back to schema 3"
+if [ -n "$PG" ]; then
+	pg_sql "DROP TABLE figures, figure_changes, buckets;
+		DROP FUNCTION jobs_figures, attempts_figures, fold_figures CASCADE;
+		DROP INDEX jobs_queue_due, attempts_finished;
+		ALTER TABLE workers DROP COLUMN stop_requested; UPDATE queuectl_schema SET version = 1"
+	assert_eq "" "$(pg_sql "SELECT tablename FROM pg_tables WHERE schemaname = '$PG_SCHEMA'
+		AND tablename LIKE 'figure%'")" "back to schema 1"
+else
+	sqlite3 "$DB" "DROP TABLE queue_counts; DROP TABLE counters; DROP TABLE histograms;
+		DROP TABLE buckets; DROP INDEX jobs_queue_due; DROP INDEX attempts_finished;
+		DROP TRIGGER jobs_enqueued; DROP TRIGGER jobs_wait; DROP TRIGGER attempts_counted;
+		DROP TRIGGER jobs_queue_count_insert; DROP TRIGGER jobs_queue_count_update;
+		DROP TRIGGER jobs_queue_count_delete; ALTER TABLE workers DROP COLUMN stop_requested;
+		PRAGMA user_version = 3;"
+	assert_eq "" "$(sqlite3 "$DB" "SELECT name FROM sqlite_master WHERE sql LIKE '%counters%' OR name LIKE '%queue_count%'")" "back to schema 3"
+fi
 start_web
 metrics
 assert_eq 2 "$(sample 'queuectl_jobs_enqueued_total{queue="mail"}')" "upgraded: jobs still stored"

@@ -1499,25 +1499,6 @@ static void finish_attempt(struct store *st, const char *id, enum job_state to,
  * The figures of metrics: counts by queue, the oldest due job's age, counters and
  * histograms that a purge does not take back, and the attempts ended since a time.
  */
-/*
- * The PostgreSQL backend does not keep the figures of metrics and stats yet: it must refuse
- * them, plainly, rather than serve them empty.  test_figures checks that instead on that
- * backend (QUEUECTL_TEST_BACKEND=postgresql, from tests/pg/with-cluster.sh).
- */
-static void test_figures_refused(void **state)
-{
-	struct tmpdb_store *f = *state;
-	struct error err = { 0 };
-	struct buf b = BUF_INIT;
-
-	assert_int_equal(store_summaries(f->st, 1000, collect_summary, &b, &err), QE_FAIL);
-	assert_non_null(strstr(err.msg, "not kept by the PostgreSQL backend yet"));
-	assert_int_equal(store_counters(f->st, collect_counter, &b, &err), QE_FAIL);
-	assert_int_equal(store_finished_since(f->st, 0, NULL, collect_finished, &b, &err),
-			 QE_FAIL);
-	assert_null(b.data);
-}
-
 static void test_figures(void **state)
 {
 	struct tmpdb_store *f = *state;
@@ -1525,12 +1506,7 @@ static void test_figures(void **state)
 	struct error err = { 0 };
 	struct buf b = BUF_INIT;
 	struct job job;
-	const char *backend = getenv("QUEUECTL_TEST_BACKEND");
 
-	if (backend && !strcmp(backend, "postgresql")) {
-		test_figures_refused(state);
-		return;
-	}
 	assert_figures(f->st, 2000, "", "");
 	tmpdb_add_job(f->st, "j1", "q1", 0, 1000, 1000);
 	tmpdb_add_job(f->st, "j2", "q1", 0, 3000, 1000);
