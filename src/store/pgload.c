@@ -53,6 +53,7 @@
 	X(PQsetNoticeProcessor)                                                                \
 	X(PQsocket)                                                                            \
 	X(PQstatus)                                                                            \
+	X(PQtransactionStatus)                                                                 \
 	X(PQunescapeBytea)                                                                     \
 	X(PQuser)
 
@@ -228,6 +229,11 @@ int PQsocket(const PGconn *conn)
 ConnStatusType PQstatus(const PGconn *conn)
 {
 	return lib.PQstatus(conn);
+}
+
+PGTransactionStatusType PQtransactionStatus(const PGconn *conn)
+{
+	return lib.PQtransactionStatus(conn);
 }
 
 unsigned char *PQunescapeBytea(const unsigned char *strtext, size_t *retbuflen)
