@@ -39,14 +39,20 @@ start=$(date +%s.%N)
 q enqueue --file "$tmp/jobs.jsonl" >/dev/null || exit 1
 echo "enqueue --file of $jobs jobs: $(echo "$(date +%s.%N) - $start" | bc) s"
 
-"$qbin" web --listen 127.0.0.1:0 >"$tmp/web.out" 2>"$tmp/web.err" &
-web=$!
-pids="$pids $web"
-until grep -q '^serving' "$tmp/web.out"; do
-	kill -0 "$web" 2>/dev/null || { cat "$tmp/web.err"; exit 1; }
-	sleep 0.1
-done
-base=$(sed -n 's|^serving \(http://[^/]*\)/$|\1|p' "$tmp/web.out")
+# serve NAME [OPTION...]: start 'queuectl web' on a free port; its pid in web, its URL in base.
+serve() {
+	local name=$1
+	shift
+	"$qbin" web --listen 127.0.0.1:0 "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
+	web=$!
+	pids="$pids $web"
+	until grep -q '^serving' "$tmp/$name.out"; do
+		kill -0 "$web" 2>/dev/null || { cat "$tmp/$name.err"; exit 1; }
+		sleep 0.1	# the server says when it listens: nothing to wait on but its output
+	done
+	base=$(sed -n 's|^serving \(http://[^/]*\)/$|\1|p' "$tmp/$name.out")
+}
+serve web
 
 for path in /api/v1/status '/api/v1/jobs?state=pending&queue=q3&limit=100' \
 	"/api/v1/jobs?state=pending&limit=100&cursor=$((jobs / 2))" /metrics; do
@@ -62,14 +68,7 @@ done
 kill "$web"
 wait "$web" 2>/dev/null
 export QUEUECTL_HOME=$tmp/home2
-"$qbin" web --listen 127.0.0.1:0 --max-connections $((clients + 16)) >"$tmp/web2.out" 2>"$tmp/web2.err" &
-web=$!
-pids="$pids $web"
-until grep -q '^serving' "$tmp/web2.out"; do
-	kill -0 "$web" 2>/dev/null || { cat "$tmp/web2.err"; exit 1; }
-	sleep 0.1
-done
-base=$(sed -n 's|^serving \(http://[^/]*\)/$|\1|p' "$tmp/web2.out")
+serve web2 --max-connections $((clients + 16))
 echo
 echo "## $clients clients following /api/v1/events while a worker drains 2,000 jobs"
 for i in $(seq "$clients"); do

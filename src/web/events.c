@@ -432,6 +432,7 @@ static void events_free(void *cls)
 
 void *events_stream(struct web *web, const char *job, struct web_resp *resp)
 {
+	struct MHD_Response *r;
 	struct events *ev;
 	struct error err;
 	struct job j;
@@ -460,5 +461,14 @@ void *events_stream(struct web *web, const char *job, struct web_resp *resp)
 	ev->sent_at = time_mono_ms();
 	ev->next = web->streams;
 	web->streams = ev;
-	return MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, reader, ev, events_free);
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16384, reader, ev, events_free);
+	if (!r) {
+		/* The library frees ev only with a response: unlinked (it is first) and freed here. */
+		web->streams = ev->next;
+		close(ev->wake);
+		free(ev->job);
+		free(ev);
+		web_error(resp, 503, "unavailable", "cannot make a response: out of memory");
+	}
+	return r;
 }
