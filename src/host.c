@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "host.h"
@@ -129,12 +130,14 @@ static char *read_machine_id(const char *root, const char *path)
 	return id;
 }
 
-char *host_machine_id_at(const char *root)
+/* The identity from the files under root; *real says whether a machine id was read. */
+static char *machine_id_at(const char *root, bool *real)
 {
 	char *machine, *boot, *pidns, *id;
 
 	if (!(machine = read_machine_id(root, "/etc/machine-id")))
 		machine = read_machine_id(root, "/var/lib/dbus/machine-id");
+	*real = machine != NULL;
 	boot = read_word(root, "/proc/sys/kernel/random/boot_id");
 	pidns = read_pidns(root);
 	id = xasprintf("%s:%s:%s", machine ? machine : host_name(), boot ? boot : "0",
@@ -145,6 +148,16 @@ char *host_machine_id_at(const char *root)
 	return id;
 }
 
+char *host_machine_id_at(const char *root)
+{
+	bool real;
+
+	return machine_id_at(root, &real);
+}
+
+/* Whether this machine's identity holds a machine id read from a file, not a host name. */
+static bool machine_id_real;
+
 const char *host_machine_id(void)
 {
 	/* Room for the longest: a 127-byte machine-id word or a 255-byte host name, a boot
@@ -152,12 +165,63 @@ const char *host_machine_id(void)
 	static char id[512];
 
 	if (!id[0]) {
-		char *read = host_machine_id_at("");
+		char *read = machine_id_at("", &machine_id_real);
 
 		snprintf(id, sizeof id, "%s", read);
 		free(read);
 	}
 	return id;
+}
+
+/*
+ * Split an identity "MACHINEID:BOOTID:PIDNS" at its last two colons: *machine_len is the
+ * length of MACHINEID, *boot points at BOOTID and *boot_len is its length.  False if the
+ * text has not that form.
+ */
+static bool split_identity(const char *id, size_t *machine_len, const char **boot,
+			   size_t *boot_len)
+{
+	const char *pidns = strrchr(id, ':'), *b;
+
+	if (!pidns || pidns == id)
+		return false;
+	for (b = pidns - 1; b > id && *b != ':'; b--)
+		;
+	if (b == id)
+		return false;
+	*machine_len = (size_t)(b - id);
+	*boot = b + 1;
+	*boot_len = (size_t)(pidns - *boot);
+	return true;
+}
+
+bool host_rebooted_since(const struct worker_info *w)
+{
+	const char *ours = host_machine_id(), *our_boot, *their_boot;
+	size_t our_len, our_boot_len, their_len, their_boot_len;
+
+	/*
+	 * A host name standing in for a machine id proves nothing: two machines may share
+	 * one.  A boot id of "0" was not read, so it cannot tell two boots apart.
+	 */
+	if (!machine_id_real || !w->machine ||
+	    !split_identity(ours, &our_len, &our_boot, &our_boot_len) ||
+	    !split_identity(w->machine, &their_len, &their_boot, &their_boot_len))
+		return false;
+	if (their_len != our_len || memcmp(w->machine, ours, our_len))
+		return false;
+	if ((our_boot_len == 1 && *our_boot == '0') || (their_boot_len == 1 && *their_boot == '0'))
+		return false;
+	return their_boot_len != our_boot_len || memcmp(their_boot, our_boot, our_boot_len);
+}
+
+int64_t host_uptime_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0)
+		return -1;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 bool host_is_local(const struct worker_info *w)

@@ -9,6 +9,7 @@
 #define QUEUECTL_HOST_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 struct worker_info;
@@ -55,6 +56,18 @@ const char *host_machine_id(void);
  * tests.  The caller frees the result.
  */
 char *host_machine_id_at(const char *root);
+
+/*
+ * Whether the worker w ran on this machine in an earlier boot: its machine id is ours, read
+ * from /etc/machine-id (or /var/lib/dbus/machine-id; never a host name standing in for one),
+ * and its boot id is another.  Its processes, if it was what it seems, died with that boot.
+ * A machine id copied into a cloned machine would make a live worker look so too: the
+ * caller must also see that the worker fell silent before this boot (host_uptime_ms).
+ */
+bool host_rebooted_since(const struct worker_info *w);
+
+/* How long this machine has run since it booted, in ms (CLOCK_BOOTTIME); -1 if unknown. */
+int64_t host_uptime_ms(void);
 
 /*
  * Whether the worker w runs on this machine, so that its pid may be judged here (is it

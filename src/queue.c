@@ -304,27 +304,6 @@ int queue_workers(struct queue *q, worker_visit_fn *fn, void *ctx, struct error 
 	return store_worker_list(q->store, fn, ctx, err);
 }
 
-struct machine_ctx {
-	const char *machine;
-	worker_visit_fn *fn;
-	void *ctx;
-};
-
-static int visit_machine_worker(void *ctx, const struct worker_info *w)
-{
-	struct machine_ctx *mc = ctx;
-
-	return w->machine && !strcmp(w->machine, mc->machine) ? mc->fn(mc->ctx, w) : 0;
-}
-
-int queue_machine_workers(struct queue *q, const char *machine, worker_visit_fn *fn,
-			  void *ctx, struct error *err)
-{
-	struct machine_ctx mc = { machine, fn, ctx };
-
-	return store_worker_list(q->store, visit_machine_worker, &mc, err);
-}
-
 static int collect_setting(void *ctx, const char *key, const char *value)
 {
 	config_text_apply(ctx, key, value);

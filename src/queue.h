@@ -65,12 +65,6 @@ int queue_attempts(struct queue *q, const char *id, attempt_visit_fn *fn, void *
 /* Stream the registered workers, by start time. */
 int queue_workers(struct queue *q, worker_visit_fn *fn, void *ctx, struct error *err);
 /*
- * Stream the workers registered from machine (worker_info.machine, compared exactly; never
- * the hostname): the ones whose processes this machine can check.
- */
-int queue_machine_workers(struct queue *q, const char *machine, worker_visit_fn *fn,
-			  void *ctx, struct error *err);
-/*
  * Every setting in effect, as canonical text: what the store holds, else the default
  * (config_text_release frees them).
  */

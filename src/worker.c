@@ -234,15 +234,9 @@ static void heartbeat(struct worker *w)
 		say("registered again: this worker's row was gone");
 }
 
-/* The workers of this machine, whose pids can be judged here, to fn. */
-static int list_workers(struct worker *w, worker_visit_fn *fn, void *arg, struct error *err)
-{
-	return queue_machine_workers(w->q, w->info.machine, fn, arg, err);
-}
-
 /*
- * A dead worker: kill_job on each of its processing jobs, then return them to pending and
- * remove its row.  Returns how many jobs went back.
+ * A dead worker: kill_job on each of its processing jobs (unless NULL), then return them to
+ * pending and remove its row.  Returns how many jobs went back.
  */
 static int unregister_dead(struct worker *w, const struct worker_info *dead,
 			   job_visit_fn *kill_job, struct error *err)
@@ -250,7 +244,7 @@ static int unregister_dead(struct worker *w, const struct worker_info *dead,
 	struct job_filter f = { .state = JOB_PROCESSING, .worker = dead->id };
 	int n;
 
-	if (queue_list(w->q, &f, kill_job, w, err) < 0)
+	if (kill_job && queue_list(w->q, &f, kill_job, w, err) < 0)
 		return error_prefix(err, "cannot list the jobs of dead worker %d: ", dead->pid);
 	if ((n = queue_worker_unregister(w->q, dead->id, err)) < 0)
 		return error_prefix(err, "cannot recover the jobs of dead worker %d: ", dead->pid);
@@ -317,24 +311,77 @@ static int kill_orphan(void *arg, const struct job *job)
 
 struct reap_ctx {
 	struct worker *w;
+	int64_t now;	   /* the store's clock, read when first needed */
+	int64_t booted_at; /* when this machine booted, on the store's clock; -1: unknown */
 	int workers, jobs;
 };
 
-/* A worker of this machine whose process is gone: give its jobs back now, not at lease expiry. */
+/* Room for the store's clock being set back a little between two readings. */
+#define REBOOT_MARGIN_MS 1000
+
+/*
+ * Whether the worker info, of this machine's earlier boot (host_rebooted_since), is gone:
+ * it last beat before this boot began, and it has since missed a beat (every worker beats
+ * at least every TICK_MAX_MS).  The second holds off a live machine that merely shares our
+ * machine id, a clone that was never given its own: it beats on.
+ *
+ * The boot's time on the store's clock is the store's now less the uptime, read in that
+ * order, so that a slow round trip only makes the boot seem earlier, the safe side.  Nothing
+ * of this machine's wall clock is trusted, only that its boot clock runs at the store
+ * clock's rate.
+ */
+static bool gone_since_boot(struct reap_ctx *rc, const struct worker_info *info)
+{
+	struct error err;
+	int64_t up;
+
+	if (!rc->now) {
+		rc->booted_at = -1;
+		if (queue_now(rc->w->q, &rc->now, &err)) {
+			say("cannot read the store's clock: %s", err.msg);
+			rc->now = -1;
+		} else if ((up = host_uptime_ms()) >= 0 && rc->now > up) {
+			rc->booted_at = rc->now - up;
+		}
+	}
+	return rc->booted_at > 0 && info->heartbeat_at < rc->booted_at - REBOOT_MARGIN_MS &&
+	       info->heartbeat_at < rc->now - TICK_MAX_MS - REBOOT_MARGIN_MS;
+}
+
+/*
+ * A worker gone for good gives its jobs back now, not at lease expiry: one of this machine
+ * whose process is gone (its leftover process groups killed first), or one of this
+ * machine's earlier boot that fell silent before this boot began (its processes died with
+ * that boot; its pids mean nothing now, so nothing is killed).
+ */
 static int reap_dead(void *arg, const struct worker_info *info)
 {
 	struct reap_ctx *rc = arg;
+	job_visit_fn *kill_job;
 	struct error err;
+	bool rebooted;
 	int n;
 
-	if (!strcmp(info->id, rc->w->info.id) || !host_is_local(info) ||
-	    host_process_alive(info->pid, info->pid_start))
+	if (!strcmp(info->id, rc->w->info.id))
 		return 0;
-	if ((n = unregister_dead(rc->w, info, kill_orphan, &err)) < 0) {
+	if (host_is_local(info)) {
+		if (host_process_alive(info->pid, info->pid_start))
+			return 0;
+		kill_job = kill_orphan;
+		rebooted = false;
+	} else if (host_rebooted_since(info) && gone_since_boot(rc, info)) {
+		kill_job = NULL;
+		rebooted = true;
+	} else
+		return 0;
+	if ((n = unregister_dead(rc->w, info, kill_job, &err)) < 0) {
 		say("%s", err.msg);
 		return 0;
 	}
-	if (n > 0)
+	if (n > 0 && rebooted)
+		say("returned %d job%s of worker %d, from before this machine restarted, to pending",
+		    n, n == 1 ? "" : "s", info->pid);
+	else if (n > 0)
 		say("returned %d job%s of dead worker %d to pending", n, n == 1 ? "" : "s",
 		    info->pid);
 	rc->workers++;
@@ -344,7 +391,7 @@ static int reap_dead(void *arg, const struct worker_info *info)
 
 /*
  * Crash recovery, run at start and on every tick: jobs of workers on this machine that
- * died go back at once; jobs whose lease expired (a worker elsewhere, or one that hung) go
+ * died, or that ran before it restarted, go back at once; jobs whose lease expired (a worker elsewhere, or one that hung) go
  * back when it does.  A job released this way has not had an attempt counted.
  */
 static void recover(struct worker *w)
@@ -353,7 +400,7 @@ static void recover(struct worker *w)
 	struct error err;
 	int n;
 
-	if (list_workers(w, reap_dead, &rc, &err))
+	if (queue_workers(w->q, reap_dead, &rc, &err))
 		say("cannot list workers: %s", err.msg);
 	n = recover_leases(w, &err);
 	if (n < 0)

@@ -2,7 +2,8 @@
  * test_host.c - unit tests for host.c, this machine and its processes: start times, and a
  * process known by pid and start time told apart from its successor; signalling a process
  * group, never our own or every process; the host name; the machine identity, from the real
- * files and from a made-up root for each fallback; and host_is_local.
+ * files and from a made-up root for each fallback; host_is_local; host_rebooted_since and the
+ * boot clock.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -255,6 +256,80 @@ static void test_is_local(void **state)
 	free(other);
 }
 
+/* This machine's machine id as host_machine_id reads it, or NULL if it has none. */
+static char *real_machine_id(void)
+{
+	char *machine = first_word("/etc/machine-id");
+
+	if (!machine || !strcmp(machine, "uninitialized")) {
+		free(machine);
+		machine = first_word("/var/lib/dbus/machine-id");
+		if (machine && !strcmp(machine, "uninitialized")) {
+			free(machine);
+			machine = NULL;
+		}
+	}
+	return machine;
+}
+
+/*
+ * Another boot of this machine: the machine id the same, read from a file, and the boot id
+ * another; in whatever pid namespace.
+ */
+static void test_rebooted_since(void **state)
+{
+	char *machine = real_machine_id(), *id;
+	const char *name = machine ? machine : host_name();
+	struct worker_info w = { 0 };
+
+	id = xasprintf("%s:0b1e2c3d-aaaa-bbbb-cccc-0123456789ab:7", name);
+	w.machine = id;
+	/* A host name standing in for the machine id proves nothing. */
+	assert_int_equal(host_rebooted_since(&w), machine != NULL);
+	free(id);
+
+	/* This boot, in this or another pid namespace: not an earlier boot. */
+	w.machine = (char *)host_machine_id();
+	assert_false(host_rebooted_since(&w));
+	id = xasprintf("%.*s:1", (int)(strrchr(host_machine_id(), ':') - host_machine_id()),
+		       host_machine_id());
+	w.machine = id;
+	assert_false(host_rebooted_since(&w));
+	free(id);
+
+	/* Another machine; a boot id that was not read; no identity, or not one. */
+	id = xasprintf("x%s:0b1e2c3d-aaaa-bbbb-cccc-0123456789ab:7", name);
+	w.machine = id;
+	assert_false(host_rebooted_since(&w));
+	free(id);
+	id = xasprintf("%s:0:7", name);
+	w.machine = id;
+	assert_false(host_rebooted_since(&w));
+	free(id);
+	w.machine = NULL;
+	assert_false(host_rebooted_since(&w));
+	w.machine = "no colons";
+	assert_false(host_rebooted_since(&w));
+	w.machine = ":b:7";
+	assert_false(host_rebooted_since(&w));
+	free(machine);
+}
+
+/* The boot clock: since boot, as /proc/uptime says, to the second. */
+static void test_uptime(void **state)
+{
+	double proc = 0;
+	FILE *f = fopen("/proc/uptime", "r");
+	int64_t before = host_uptime_ms(), after;
+
+	assert_non_null(f);
+	assert_int_equal(fscanf(f, "%lf", &proc), 1);
+	fclose(f);
+	after = host_uptime_ms();
+	assert_true(before > 0 && before <= after);
+	assert_true(before <= (int64_t)(proc * 1000) + 10 && (int64_t)(proc * 1000) <= after + 10);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -267,6 +342,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_machine_id_pidns, tmpdb_dir_setup,
 						tmpdb_dir_teardown),
 		cmocka_unit_test(test_is_local),
+		cmocka_unit_test(test_rebooted_since),
+		cmocka_unit_test(test_uptime),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

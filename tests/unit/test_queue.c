@@ -1337,7 +1337,6 @@ static void test_workers(void **state)
 {
 	struct fixture *f = *state;
 	struct error err = { 0 };
-	struct buf b = BUF_INIT;
 	char *canon;
 	struct job job;
 
@@ -1347,13 +1346,6 @@ static void test_workers(void **state)
 	add_worker(&f->q, "w2", "m-2");
 	add_worker(&f->q, "w3", NULL);
 	assert_workers(&f->q, "w1:0:0:0,w2:1000:1000:0,w3:1000:1000:0");
-
-	/* This machine's workers: by machine, never by hostname (all three share one). */
-	assert_int_equal(queue_machine_workers(&f->q, "m-2", collect_worker, &b, &err), 0);
-	assert_string_equal(b.data, "w2:1000:1000:0");
-	buf_release(&b);
-	assert_int_equal(queue_machine_workers(&f->q, "m-3", collect_worker, &b, &err), 0);
-	assert_null(b.data);
 
 	/* A heartbeat stamps the worker and renews its leases by the lease setting. */
 	enqueue_id(&f->q, "j1", 3);
