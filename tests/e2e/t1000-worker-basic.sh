@@ -62,8 +62,9 @@ assert_eq "$(jq -r '.history[0].worker' <<<"$info")" "$(jq -r '.workers[0].id' <
 	"history names the worker"
 machine=$(jq -r '.workers[0].machine' <<<"$out")
 assert_match '^[0-9a-zA-Z._-]+:[0-9a-f-]+:[0-9]+$' "$machine" "status --json machine"
+id=$(jq -r '.workers[0].id' <<<"$out")
 check_ok q status
-assert_match "^$worker_pid +$(hostname) +1 +0 +[0-9T:-]+Z +[0-9T:-]+Z +all +$machine$" "$out" \
+assert_match "^$worker_pid +$(hostname) +1 +0 +[0-9T:-]+Z +[0-9T:-]+Z +all +$id +$machine$" "$out" \
 	"status text"
 
 # A retry: the second attempt sees QUEUECTL_ATTEMPT=2; 'logs' shows the latest attempt only.

@@ -46,7 +46,7 @@ assert_eq "pending pending" "$(job_state b1) $(job_state d1)" "jobs of other que
 check_ok q status --json
 assert_eq a "$(jq -r '.workers[0].queues' <<<"$out")" "status --json queues"
 check_ok q status
-assert_match " a +[^ ]+$" "$out" "status queues column"
+assert_match " a +[^ ]+ +[^ ]+$" "$out" "status queues column"
 stop_worker "$worker_pid"
 assert_eq 0 "$rc" "worker exit status"
 
