@@ -30,7 +30,7 @@ bindir=$(under "$(option bindir)")
 mandir=$(under "$(option mandir)")
 datadir=$(under "$(option datadir)")
 
-check_ok meson install -C "$build" --destdir "$stage"
+check_ok meson install -C "$build" --no-rebuild --destdir "$stage"
 bin=$stage$bindir/queuectl
 man=$stage$mandir/man1/queuectl.1
 unit=$stage$prefix/lib/systemd/user/queuectl-worker.service
