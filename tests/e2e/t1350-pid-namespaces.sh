@@ -2,12 +2,12 @@
 # t1350-pid-namespaces: two workers in two pid namespaces, sharing a store and a hostname
 # (so each sees the other's pid as a process of its own namespace, or none), never judge
 # each other dead: neither releases nor kills the other's job, both show in 'status', and
-# each job runs once.  Needs root for unshare(1); skipped otherwise.
+# each job runs once.  Needs root for unshare(1): skipped otherwise (exit 77).
 . "$TEST_DIR/lib.sh"
 
 if [ "$(id -u)" != 0 ] || ! unshare --pid --fork --mount-proc true 2>/dev/null; then
-	echo "ok: skipped (needs root and unshare --pid)"
-	exit 0
+	echo "t1350-pid-namespaces: skipped: it needs root, and unshare --pid" >&2
+	exit 77
 fi
 
 hold() { echo "echo run >>$TMP/$1.runs; while [ ! -e $TMP/$1.go ] && [ -d $TMP ]; do sleep 0.05; done"; }

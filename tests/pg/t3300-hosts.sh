@@ -1,10 +1,11 @@
 #!/bin/bash
 # t3300-hosts: many machines on one PostgreSQL server, simulated with namespaces.  Three
 # "hosts", each its own UTS, mount, pid and network namespace: its own host name, its own
-# /etc/machine-id and boot id (files bind-mounted in its mount namespace), its own /proc,
-# and a network reaching the server only through a veth pair (10.213.H.2 in the host,
-# 10.213.H.1 on the server's side, where the server listens).  Hosts 2 and 3 have the same
-# host name.  Each host runs two workers of two slots, as user "qpass" with a password.
+# /etc/machine-id and boot id (a copy of /etc and a file, bind-mounted in its mount
+# namespace), its own /proc, and a network reaching the server only through a veth pair
+# (10.213.H.2 in the host, 10.213.H.1 on the server's side, where the server listens).
+# Hosts 2 and 3 have the same host name.  Each host runs two workers of two slots, as user
+# "qpass" with a password.
 #   1. 10,000 jobs drained by 3 hosts x 4 slots: each runs exactly once, every host ran
 #      some, nothing left.
 #   2. Every worker of host 3 SIGKILLed in the middle of a drain of jobs that each take 3 s:
@@ -63,10 +64,13 @@ for h in $hosts; do
 	mkdir -p "$d/home"
 	mid[$h]=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 	boot[$h]=$(cat /proc/sys/kernel/random/uuid)
-	echo "${mid[$h]}" >"$d/machine-id"
+	# A copy of /etc with the host's machine-id: a fresh system may have no such file to
+	# mount over.
+	cp -a /etc "$d/etc" || fail "host $h: cannot copy /etc"
+	echo "${mid[$h]}" >"$d/etc/machine-id"
 	echo "${boot[$h]}" >"$d/boot_id"
 	setpriv --pdeathsig KILL unshare --uts --net --mount --pid --fork --kill-child --mount-proc \
-		bash -c 'hostname "$1" && mount --bind "$2/machine-id" /etc/machine-id &&
+		bash -c 'hostname "$1" && mount --bind "$2/etc" /etc &&
 			 mount --bind "$2/boot_id" /proc/sys/kernel/random/boot_id &&
 			 ip link set lo up && touch "$2/ready" || exit 1
 			 while :; do sleep 3600; done' init "${name[$h]}" "$d" >"$d/init.log" 2>&1 &
