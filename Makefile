@@ -1,9 +1,11 @@
 # A thin wrapper over Meson for the commands a newcomer types.
 #   make            build (installs missing Debian packages first)
 #   make demo       build, then run a short demo on a throwaway queue
-#   make test       the whole test suite: unit tests and end-to-end tests
+#   make test       the whole test suite: unit tests and end-to-end tests, on SQLite and on
+#                   a throwaway PostgreSQL server
 #   make test-asan  the suite under AddressSanitizer and UndefinedBehaviorSanitizer, less the
-#                   minutes-long load tests (chaos, contention), which 'make test' runs
+#                   minutes-long load tests (chaos, contention) and the end-to-end tests on
+#                   PostgreSQL (its store contract tests run), which 'make test' runs
 #   make test-valgrind  the unit tests under valgrind: no leaks, no errors
 #   make fuzz       libFuzzer harnesses, each run FUZZ_SECONDS (20) s
 #   make bench      benchmarks against C references and peers, into bench/RESULTS.md (< 25 min)
@@ -43,7 +45,7 @@ test-asan: test-deps
 	ninja -C $(ASAN_BUILD)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		scripts/run-tests.sh $(ASAN_BUILD) --no-suite stress
+		scripts/run-tests.sh $(ASAN_BUILD) --no-suite stress --no-suite pg-e2e
 
 # valgrind runs a program 20 to 50 times slower: the unit tests get ten times meson's 30 s.
 test-valgrind: test-deps all
