@@ -33,6 +33,7 @@
 
 #include "../util.h"
 #include "backend.h"
+#include "states.h"
 #include "pgload.h"
 
 #define DEFAULT_SCHEMA "queuectl"
@@ -248,46 +249,6 @@ static const char *const migrations[] = {
 	"ALTER TABLE workers ADD COLUMN stop_requested boolean NOT NULL DEFAULT false;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
-
-/*
- * The state lists the statements spell, each one operation's from or to states in job.h's
- * table (job_ops), checked against it when a store opens, as in sqlite.c.  Migration 1
- * spells CLAIM_FROM and HELD in its partial indexes too, which the planner uses only for
- * queries that repeat their predicates.
- */
-#define CLAIM_FROM "'pending','failed'"
-#define CLAIM_TO "'processing'"
-#define HELD "'processing'"
-#define RELEASE_TO "'pending'"
-#define DELETE_FROM "'pending','completed','failed','dead'"
-
-static const struct {
-	const char *sql;
-	enum job_op op;
-	bool to;
-} state_lists[] = {
-	{ CLAIM_FROM, JOB_OP_CLAIM, false },  { CLAIM_TO, JOB_OP_CLAIM, true },
-	{ HELD, JOB_OP_FINISH, false },	      { HELD, JOB_OP_RELEASE, false },
-	{ HELD, JOB_OP_RECOVER, false },      { RELEASE_TO, JOB_OP_RELEASE, true },
-	{ RELEASE_TO, JOB_OP_RECOVER, true }, { DELETE_FROM, JOB_OP_DELETE, false },
-};
-
-static bool state_lists_ok(void)
-{
-	for (size_t i = 0; i < sizeof state_lists / sizeof state_lists[0]; i++) {
-		const struct job_op_rule *r = &job_ops[state_lists[i].op];
-		unsigned set = state_lists[i].to ? r->to : r->from;
-		char want[128] = "";
-
-		for (int st = 0; st < JOB_NSTATES; st++)
-			if (set & JOB_BIT(st))
-				snprintf(want + strlen(want), sizeof want - strlen(want), "%s'%s'",
-					 want[0] ? "," : "", job_state_name((enum job_state)st));
-		if (strcmp(want, state_lists[i].sql))
-			return false;
-	}
-	return true;
-}
 
 /*
  * The columns of a job as read_job reads them, in this order, then seq, then the detail
@@ -1392,7 +1353,7 @@ static int pg_open(const char *target, struct store **out, struct error *err)
 	PQconninfoOption *opts;
 	int rc;
 
-	assert(state_lists_ok());
+	assert(backend_state_lists_ok());
 	/* libpq is loaded here, by the first PostgreSQL store a process opens (pgload.c). */
 	*out = NULL;
 	if ((rc = pq_load(err)))

@@ -21,6 +21,7 @@
 
 #include "../util.h"
 #include "backend.h"
+#include "states.h"
 
 /*
  * The schema.  If you change it, append a migration to migrations[] below; never edit one
@@ -205,49 +206,11 @@ static const char *const migrations[] = {
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
 /* Marks the file as queuectl's (SQLite's application_id header field): "qctl". */
 #define QUEUECTL_APP_ID 0x7163746c
-
 /*
- * The state lists the statements below spell, each one operation's from or to states in the
- * table of job.h (job_ops); sqlite_open checks them against it.  Migration 1 spells the
- * claim's list and HELD in its partial indexes too: it has shipped and stays as it is, and
- * the planner uses a partial index only for a query that repeats its WHERE term (so HELD is
- * written "state = ", as there: a single-value IN does not match).  A list used with "=" or
- * SET holds one state; were the table to give it more, its statements would not prepare.
+ * The state lists are states.h's.  SQLite's planner uses migration 1's partial indexes only
+ * for a query that repeats their WHERE term, so HELD is written "state = " HELD, as there:
+ * a single-value IN would not match.
  */
-#define CLAIM_FROM "'pending','failed'"		      /* claim: from (when due) */
-#define CLAIM_TO "'processing'"			      /* claim: to */
-#define HELD "'processing'"			      /* finish, release, recover: from */
-#define RELEASE_TO "'pending'"			      /* release, recover: to */
-#define DELETE_FROM "'pending','completed','failed','dead'" /* delete: from */
-
-static const struct {
-	const char *sql;
-	enum job_op op;
-	bool to;
-} state_lists[] = {
-	{ CLAIM_FROM, JOB_OP_CLAIM, false },  { CLAIM_TO, JOB_OP_CLAIM, true },
-	{ HELD, JOB_OP_FINISH, false },	      { HELD, JOB_OP_RELEASE, false },
-	{ HELD, JOB_OP_RECOVER, false },      { RELEASE_TO, JOB_OP_RELEASE, true },
-	{ RELEASE_TO, JOB_OP_RECOVER, true }, { DELETE_FROM, JOB_OP_DELETE, false },
-};
-
-/* Whether every list above is what job_ops says, in the order of enum job_state. */
-static bool state_lists_ok(void)
-{
-	for (size_t i = 0; i < sizeof state_lists / sizeof state_lists[0]; i++) {
-		const struct job_op_rule *r = &job_ops[state_lists[i].op];
-		unsigned set = state_lists[i].to ? r->to : r->from;
-		char want[128] = "";
-
-		for (int st = 0; st < JOB_NSTATES; st++)
-			if (set & JOB_BIT(st))
-				snprintf(want + strlen(want), sizeof want - strlen(want), "%s'%s'",
-					 want[0] ? "," : "", job_state_name((enum job_state)st));
-		if (strcmp(want, state_lists[i].sql))
-			return false;
-	}
-	return true;
-}
 
 /*
  * The columns of each table as fields of its struct, one line per field: the same lines
@@ -1053,7 +1016,7 @@ static int sqlite_open(const char *target, struct store **out, struct error *err
 	s->wake_path = xasprintf("%s/wake", s->files_dir);
 	s->wake_fd = -1;
 	s->busy_ms = 10000;
-	assert(state_lists_ok());
+	assert(backend_state_lists_ok());
 	if (env && *env) {
 		char *end;
 		long v = strtol(env, &end, 10);
