@@ -919,6 +919,9 @@ $(perf_table ref)
 perf record -g --no-inherit -e cpu-clock -F 4999 -o perf.data -- queuectl --db D worker start --count 2 --until-idle
 perf report -i perf.data --children --percentage relative --sort sym --stdio --no-call-graph
 perf record -g --no-inherit -e cpu-clock -F 4999 -o perf.data -- bench/spawn_ref $PROF_N 2 sh true
+\`\`\`
+EOF
+}
 
 # --- 12: PostgreSQL -----------------------------------------------------------------------
 # A throwaway cluster started as the tests start one (tests/pg/cluster.sh: initdb in a new
