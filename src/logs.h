@@ -51,8 +51,8 @@ int logs_spare_make(const char *path);
  */
 int logs_spare_place(const char *spare, const char *log);
 /*
- * Take back as the spare the log at log, open on log_fd, if the attempt wrote nothing
- * (empty: the caller's fstat said size 0); 0 if done, the descriptor now the spare's.
+ * Rename the log at log back to spare, for an attempt that wrote nothing (the caller knows
+ * it empty), if nothing is at spare; 0 if done, the caller's descriptor of it now the spare.
  */
 int logs_spare_return(const char *log, const char *spare);
 /* Remove the spares under root that no live worker holds; one pass over the directory. */
