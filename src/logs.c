@@ -95,7 +95,10 @@ static char *id_of(char *name)
 	return name;
 }
 
-/* Spares start so: no log's name can, as a log's ends in ".log" and a spare's cannot. */
+/*
+ * Spares start so: no log's name can (ids never begin with a dot, id_valid), and a log's
+ * name ends in ".log", which is_spare also rules out.
+ */
 static const char spare_prefix[] = ".spare-";
 
 static bool is_spare(const char *name)

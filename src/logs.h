@@ -4,6 +4,8 @@
  * and a large share of a worker's time in the kernel), under a local data directory that
  * belongs to this module, not to the store (a store on a server has no directory; the
  * machine that ran an attempt holds its log, and the attempt records which machine that is).
+ * An attempt that wrote nothing keeps no log; beside the logs are the workers' spares
+ * (logs_spare_path).
  *
  * The root for a store: "<path>.d" beside a database file, so that a queue and its logs move
  * together; for a URL, "<data dir>/logs-<host>-<db>.d" in the data directory of main.c
