@@ -139,18 +139,23 @@ __attribute__((destructor)) static void spawn_free(void)
 int exec_spawn(const struct exec_spec *spec, pid_t *pid, bool *job_fault, struct error *err)
 {
 	int out, rc;
+	bool given;
 	char **env;
 
 	*job_fault = false;
 	if (spawn_setup(err))
 		return err->code;
-	out = open_high(spec->log_path, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW, 0600);
+	given = spec->log_fd && *spec->log_fd >= 0;
+	out = given ? *spec->log_fd
+		    : open_high(spec->log_path, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW,
+				0600);
 	if (out < 0)
 		return error_set(err, QE_FAIL, "cannot open log file '%s': %s", spec->log_path,
 				 strerror(errno));
 	if (dup3(out, spawn.slot, O_CLOEXEC) < 0) {
 		rc = errno;
-		close(out);
+		if (!given)
+			close(out);
 		return error_set(err, QE_FAIL, "cannot open log file '%s': %s", spec->log_path,
 				 strerror(rc));
 	}
@@ -159,9 +164,9 @@ int exec_spawn(const struct exec_spec *spec, pid_t *pid, bool *job_fault, struct
 	rc = posix_spawnp(pid, spec->argv[0], &spawn.fa, &spawn.attr, (char *const *)spec->argv,
 			  env);
 	free(env);
-	if (rc || !spec->log_fd)
+	if (!given && (rc || !spec->log_fd))
 		close(out);
-	else
+	else if (!given)
 		*spec->log_fd = out;
 	if (rc) {
 		*job_fault = exec_error_is_job_fault(rc);

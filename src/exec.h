@@ -31,7 +31,9 @@ struct exec_spec {
 	const char *log_path;
 	/*
 	 * Non-NULL: the log stays open (read and append) for the caller, who closes it, so that
-	 * it can look at the output without opening the file again.
+	 * it can look at the output without opening the file again.  If *log_fd is not -1 on
+	 * entry, it is the log already open so (above 2, empty, at log_path): it is used as it
+	 * is, and stays the caller's whatever happens.
 	 */
 	int *log_fd;
 };

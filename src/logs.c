@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -94,6 +95,39 @@ static char *id_of(char *name)
 	return name;
 }
 
+/*
+ * Spares start so: no log's name can (ids never begin with a dot, id_valid), and a log's
+ * name ends in ".log", which is_spare also rules out.
+ */
+static const char spare_prefix[] = ".spare-";
+
+static bool is_spare(const char *name)
+{
+	size_t len = strlen(name);
+
+	return !strncmp(name, spare_prefix, sizeof spare_prefix - 1) &&
+	       strcmp(name + len - 4, ".log");
+}
+
+/*
+ * Remove the spare name in the directory dfd if no worker holds it: its worker holds the
+ * lock from when it makes it until it exits.  The lock taken, the name must still be the file
+ * locked, not a spare made since under the same name.
+ */
+static void sweep_one(int dfd, const char *name)
+{
+	struct stat a, b;
+	int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0 && fstat(fd, &a) == 0 &&
+	    fstatat(dfd, name, &b, AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino)
+		unlinkat(dfd, name, 0);
+	close(fd);
+}
+
 void logs_remove(const char *root, const char *const *ids, size_t n)
 {
 	char *dir = xasprintf("%s/logs", root), *key, name[NAME_MAX + 1];
@@ -116,6 +150,10 @@ void logs_remove(const char *root, const char *const *ids, size_t n)
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
+		if (de->d_type != DT_DIR && is_spare(de->d_name)) {
+			sweep_one(fd, de->d_name);
+			continue;
+		}
 		snprintf(name, sizeof name, "%s", de->d_name);
 		/* A directory named by the id: the earlier layout, logs/<id>/<run>.log. */
 		key = de->d_type == DT_DIR ? name : id_of(name);
@@ -133,6 +171,69 @@ void logs_remove(const char *root, const char *const *ids, size_t n)
 	closedir(d);
 	free(sorted);
 	free(dir);
+}
+
+char *logs_spare_path(const char *root, const char *tag)
+{
+	return xasprintf("%s/logs/%s%s", root, spare_prefix, tag);
+}
+
+int logs_spare_make(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	int high;
+
+	/* Never 0, 1 or 2: exec_spawn's child dup2s onto those (see open_high in exec.c). */
+	if (fd >= 0 && fd <= 2) {
+		high = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+		close(fd);
+		fd = high;
+	}
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int logs_spare_place(const char *spare, const char *log)
+{
+	/* Never over a file already there: a link planted there must still fail the start. */
+	return renameat2(AT_FDCWD, spare, AT_FDCWD, log, RENAME_NOREPLACE);
+}
+
+int logs_spare_return(const char *log, const char *spare)
+{
+	return renameat2(AT_FDCWD, log, AT_FDCWD, spare, RENAME_NOREPLACE);
+}
+
+void logs_sweep(const char *root)
+{
+	char *dir = xasprintf("%s/logs", root);
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0 &&
+	    !(d = fdopendir(fd))) {
+		close(fd);
+		fd = -1;
+	}
+	free(dir);
+	if (fd < 0)
+		return;
+	while ((de = readdir(d)))
+		if (de->d_type != DT_DIR && is_spare(de->d_name))
+			sweep_one(fd, de->d_name);
+	closedir(d);
+}
+
+bool logs_same(int fd, const char *path)
+{
+	struct stat a, b;
+
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
 }
 
 /* Where a log's middle was left out: at the end of the part kept from its start. */
@@ -216,8 +317,14 @@ char *logs_tail(int log_fd, const char *path, size_t max, size_t *len)
 		from = st.st_size > (off_t)max ? st.st_size - (off_t)max : 0;
 		buf = xmalloc((size_t)(st.st_size - from) + 1);
 		n = pread(fd, buf, (size_t)(st.st_size - from), from);
-		*len = n > 0 ? (size_t)n : 0;
-		buf[*len] = '\0';
+		/* Empty (*len 0) only when it is: a failed read is no output known. */
+		if (n < 0 || (n == 0 && st.st_size > from)) {
+			free(buf);
+			buf = NULL;
+		} else {
+			*len = (size_t)n;
+			buf[*len] = '\0';
+		}
 	}
 	if (fd != log_fd)
 		close(fd);

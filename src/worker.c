@@ -85,6 +85,7 @@ struct slot {
 	int64_t finished_at;
 	int64_t reaped_mono; /* monotonic ms of the reaping */
 	int64_t output_cut;  /* bytes of output left out (max-output) */
+	bool log_empty;	     /* the attempt wrote nothing: its log is not kept (take_back) */
 	bool pid_recorded;   /* the store has the pid (queue_started) */
 	bool ended;	     /* its result (or a release) waits to be written */
 	/* Written in the round under way, if it commits: */
@@ -99,6 +100,9 @@ struct worker {
 	struct worker_info info;
 	struct loop *loop;
 	struct slot *slots;
+	/* Per slot: where its spare log is (logs_spare_path), and the spare open, or -1. */
+	char **spare_path;
+	int *spare_fd;
 	int busy;	  /* slots in use */
 	int stopping;	  /* 0 serving, 1 draining, 2 stopping the jobs */
 	int signals;	  /* stop signals received: the second one stops the jobs */
@@ -451,6 +455,44 @@ static void write_by(struct worker *w, int64_t at)
 }
 
 /*
+ * Put the slot's spare in place as the attempt's log, made first if the slot has none: a
+ * rename, where creating the log would allocate an inode.  If it cannot be, exec_spawn opens
+ * the log itself.
+ */
+static void place_spare(struct worker *w, struct slot *s)
+{
+	int i = (int)(s - w->slots);
+
+	if (w->spare_fd[i] < 0 && (w->spare_fd[i] = logs_spare_make(w->spare_path[i])) < 0)
+		return;
+	if (logs_spare_place(w->spare_path[i], s->log_path) == 0) {
+		s->log_fd = w->spare_fd[i];
+		w->spare_fd[i] = -1;
+	} else if (errno == ENOENT) {
+		/* Gone from under us (a sweep took it for a killed worker's): make another. */
+		close(w->spare_fd[i]);
+		w->spare_fd[i] = -1;
+	}
+}
+
+/*
+ * The log of an attempt that wrote nothing is not kept: it becomes the slot's spare again,
+ * or, if the slot has one already, goes.  Returns whether log_fd is now the spare's.
+ */
+static bool take_back(struct worker *w, struct slot *s)
+{
+	int i = (int)(s - w->slots);
+
+	if (w->spare_fd[i] < 0 && logs_spare_return(s->log_path, w->spare_path[i]) == 0) {
+		w->spare_fd[i] = s->log_fd;
+		return true;
+	}
+	if (w->spare_fd[i] >= 0)
+		unlink(s->log_path);
+	return false;
+}
+
+/*
  * Start a claimed job in its slot.  On failure, *job_fault says whether the command itself
  * cannot be run (see exec_spawn).
  */
@@ -463,6 +505,8 @@ static int start_job(struct worker *w, struct slot *s, bool *job_fault, struct e
 	*job_fault = false;
 	if (!s->log_path)
 		s->log_path = queue_log_path(w->q, s->job.id, s->job.runs);
+	if (s->log_fd < 0)
+		place_spare(w, s);
 	/* A word list runs as it is; a command line through /bin/sh -c. */
 	if (!s->job.argv)
 		exec_shell_argv(s->job.command, sh);
@@ -540,10 +584,10 @@ static void try_start(struct worker *w, struct slot *s)
 static void slot_clear(struct worker *w, struct slot *s)
 {
 	job_release(&s->job);
+	if (s->log_fd >= 0 && !(s->log_empty && take_back(w, s)))
+		close(s->log_fd);
 	free(s->log_path);
 	free(s->spawn_error);
-	if (s->log_fd >= 0)
-		close(s->log_fd);
 	memset(s, 0, sizeof *s);
 	s->log_fd = -1;
 	w->busy--;
@@ -621,6 +665,10 @@ static int write_result(struct worker *w, struct slot *s, struct error *err)
 		return s->written = queue_release(w->q, &s->job, err);
 	describe(s, &res, why, sizeof why);
 	res.output = logs_tail(s->log_fd, s->log_path, JOB_OUTPUT_TAIL, &res.output_len);
+	/* Nothing written: the attempt has no log (slot_clear takes the file back). */
+	s->log_empty = res.output && res.output_len == 0 && s->log_fd >= 0;
+	if (s->log_empty)
+		res.log_path = NULL;
 	res.machine = w->info.machine;
 	s->written = queue_finish(w->q, &s->job, &res, &s->next, err);
 	free((char *)res.output);
@@ -1195,6 +1243,17 @@ static int setup(struct worker *w, struct error *err)
 
 	id_generate(rnd);
 	w->info.id = xasprintf("%s-%d-%.6s", host_name(), (int)getpid(), rnd);
+	/* A killed worker's spares go now; ours are named by our pid and id, one per slot. */
+	logs_sweep(queue_logs(w->q));
+	w->spare_path = xcalloc((size_t)w->opts->slots, sizeof *w->spare_path);
+	w->spare_fd = xcalloc((size_t)w->opts->slots, sizeof *w->spare_fd);
+	for (int i = 0; i < w->opts->slots; i++) {
+		char *tag = xasprintf("%d-%.6s-%d", (int)getpid(), rnd, i);
+
+		w->spare_path[i] = logs_spare_path(queue_logs(w->q), tag);
+		w->spare_fd[i] = -1;
+		free(tag);
+	}
 	w->info.host = xstrdup(host_name());
 	w->info.machine = xstrdup(host_machine_id());
 	w->info.pid = (int)getpid();
@@ -1267,6 +1326,16 @@ out:
 	for (int i = 0; w.slots && i < opts->slots; i++)
 		if (w.slots[i].used)
 			slot_clear(&w, &w.slots[i]);
+	for (int i = 0; w.spare_path && i < opts->slots; i++) {
+		/* Unlinked while still locked, so that no sweep is between the two. */
+		if (w.spare_fd[i] >= 0) {
+			unlink(w.spare_path[i]);
+			close(w.spare_fd[i]);
+		}
+		free(w.spare_path[i]);
+	}
+	free(w.spare_path);
+	free(w.spare_fd);
 	free(w.slots);
 	free(w.claimed);
 	loop_free(w.loop);

@@ -16,17 +16,23 @@
 
 extern const struct cmd_entry cmd_logs;
 
-/* Copy what fd has from *off to its end onto stdout. */
-static void copy_new(int fd, off_t *off)
+/*
+ * Copy what fd, the log at path, has from *off to its end onto stdout.  Returns false, having
+ * copied nothing more, once fd is no longer that log: it stayed empty and its worker took it
+ * back (logs_same), so what it holds now is another attempt's.
+ */
+static bool copy_new(int fd, const char *path, off_t *off)
 {
 	char buf[65536];
 	ssize_t n;
+	bool same = true;
 
-	while ((n = pread(fd, buf, sizeof buf, *off)) > 0) {
+	while ((n = pread(fd, buf, sizeof buf, *off)) > 0 && (same = logs_same(fd, path))) {
 		fwrite(buf, 1, (size_t)n, stdout);
 		*off += n;
 	}
 	fflush(stdout);
+	return same;
 }
 
 /*
@@ -48,7 +54,8 @@ static int follow(struct cmd_ctx *ctx, struct queue *q, const char *id, struct j
 	if ((rc = logs_prepare(queue_logs(q), &ctx->err)))
 		goto out;
 	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-	if (ino < 0 || (dir_watch = inotify_add_watch(ino, dir, IN_CREATE)) < 0) {
+	/* Created by an open, or renamed into place (a worker slot's spare log). */
+	if (ino < 0 || (dir_watch = inotify_add_watch(ino, dir, IN_CREATE | IN_MOVED_TO)) < 0) {
 		rc = error_set(&ctx->err, QE_FAIL, "cannot watch '%s': %s", dir, strerror(errno));
 		goto out;
 	}
@@ -69,8 +76,10 @@ static int follow(struct cmd_ctx *ctx, struct queue *q, const char *id, struct j
 			inotify_rm_watch(ino, dir_watch);
 			dir_watch = -1;
 		}
-		if (fd >= 0)
-			copy_new(fd, &off);
+		if (fd >= 0 && !copy_new(fd, path, &off)) {
+			close(fd); /* an empty log taken back: the attempt is over */
+			fd = -1;
+		}
 		job_release(job);
 		if ((rc = queue_get(q, id, job, &ctx->err)))
 			goto out;
@@ -81,7 +90,7 @@ static int follow(struct cmd_ctx *ctx, struct queue *q, const char *id, struct j
 			if (fd < 0)
 				fd = open(path, O_RDONLY | O_CLOEXEC);
 			if (fd >= 0)
-				copy_new(fd, &off);
+				copy_new(fd, path, &off);
 			break;
 		}
 		if (poll(&pfd, 1, 1000) > 0)
@@ -123,7 +132,7 @@ static int logs_run(struct cmd_ctx *ctx, const struct args *a)
 		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
 			off_t off = 0;
 
-			copy_new(fd, &off);
+			copy_new(fd, path, &off);
 			close(fd);
 		} else if (job.output) {
 			fwrite(job.output, 1, job.output_len, stdout);

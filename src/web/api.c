@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../config.h"
+#include "../logs.h"
 #include "../view.h"
 #include "web.h"
 
@@ -240,10 +241,33 @@ static void get_job(struct web *web, const char *id, struct web_resp *resp)
 	web_json(resp, 200, o);
 }
 
+struct no_log {
+	int run;
+	bool found;
+};
+
+static int find_no_log(void *ctx, const struct attempt *a)
+{
+	struct no_log *nl = ctx;
+
+	if (a->run == nl->run && !a->log_path)
+		nl->found = true;
+	return 0;
+}
+
+/* Whether run of job id ended with nothing written: its attempt records no log. */
+static bool ran_without_output(struct web *web, const char *id, int run)
+{
+	struct no_log nl = { run, false };
+	struct error err;
+
+	return queue_attempts(web->q, id, find_no_log, &nl, &err) == 0 && nl.found;
+}
+
 /*
  * GET /api/v1/jobs/ID/output?run=N&offset=B: the output of a run (the latest by default),
  * from byte offset B, as text/plain: the log file when this machine has it, else the tail
- * the store keeps of the latest run.
+ * the store keeps of the latest run; nothing for a run that wrote nothing (no log is kept).
  */
 static void get_output(struct web *web, const struct web_req *req, const char *id,
 		       struct web_resp *resp)
@@ -278,14 +302,15 @@ static void get_output(struct web *web, const struct web_req *req, const char *i
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
 		off_t off = (off_t)offset;
 
-		while ((n = pread(fd, chunk, sizeof chunk, off)) > 0) {
+		/* Not logs_same: an empty log taken back as a spare, its bytes another run's. */
+		while ((n = pread(fd, chunk, sizeof chunk, off)) > 0 && logs_same(fd, path)) {
 			buf_add(&resp->body, chunk, (size_t)n);
 			off += n;
 		}
 		close(fd);
 	} else if (run == job.runs && job.output && (size_t)offset < job.output_len) {
 		buf_add(&resp->body, job.output + offset, job.output_len - (size_t)offset);
-	} else if (!(run == job.runs && job.output)) {
+	} else if (!(run == job.runs && job.output) && !ran_without_output(web, id, (int)run)) {
 		web_error(resp, 404, "not_found", "no output of run %lld of job '%s' here", run, id);
 	}
 	free(path);

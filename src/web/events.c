@@ -23,6 +23,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include "../logs.h"
 #include "../view.h"
 #include "web.h"
 
@@ -208,7 +209,8 @@ static void watch_log(struct events *ev, const char *path)
 	if (ev->ino < 0)
 		ev->ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (ev->ino >= 0 && mkdir_p(dirname(dir), 0700, &err) == 0)
-		inotify_add_watch(ev->ino, dir, IN_MODIFY | IN_CREATE | IN_CLOSE_WRITE);
+		inotify_add_watch(ev->ino, dir,
+				  IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE);
 	free(dir);
 }
 
@@ -254,7 +256,8 @@ static void follow(struct events *ev)
 
 		if (ev->off == 0 && size > OUTPUT_CHUNK)
 			ev->off = size - OUTPUT_CHUNK;
-		while ((n = pread(fd, chunk, sizeof chunk, ev->off)) > 0) {
+		/* Not logs_same: an empty log taken back as a spare, its bytes another run's. */
+		while ((n = pread(fd, chunk, sizeof chunk, ev->off)) > 0 && logs_same(fd, path)) {
 			struct buf text = BUF_INIT;
 
 			utf8_sanitize(&text, chunk, (size_t)n);

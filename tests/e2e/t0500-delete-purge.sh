@@ -18,7 +18,7 @@ purged_after() {
 check_ok q config set lease 3600
 check_ok q enqueue --id c1 'echo c1'
 check_ok q enqueue --id c2 true
-check_ok q enqueue --id d1 --max-retries 0 false
+check_ok q enqueue --id d1 --max-retries 0 'echo d1; false' # output: a log file
 check_ok q enqueue --id busy 'sleep 30'
 check_ok q enqueue --id p1 --delay 1h true
 check_ok q enqueue --id p2 --delay 1h true

@@ -88,6 +88,9 @@ api GET '/api/v1/jobs/dead1/output?run=1&offset=2'
 assert_eq "d" "$out" "output from an offset"
 api_error 404 not_found GET '/api/v1/jobs/dead1/output?run=2'
 api_error 404 not_found GET /api/v1/jobs/p1/output
+# A run that wrote nothing keeps no log file: its output is empty, not missing.
+api GET /api/v1/jobs/dead2/output
+assert_eq "200 " "$code $out" "output of a run that wrote nothing"
 api_error 400 invalid GET '/api/v1/jobs/dead1/output?offset=-1'
 api_error 404 not_found GET /api/v1/jobs/nope/output
 
