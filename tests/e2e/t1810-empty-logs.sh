@@ -8,7 +8,7 @@
 # Commands: enqueue, worker start, logs, info, purge.
 . "$TEST_DIR/lib.sh"
 
-LOGS="$DB.d/logs"
+LOGS="$(logs_root)/logs"
 spares() { find "$LOGS" -maxdepth 1 -name '.spare-*' 2>/dev/null | wc -l; }
 log_files() { (cd "$LOGS" && ls -- *.log 2>/dev/null | sort | tr '\n' ' '); }
 all_completed() { [ "$(q list --state completed --json | jq length)" = "$1" ]; }
