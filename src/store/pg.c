@@ -291,7 +291,7 @@ static const char *const migrations[] = {
 	"UNION ALL SELECT kind, queue, name, le, n, sum_ms FROM figure_changes "              \
 	"WHERE kind IN (" KINDS ")"
 
-/* Every statement, prepared once per connection on first use and kept. */
+/* Every statement, prepared once per connection on its second use and kept. */
 enum stmt_id {
 	S_NOW,
 	S_INSERT,
@@ -443,7 +443,12 @@ struct pg_store {
 	char *name, *schema; /* the schema's name, and the same quoted */
 	char *set_path, *listen, *notify; /* their statements, with the schema in them */
 	PGconn *conn;
-	bool prepared[S_COUNT];
+	/*
+	 * A statement runs unnamed the first time on a connection (parse, bind and execute in
+	 * one round trip), and is prepared the second: a command run once pays one round trip
+	 * per statement, not two, and a worker still plans its statements once.
+	 */
+	bool used[S_COUNT], prepared[S_COUNT];
 	bool in_tx;
 	/* The clock as read with BEGIN, until another statement runs (pg_begin). */
 	bool have_clock;
@@ -769,6 +774,7 @@ static void drop_conn(struct pg_store *s)
 	s->sock = -1;
 	PQfinish(s->conn);
 	s->conn = NULL;
+	memset(s->used, 0, sizeof s->used);
 	memset(s->prepared, 0, sizeof s->prepared);
 }
 
@@ -1013,9 +1019,9 @@ static void p_bytes(struct params *p, const char *v, size_t len)
 }
 
 /*
- * Run statement id, preparing it on this connection first if need be.  Returns its result
- * (PQclear'd by the caller), or NULL with err set; *sqlstate, when given, gets the error's
- * SQLSTATE ("" if none).
+ * Run statement id: unnamed the first time on this connection, prepared from the second
+ * (struct pg_store's used).  Returns its result (PQclear'd by the caller), or NULL with err
+ * set; *sqlstate, when given, gets the error's SQLSTATE ("" if none).
  */
 static PGresult *exec_stmt(struct pg_store *s, enum stmt_id id, const struct params *p,
 			   const char *what, char sqlstate[6], struct error *err)
@@ -1030,6 +1036,12 @@ static PGresult *exec_stmt(struct pg_store *s, enum stmt_id id, const struct par
 	if (ready(s, err))
 		return NULL;
 	snprintf(name, sizeof name, "q%d", (int)id);
+	if (!s->used[id]) {
+		s->used[id] = true;
+		r = PQexecParams(s->conn, stmt_sql[id], p ? p->n : 0, NULL, p ? p->v : NULL,
+				 p ? p->len : NULL, p ? p->fmt : NULL, 0);
+		goto done;
+	}
 	if (!s->prepared[id]) {
 		r = PQprepare(s->conn, name, stmt_sql[id], 0, NULL);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -1042,6 +1054,7 @@ static PGresult *exec_stmt(struct pg_store *s, enum stmt_id id, const struct par
 	}
 	r = PQexecPrepared(s->conn, name, p ? p->n : 0, p ? p->v : NULL, p ? p->len : NULL,
 			   p ? p->fmt : NULL, 0);
+done:
 	after_exec(s);
 	st = PQresultStatus(r);
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)

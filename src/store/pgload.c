@@ -37,6 +37,7 @@
 	X(PQdb)                                                                                \
 	X(PQerrorMessage)                                                                      \
 	X(PQexec)                                                                              \
+	X(PQexecParams)                                                                        \
 	X(PQexecPrepared)                                                                      \
 	X(PQfinish)                                                                            \
 	X(PQfreemem)                                                                           \
@@ -145,6 +146,14 @@ char *PQerrorMessage(const PGconn *conn)
 PGresult *PQexec(PGconn *conn, const char *query)
 {
 	return lib.PQexec(conn, query);
+}
+
+PGresult *PQexecParams(PGconn *conn, const char *command, int nParams, const Oid *paramTypes,
+		       const char *const *paramValues, const int *paramLengths,
+		       const int *paramFormats, int resultFormat)
+{
+	return lib.PQexecParams(conn, command, nParams, paramTypes, paramValues, paramLengths,
+				paramFormats, resultFormat);
 }
 
 PGresult *PQexecPrepared(PGconn *conn, const char *stmtName, int nParams,
