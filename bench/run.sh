@@ -984,7 +984,8 @@ pgclaim_ref() {
 # pg_mixed SCHEMA N: N jobs in mixed states, as insert_batch --mixed makes them for SQLite
 # (80% completed, 15% pending, 3% dead, 1.8% failed with a retry due in a day, 0.2%
 # processing by a worker elsewhere; one history row per attempt), made by the server
-# itself, then vacuumed and analysed as autovacuum leaves a store at rest.  Prints the id
+# itself, then vacuumed and analysed as autovacuum leaves a store at rest (the figures'
+# tables too: their triggers folded a million changes into a few rows).  Prints the id
 # of a completed job from the middle.
 pg_mixed() {
 	pg_sql -At <<EOF
@@ -1015,6 +1016,8 @@ SELECT id, r, r, started_at, finished_at, CASE WHEN r < attempts THEN 'failed' E
 FROM jobs, generate_series(1, attempts) r WHERE attempts > 0;
 VACUUM ANALYZE jobs;
 VACUUM ANALYZE attempts;
+VACUUM ANALYZE figures;
+VACUUM ANALYZE figure_changes;
 SELECT id FROM jobs WHERE state = 'completed' AND seq >= $2 / 2 ORDER BY seq LIMIT 1;
 EOF
 }
