@@ -195,6 +195,16 @@ static bool split_identity(const char *id, size_t *machine_len, const char **boo
 	return true;
 }
 
+bool host_same_machine(const char *identity)
+{
+	const char *ours = host_machine_id(), *boot;
+	size_t our_len, their_len, boot_len;
+
+	return identity && split_identity(ours, &our_len, &boot, &boot_len) &&
+	       split_identity(identity, &their_len, &boot, &boot_len) && their_len == our_len &&
+	       !memcmp(identity, ours, our_len);
+}
+
 bool host_rebooted_since(const struct worker_info *w)
 {
 	const char *ours = host_machine_id(), *our_boot, *their_boot;

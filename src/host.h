@@ -58,6 +58,13 @@ const char *host_machine_id(void);
 char *host_machine_id_at(const char *root);
 
 /*
+ * Whether identity (a host_machine_id, as workers and attempts record it) names this
+ * machine, in this boot or another, in any pid namespace: the one whose files, a job's log
+ * among them, are ours.  False for NULL.
+ */
+bool host_same_machine(const char *identity);
+
+/*
  * Whether the worker w ran on this machine in an earlier boot: its machine id is ours, read
  * from /etc/machine-id (or /var/lib/dbus/machine-id; never a host name standing in for one),
  * and its boot id is another.  Its processes, if it was what it seems, died with that boot.

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../cmd.h"
+#include "../host.h"
 #include "../logs.h"
 #include "../util.h"
 
@@ -33,6 +34,38 @@ static bool copy_new(int fd, const char *path, off_t *off)
 	}
 	fflush(stdout);
 	return same;
+}
+
+struct elsewhere {
+	int run;
+	char *worker; /* the worker of that run, when it ran on another machine */
+};
+
+static int find_elsewhere(void *ctx, const struct attempt *a)
+{
+	struct elsewhere *e = ctx;
+
+	if (a->run == e->run && a->machine && !host_same_machine(a->machine) && !e->worker)
+		e->worker = xstrdup(a->worker_id ? a->worker_id : "?");
+	return 0;
+}
+
+/*
+ * Say on stderr, before the stored tail stands in for a log this machine lacks, that the
+ * run was made on another machine, which has the whole log (a log is kept where its job
+ * ran).  Nothing if it ran here: then the log is simply gone (purged, or deleted by hand).
+ */
+static void say_elsewhere(struct queue *q, const char *id, int run)
+{
+	struct elsewhere e = { run, NULL };
+	struct error err;
+
+	if (queue_attempts(q, id, find_elsewhere, &e, &err) == 0 && e.worker)
+		fprintf(stderr,
+			"queuectl: run %d of job %s was on another machine, where worker %s left "
+			"its whole log; here is its tail, the last %d KiB, from the store\n",
+			run, id, e.worker, JOB_OUTPUT_TAIL / 1024);
+	free(e.worker);
 }
 
 /*
@@ -89,8 +122,12 @@ static int follow(struct cmd_ctx *ctx, struct queue *q, const char *id, struct j
 		if (over) {
 			if (fd < 0)
 				fd = open(path, O_RDONLY | O_CLOEXEC);
-			if (fd >= 0)
+			if (fd >= 0) {
 				copy_new(fd, path, &off);
+			} else if (job->runs == run && job->output) {
+				say_elsewhere(q, id, run);
+				fwrite(job->output, 1, job->output_len, stdout);
+			}
 			break;
 		}
 		if (poll(&pfd, 1, 1000) > 0)
@@ -135,6 +172,8 @@ static int logs_run(struct cmd_ctx *ctx, const struct args *a)
 			copy_new(fd, path, &off);
 			close(fd);
 		} else if (job.output) {
+			fflush(stdout);
+			say_elsewhere(q, id, job.runs);
 			fwrite(job.output, 1, job.output_len, stdout);
 		}
 		free(path);

@@ -315,6 +315,24 @@ static void test_rebooted_since(void **state)
 	free(machine);
 }
 
+/* The same machine: the machine id alone decides, whatever the boot and pid namespace. */
+static void test_same_machine(void **state)
+{
+	const char *ours = host_machine_id();
+	int len = (int)(strchr(ours, ':') - ours);
+	char *id;
+
+	assert_true(host_same_machine(ours));
+	id = xasprintf("%.*s:another-boot:7", len, ours);
+	assert_true(host_same_machine(id));
+	free(id);
+	id = xasprintf("x%.*s:another-boot:7", len, ours);
+	assert_false(host_same_machine(id));
+	free(id);
+	assert_false(host_same_machine(NULL));
+	assert_false(host_same_machine("no colons"));
+}
+
 /* The boot clock: since boot, as /proc/uptime says, to the second. */
 static void test_uptime(void **state)
 {
@@ -343,6 +361,7 @@ int main(void)
 						tmpdb_dir_teardown),
 		cmocka_unit_test(test_is_local),
 		cmocka_unit_test(test_rebooted_since),
+		cmocka_unit_test(test_same_machine),
 		cmocka_unit_test(test_uptime),
 	};
 
