@@ -953,7 +953,7 @@ pg_new() {
 	case $1 in *\?*) pg_url="$1&schema=$pg_schema" ;; *) pg_url="$1?schema=$pg_schema" ;; esac
 	"$Q" --db "$pg_url" status >/dev/null
 }
-pg_drop() { pg_sql -c "DROP SCHEMA $1 CASCADE"; }
+pg_drop() { pg_sql -c "SET client_min_messages = warning; DROP SCHEMA $1 CASCADE"; }
 
 # drain_pg NAME N command|argv WHAT SLOTS WORKERS: as drain_queuectl, on a new schema.
 drain_pg() {
@@ -984,8 +984,8 @@ pgclaim_ref() {
 # pg_mixed SCHEMA N: N jobs in mixed states, as insert_batch --mixed makes them for SQLite
 # (80% completed, 15% pending, 3% dead, 1.8% failed with a retry due in a day, 0.2%
 # processing by a worker elsewhere; one history row per attempt), made by the server
-# itself, then vacuumed and analysed as autovacuum leaves a store at rest (the figures'
-# tables too: their triggers folded a million changes into a few rows).  Prints the id
+# itself, its figures folded as queuectl's own batch leaves them (pg_commit), then vacuumed
+# and analysed as autovacuum leaves a store at rest.  Prints the id
 # of a completed job from the middle.
 pg_mixed() {
 	pg_sql -At <<EOF
@@ -1014,6 +1014,7 @@ INSERT INTO attempts (job_id, run, attempt, started_at, finished_at, outcome, er
 SELECT id, r, r, started_at, finished_at, CASE WHEN r < attempts THEN 'failed' ELSE state END,
 	last_error, exit_code, 'bench-old-worker'
 FROM jobs, generate_series(1, attempts) r WHERE attempts > 0;
+SELECT fold_figures_now();
 VACUUM ANALYZE jobs;
 VACUUM ANALYZE attempts;
 VACUUM ANALYZE figures;

@@ -247,8 +247,39 @@ static const char *const migrations[] = {
 	"CREATE INDEX attempts_finished ON attempts (finished_at);",
 	/* 3: a worker asked to stop by 'worker stop', which reads it when woken */
 	"ALTER TABLE workers ADD COLUMN stop_requested boolean NOT NULL DEFAULT false;",
+	/*
+	 * 4: at most one fold in a transaction from the triggers.  A fold deletes every row
+	 * of figure_changes, and the rows a transaction deleted stay in the table, dead, until
+	 * it ends, for every later fold of the same transaction to step over: one change in
+	 * 32 folding made a transaction of n changes cost n * n / 32 (an enqueue --file of a
+	 * million jobs did not end).  A transaction that made many changes folds once more,
+	 * at its end (pg_commit: fold_figures_now).  The flag is the transaction's id in a
+	 * setting of the session: a function with a SET clause undoes a SET LOCAL made in it.
+	 */
+	"CREATE FUNCTION fold_figures_now() RETURNS void LANGUAGE plpgsql"
+	"  SET search_path FROM CURRENT AS $$"
+	"  BEGIN"
+	"    IF pg_try_advisory_xact_lock('figure_changes'::regclass::oid::bigint) THEN"
+	"      PERFORM set_config('queuectl.folded_in', txid_current()::text, false);"
+	"      WITH d AS (DELETE FROM figure_changes RETURNING *)"
+	"      INSERT INTO figures SELECT kind, queue, name, le, sum(n), sum(sum_ms) FROM d"
+	"        GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+	"      ON CONFLICT (kind, queue, name, le) DO UPDATE SET n = figures.n + EXCLUDED.n,"
+	"        sum_ms = figures.sum_ms + EXCLUDED.sum_ms;"
+	"    END IF;"
+	"  END $$;"
+	"CREATE OR REPLACE FUNCTION fold_figures() RETURNS void LANGUAGE plpgsql"
+	"  SET search_path FROM CURRENT AS $$"
+	"  BEGIN"
+	"    IF current_setting('queuectl.folded_in', true) IS DISTINCT FROM"
+	"       txid_current()::text THEN"
+	"      PERFORM fold_figures_now();"
+	"    END IF;"
+	"  END $$;",
 };
 #define SCHEMA_VERSION ((int)(sizeof migrations / sizeof migrations[0]))
+/* A transaction that inserted this many jobs folds the figures as it commits. */
+#define FOLD_AFTER 32
 
 /*
  * The columns of a job as read_job reads them, in this order, then seq, then the detail
@@ -295,6 +326,7 @@ static const char *const migrations[] = {
 enum stmt_id {
 	S_NOW,
 	S_INSERT,
+	S_FOLD,
 	S_RESOLVE,
 	S_GET,
 	S_LIST_ALL,
@@ -332,6 +364,7 @@ enum stmt_id {
 static const char *const stmt_sql[S_COUNT] = {
 	/* The database's clock, not the transaction's start: now() stands still in one. */
 	[S_NOW] = NOW_SQL,
+	[S_FOLD] = "SELECT fold_figures_now()",
 	[S_INSERT] = "INSERT INTO jobs (" JOB_COLS ", output) VALUES ($1, $2, $3, $4, $5, $6, $7, "
 		     "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
 	/*
@@ -450,6 +483,7 @@ struct pg_store {
 	 */
 	bool used[S_COUNT], prepared[S_COUNT];
 	bool in_tx;
+	int tx_inserts; /* jobs inserted in the transaction: many, and pg_commit folds */
 	/* The clock as read with BEGIN, until another statement runs (pg_begin). */
 	bool have_clock;
 	int64_t clock_ms;
@@ -1459,9 +1493,18 @@ static int pg_commit(struct store *st, struct error *err)
 
 	if (PQstatus(s->conn) != CONNECTION_OK)
 		return query_error(s, NULL, "commit", err);
+	/* Many changes: their figures folded now, not left for readers to sum (migration 4). */
+	if (s->tx_inserts >= FOLD_AFTER) {
+		PGresult *r = exec_stmt(s, S_FOLD, NULL, "fold the figures", NULL, err);
+
+		if (!r)
+			return err->code;
+		PQclear(r);
+	}
 	if (run_simple(s, "COMMIT", "commit", err))
 		return err->code;
 	s->in_tx = s->have_clock = false;
+	s->tx_inserts = 0;
 	return 0;
 }
 
@@ -1472,6 +1515,7 @@ static void pg_rollback(struct store *st)
 	if (s->in_tx && PQstatus(s->conn) == CONNECTION_OK)
 		PQclear(PQexec(s->conn, "ROLLBACK"));
 	s->in_tx = s->have_clock = false;
+	s->tx_inserts = 0;
 }
 
 static int pg_insert(struct store *st, const struct job *job, struct error *err)
@@ -1486,6 +1530,7 @@ static int pg_insert(struct store *st, const struct job *job, struct error *err)
 	free(argv_text);
 	if (r) {
 		PQclear(r);
+		s->tx_inserts += s->in_tx;
 		return 0;
 	}
 	if (!strcmp(state, "23505"))

@@ -144,7 +144,7 @@ api_error 405 method_not_allowed POST /api/v1/stats '{}'
 stop_worker "$web_pid"
 if [ -n "$PG" ]; then
 	pg_sql "DROP TABLE figures, figure_changes, buckets;
-		DROP FUNCTION jobs_figures, attempts_figures, fold_figures CASCADE;
+		DROP FUNCTION jobs_figures, attempts_figures, fold_figures, fold_figures_now CASCADE;
 		DROP INDEX jobs_queue_due, attempts_finished;
 		ALTER TABLE workers DROP COLUMN stop_requested; UPDATE queuectl_schema SET version = 1"
 	assert_eq "" "$(pg_sql "SELECT tablename FROM pg_tables WHERE schemaname = '$PG_SCHEMA'
