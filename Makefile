@@ -8,7 +8,7 @@
 #                   PostgreSQL (its store contract tests run), which 'make test' runs
 #   make test-valgrind  the unit tests under valgrind: no leaks, no errors
 #   make fuzz       libFuzzer harnesses, each run FUZZ_SECONDS (20) s
-#   make bench      benchmarks against C references and peers, into bench/RESULTS.md (< 25 min)
+#   make bench      benchmarks against C references and peers, into bench/RESULTS.md (< 30 min)
 #   make bench-quick  the same with small counts, into bench/RESULTS-quick.md (< 3 min)
 #   make install    install queuectl, its man page, its systemd user unit and (once the binary
 #                   prints them) its shell completions under PREFIX (/usr/local), into DESTDIR

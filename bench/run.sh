@@ -1260,7 +1260,7 @@ disk="rotational=${rota:-unknown} as the kernel reports it (virtual disks often 
 		[ -f "$sections/failed-$m.md" ] && echo "| $m | the measurement failed: see the run's output | | **no** |"
 	done
 	if [ -z "$only" ]; then
-		limit=$([ $quick = 1 ] && echo 180 || echo 1500)
+		limit=$([ $quick = 1 ] && echo 180 || echo 1800)
 		echo "| all | the whole $mode run under $((limit / 60)) minutes | $(fmt "$total" 0) s | $(yesno "$total < $limit") |"
 	fi
 	echo
