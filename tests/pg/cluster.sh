@@ -53,6 +53,14 @@ pg_ctl_() {
 }
 
 start() {
+	# A root directory that others cannot search keeps the server's user from its own
+	# programs.  No installed system has one, but a chroot made by mktemp -d does (a fresh
+	# system for tests, as CI's): it gets the mode an installed system's root has.
+	if [ "$(id -u)" -eq 0 ] && [ "$(stat -c %a /)" = 700 ] &&
+		! runuser -u postgres -- test -x "$bindir/initdb"; then
+		echo "cluster.sh: / has mode 700, so that the postgres user could not run initdb: chmod 755 /" >&2
+		chmod 755 /
+	fi
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/queuectl-pg.XXXXXX")
 	[ "$(id -u)" -ne 0 ] || chown postgres: "$dir"
 	as_owner "$bindir/initdb" -D "$dir/data" -U postgres -A trust --auth-host=scram-sha-256 \

@@ -21,12 +21,13 @@
 # process group is killed, and only once the last process of the run has gone; each run
 # also holds a lock on the job's file, so two runs at once are caught by the kernel too.
 #
-# It needs root (namespaces, veth pairs): as another user it exits 77 (skipped, said on
-# stderr); as root, a host that cannot be made fails it.  Everything it makes goes at the
+# It needs root (namespaces, veth pairs), and mount namespaces, which a chroot cannot make
+# (its root is no mount point): otherwise it exits 77 (skipped, said on stderr); where they
+# can be made, a host that cannot be made fails it.  Everything it makes goes at the
 # end, also on failure: the namespaces die with their first process (killed, or
 # --pdeathsig'ed if this script is killed), the veth pairs with them, the cluster is its own.
-if [ "$(id -u)" -ne 0 ]; then
-	echo "t3300-hosts: skipped: it makes namespaces and veth pairs, so it runs as root" >&2
+if [ "$(id -u)" -ne 0 ] || ! unshare --uts --net --mount --pid --fork --mount-proc true 2>/dev/null; then
+	echo "t3300-hosts: skipped: it makes namespaces and veth pairs: it needs root, and no chroot" >&2
 	exit 77
 fi
 . "$TEST_DIR/lib.sh"
