@@ -162,7 +162,9 @@ static void test_environment(void **state)
 	setenv("EXEC_TEST_KEEP", "yes", 1);
 	unsetenv("QUEUECTL_ATTEMPT");
 	const char *argv[] = { "/bin/sh", "-c",
-			       "env | grep -E '^(QUEUECTL_|EXEC_TEST_)' | LC_ALL=C sort", NULL };
+			       "env | grep -E '^(QUEUECTL_JOB|QUEUECTL_ATTEMPT|EXEC_TEST_)' | "
+			       "LC_ALL=C sort",
+			       NULL };
 
 	assert_words(run_argv(dir, "env", argv, env), false, 0, "exit status 0", true);
 	assert_log(dir, "env",
