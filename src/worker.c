@@ -807,6 +807,24 @@ static int run_round(struct worker *w, bool claim, int *nfree)
 			slot_clear(w, s);
 		}
 	}
+	/*
+	 * A claim that came back past our kill-at (the worker was frozen inside the round)
+	 * holds leases that may have run out already, and its jobs may be another worker's by
+	 * now: none is started.  Each goes back to pending unless another worker took it (the
+	 * release is fenced on the owner), or stays for its lease to end if the store refuses.
+	 */
+	if (n > 0 && time_mono_ms() >= w->kill_at) {
+		say("claimed %d job%s past this worker's lease (was it frozen?): not started, given "
+		    "back", n, n == 1 ? "" : "s");
+		while (n > 0) {
+			struct job *j = &w->claimed[--n];
+
+			if (queue_release(w->q, j, &err) < 0)
+				say("job %s: cannot give it back (its lease will): %s", j->id, err.msg);
+			job_release(j);
+		}
+		return 0;
+	}
 	for (int i = 0, k = 0; i < n; i++) {
 		while (w->slots[k].used)
 			k++;
