@@ -50,7 +50,7 @@ test-asan: test-deps
 # valgrind runs a program 20 to 50 times slower: the unit tests get ten times meson's 30 s.
 test-valgrind: test-deps all
 	@scripts/run-tests.sh $(BUILD) --suite unit --timeout-multiplier 10 \
-		--wrapper 'valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all --show-leak-kinds=all'
+		--wrapper 'valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=all --show-leak-kinds=all --suppressions=$(CURDIR)/tests/valgrind.supp'
 
 FUZZ_SECONDS ?= 20
 
