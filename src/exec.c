@@ -1,18 +1,21 @@
 /*
  * exec.c - starting a job's process and reading how it ended.
  *
- * posix_spawn, not fork: glibc uses clone(CLONE_VM|CLONE_VFORK), so the cost does not grow
- * with the caller's memory as fork's does.  The descriptors the child gets are opened here,
- * in the parent, so that the only errors posix_spawn can report are those of starting the
- * program itself: they alone may be the program's fault (exec_error_is_job_fault).
+ * Not fork: clone(CLONE_VM|CLONE_VFORK), as glibc's posix_spawn, on a stack of our own
+ * (spawn_start).  The descriptors the child gets are opened here, in the parent, so that the
+ * only errors the child can report are those of starting the program itself: they alone may
+ * be the program's fault (exec_error_is_job_fault).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,49 +80,46 @@ static int open_high(const char *path, int flags, mode_t mode)
 }
 
 /*
- * What every spawn shares, made once: the attributes, and file actions that give the job
- * /dev/null as input and, as output, whatever is on the descriptor "slot" at the time, where
- * exec_spawn puts each job's log.  Built per spawn, the file actions cost seven getrlimit
- * calls (glibc checks every descriptor they name); this way, one dup3 per job.
+ * What every spawn shares, made once: /dev/null for the job's input; the descriptor "slot",
+ * on which exec_spawn puts each job's log, for its output; and the stack the child runs on
+ * until its exec.
  */
 static struct {
 	bool ready;
 	int in, slot;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
+	char *stack;	/* SPAWN_STACK bytes, a guard page below them */
 } spawn;
+
+/*
+ * The child's stack: spawn_child's and exec_search's frames (a path of PATH_MAX bytes), and
+ * the functions of libc they call.  Sanitizers make frames larger; this leaves room for that.
+ */
+#define SPAWN_STACK (256 * 1024)
 
 static int spawn_setup(struct error *err)
 {
-	sigset_t all, none;
+	long page = sysconf(_SC_PAGESIZE);
+	char *map;
 
 	if (spawn.ready)
 		return 0;
+	map = mmap(NULL, SPAWN_STACK + (size_t)page, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (map == MAP_FAILED)
+		return error_set(err, QE_FAIL, "cannot start jobs: no memory for a stack: %s",
+				 strerror(errno));
+	/* A stack that overflows faults on the guard page instead of writing over memory. */
+	mprotect(map, (size_t)page, PROT_NONE);
 	if ((spawn.in = open_high("/dev/null", O_RDONLY, 0)) < 0 ||
 	    (spawn.slot = fcntl(spawn.in, F_DUPFD_CLOEXEC, 3)) < 0) {
+		int e = errno;
+
 		if (spawn.in >= 0)
 			close(spawn.in);
-		return error_set(err, QE_FAIL, "cannot open '/dev/null': %s", strerror(errno));
+		munmap(map, SPAWN_STACK + (size_t)page);
+		return error_set(err, QE_FAIL, "cannot open '/dev/null': %s", strerror(e));
 	}
-	sigfillset(&all);
-	sigemptyset(&none);
-	posix_spawnattr_init(&spawn.attr);
-	/*
-	 * A session of its own (glibc >= 2.26), so also a process group whose id is its pid:
-	 * no controlling terminal, so a job that reads /dev/tty fails at once rather than
-	 * stopping on SIGTTIN for ever under a worker in a terminal, and the terminal's
-	 * Ctrl+C, Ctrl+Z and hang-up reach the worker only, which decides for its jobs.
-	 */
-	posix_spawnattr_setflags(&spawn.attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK |
-						      POSIX_SPAWN_SETSIGDEF);
-	/* The caller may block signals (the worker does, for its signalfd): the job must not. */
-	posix_spawnattr_setsigmask(&spawn.attr, &none);
-	posix_spawnattr_setsigdefault(&spawn.attr, &all);
-	posix_spawn_file_actions_init(&spawn.fa);
-	posix_spawn_file_actions_adddup2(&spawn.fa, spawn.in, 0);
-	posix_spawn_file_actions_adddup2(&spawn.fa, spawn.slot, 1);
-	posix_spawn_file_actions_adddup2(&spawn.fa, spawn.slot, 2);
-	posix_spawn_file_actions_addclosefrom_np(&spawn.fa, 3);
+	spawn.stack = map + page;
 	spawn.ready = true;
 	return 0;
 }
@@ -129,18 +129,142 @@ __attribute__((destructor)) static void spawn_free(void)
 {
 	if (!spawn.ready)
 		return;
-	posix_spawn_file_actions_destroy(&spawn.fa);
-	posix_spawnattr_destroy(&spawn.attr);
+	munmap(spawn.stack - sysconf(_SC_PAGESIZE), SPAWN_STACK + (size_t)sysconf(_SC_PAGESIZE));
 	close(spawn.in);
 	close(spawn.slot);
 	spawn.ready = false;
 }
 
+/*
+ * execve FILE, looked up in PATH when it has no '/', as execvp does but with no shell for a
+ * file that is not a program; returns only on failure, with errno saying why: EACCES if some
+ * directory had a FILE that could not be run, the last directory's error otherwise.  The
+ * child runs it, sharing the parent's memory, so it allocates nothing.
+ */
+__attribute__((no_sanitize_address)) static void exec_search(const char *file,
+							      char *const argv[],
+							      char *const envp[])
+{
+	const char *path = getenv("PATH"), *dir, *end;
+	size_t flen = strlen(file);
+	bool eacces = false;
+	char buf[PATH_MAX];
+
+	if (strchr(file, '/')) {
+		execve(file, argv, envp);
+		return;
+	}
+	if (!*file || flen > NAME_MAX) {
+		errno = *file ? ENAMETOOLONG : ENOENT;
+		return;
+	}
+	for (dir = path ? path : "/bin:/usr/bin";; dir = end + 1) {
+		size_t dlen;
+
+		end = strchrnul(dir, ':');
+		dlen = (size_t)(end - dir);
+		/* An empty entry is the current directory. */
+		if (dlen + 1 + flen + 1 <= sizeof buf) {
+			memcpy(buf, dir, dlen);
+			buf[dlen] = '/';
+			memcpy(buf + dlen + (dlen > 0), file, flen + 1);
+			execve(buf, argv, envp);
+		} else {
+			errno = ENAMETOOLONG;
+		}
+		switch (errno) {
+		case EACCES:
+			eacces = true;
+			break;
+		case ENOENT:
+		case ENAMETOOLONG:
+		case ESTALE:
+		case ENOTDIR:
+		case ENODEV:
+		case ETIMEDOUT:
+			break;
+		default:
+			return;
+		}
+		if (!*end)
+			break;
+	}
+	if (eacces)
+		errno = EACCES;
+}
+
+struct child {
+	const char *const *argv;
+	char **envp;
+	int error; /* the child's errno when it could not exec; 0 once it did */
+};
+
+/*
+ * The child, between its clone and its exec, in the parent's memory, with every signal
+ * blocked: a session of its own (so a process group whose id is its pid, and no controlling
+ * terminal: a job that reads /dev/tty fails at once rather than stopping on SIGTTIN for ever
+ * under a worker in a terminal, and the terminal's Ctrl+C, Ctrl+Z and hang-up reach the
+ * worker only, which decides for its jobs); /dev/null as input, the log as output, no other
+ * descriptor; every signal's default action and none blocked (the worker blocks those its
+ * signalfd reads).  Dispositions go back to default before the mask is emptied, so that no
+ * handler of the parent ever runs here.  sigaction refuses glibc's own two signals (32 and
+ * 33): the exec gives them their default action if the parent caught them.
+ */
+__attribute__((no_sanitize_address)) static int spawn_child(void *arg)
+{
+	struct child *c = arg;
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL);
+	if (setsid() < 0 || dup2(spawn.in, 0) < 0 || dup2(spawn.slot, 1) < 0 ||
+	    dup2(spawn.slot, 2) < 0)
+		goto fail;
+	closefrom(3);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	exec_search(c->argv[0], (char *const *)c->argv, c->envp);
+fail:
+	c->error = errno;
+	_exit(127);
+}
+
+/*
+ * clone(CLONE_VM | CLONE_VFORK), as glibc's posix_spawn does, so that the cost does not
+ * grow with our memory as fork's does, and we wait only until the child has exec'd.  Unlike
+ * posix_spawn, the child runs on a stack made once (spawn.stack) instead of one mapped and
+ * unmapped for every job: unmapping it flushed the TLB of every CPU the child had run on
+ * (a tenth of the worker's CPU per job in perf), and the child faulted in the new pages.
+ * So one spawn at a time: the worker is one thread.  Returns the pid, or -1 with errno.
+ */
+static pid_t spawn_start(const char *const *argv, char **envp)
+{
+	struct child c = { .argv = argv, .envp = envp };
+	sigset_t all, old;
+	pid_t pid;
+	int e;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	pid = clone(spawn_child, spawn.stack + SPAWN_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
+	e = pid < 0 ? errno : c.error;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (pid > 0 && e) {
+		/* It exited 127 without running anything: reap it here. */
+		waitpid(pid, NULL, 0);
+		pid = -1;
+	}
+	errno = e;
+	return pid;
+}
+
 int exec_spawn(const struct exec_spec *spec, pid_t *pid, bool *job_fault, struct error *err)
 {
-	int out, rc;
+	int out, rc = 0;
 	bool given;
 	char **env;
+	pid_t child;
 
 	*job_fault = false;
 	if (spawn_setup(err))
@@ -160,9 +284,11 @@ int exec_spawn(const struct exec_spec *spec, pid_t *pid, bool *job_fault, struct
 				 strerror(rc));
 	}
 	env = build_env(spec->env);
-	/* With a '/' in argv[0], posix_spawnp is posix_spawn: no PATH search for /bin/sh. */
-	rc = posix_spawnp(pid, spec->argv[0], &spawn.fa, &spawn.attr, (char *const *)spec->argv,
-			  env);
+	child = spawn_start(spec->argv, env);
+	if (child < 0)
+		rc = errno;
+	else
+		*pid = child;
 	free(env);
 	if (!given && (rc || !spec->log_fd))
 		close(out);

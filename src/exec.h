@@ -1,9 +1,10 @@
 /*
- * exec.h - how a job's command runs, knowing nothing of slots or queues: started with
- * posix_spawn in a session (so a process group) of its own with no controlling terminal,
- * stdin from /dev/null, stdout and stderr to a log file, no other descriptor, default signal dispositions and an empty signal mask, in
- * the caller's environment with some variables replaced; how it ended, in words; and
- * whether a failure to start it is the command's fault or the machine's.
+ * exec.h - how a job's command runs, knowing nothing of slots or queues: started in a
+ * session (so a process group) of its own with no controlling terminal, stdin from
+ * /dev/null, stdout and stderr to a log file, no other descriptor, default signal
+ * dispositions and an empty signal mask, in the caller's environment with some variables
+ * replaced; how it ended, in words; and whether a failure to start it is the command's
+ * fault or the machine's.
  */
 #ifndef QUEUECTL_EXEC_H
 #define QUEUECTL_EXEC_H
@@ -45,7 +46,7 @@ struct exec_spec {
  * "cannot open log file '...': ..."), and *job_fault tells whose fault it is: true when the
  * program itself cannot be run (exec_error_is_job_fault), so that trying again would fail
  * again; false when the machine is short of something, so that a later try may work.  When
- * the program could not be run, errno says why.
+ * the program could not be run, errno says why.  *pid is left as it was on failure.
  */
 int exec_spawn(const struct exec_spec *spec, pid_t *pid, bool *job_fault, struct error *err);
 

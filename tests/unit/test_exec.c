@@ -3,13 +3,15 @@
  * statuses, signals and timeouts in words; an argv passed word for word; the environment
  * with variables replaced; no descriptor beyond 0-2, stdin /dev/null, even when our own
  * 0 is closed; the log file (stdout and stderr, truncated, mode 0600); a process group of
- * its own; default signals and an empty mask; failures to start and whose fault they are
- * (the program's own failures are skipped under valgrind, which cannot report them).
+ * its own; default signals and an empty mask; PATH searched as execvp does; failures to
+ * start and whose fault they are (the program's own failures are skipped under valgrind,
+ * which cannot report them).
  *
  * Each test runs in a fresh temporary directory (the fixture's state), removed afterwards.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -267,8 +269,8 @@ static void test_signals_default(void **state)
 	assert_int_equal(sscanf(log, "SigBlk:\t%llx\nSigIgn:\t%llx\n", &blocked, &ignored), 2);
 	assert_int_equal(blocked, 0);
 	/*
-	 * glibc's posix_spawn sets its two internal signals (32 and 33, below SIGRTMIN, which
-	 * no program can use through glibc) to SIG_IGN in the child; every other one is default.
+	 * Every signal is default but glibc's two internal ones (32 and 33, below SIGRTMIN,
+	 * which no program can use through glibc), whatever glibc makes of them.
 	 */
 	assert_int_equal(ignored & ~(3ULL << 31), 0);
 	free(log);
@@ -293,8 +295,8 @@ static void assert_spawn_fails(const char *dir, const char *const *argv, const c
 }
 
 /*
- * valgrind runs posix_spawn as a fork, so the child's exec error cannot come back to the
- * parent: the spawn "succeeds" and the child exits 127.  It preloads its own library.
+ * valgrind runs the spawn's clone as a fork, so the child's exec error cannot come back to
+ * the parent: the spawn "succeeds" and the child exits 127.  It preloads its own library.
  */
 static bool under_valgrind(void)
 {
@@ -329,6 +331,71 @@ static void test_spawn_failures(void **state)
 	assert_spawn_fails(dir, not_exec, "c.log", true, msg);
 	free(msg);
 	free(script);
+}
+
+/* Write an executable (or not) script at dir/sub/name that prints what. */
+static void make_program(const char *dir, const char *sub, const char *name, mode_t mode,
+			 const char *what)
+{
+	char *d = xasprintf("%s/%s", dir, sub), *path = xasprintf("%s/%s", d, name);
+	char *text = xasprintf("#!/bin/sh\necho %s\n", what);
+	int fd;
+
+	mkdir(d, 0700);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	assert_int_equal(chmod(path, mode), 0);
+	free(text);
+	free(path);
+	free(d);
+}
+
+/*
+ * A name without '/' is looked up in PATH as execvp does: a file that cannot be run is
+ * passed over for one later in PATH that can; "Permission denied" if none can and one
+ * could not; an empty entry is the current directory.
+ */
+static void test_path_search(void **state)
+{
+	const char *dir = *state;
+	const char *prog[] = { "queuectl-test-prog", NULL };
+	char *old = xstrdup(getenv("PATH")), *path, *log, *msg, cwd[PATH_MAX];
+
+	make_program(dir, "a", prog[0], 0644, "a");
+	make_program(dir, "b", prog[0], 0755, "b");
+	make_program(dir, "c", prog[0], 0755, "c");
+
+	path = xasprintf("%s/none:%s/a:%s/b:%s/c", dir, dir, dir, dir);
+	setenv("PATH", path, 1);
+	assert_words(run_argv(dir, "found", prog, NULL), false, 0, "exit status 0", true);
+	log = read_log(dir, "found");
+	assert_string_equal(log, "b\n");
+	free(log);
+	free(path);
+
+	path = xasprintf("%s/a:%s/none", dir, dir);
+	setenv("PATH", path, 1);
+	msg = xasprintf("cannot run '%s': Permission denied", prog[0]);
+	if (!under_valgrind())
+		assert_spawn_fails(dir, prog, "denied.log", true, msg);
+	free(msg);
+	free(path);
+
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	path = xasprintf("%s/c", dir);
+	assert_int_equal(chdir(path), 0);
+	setenv("PATH", "/nonexistent:", 1);
+	assert_words(run_argv(dir, "empty", prog, NULL), false, 0, "exit status 0", true);
+	log = read_log(dir, "empty");
+	assert_string_equal(log, "c\n");
+	free(log);
+	free(path);
+	assert_int_equal(chdir(cwd), 0);
+
+	setenv("PATH", old, 1);
+	free(old);
 }
 
 /* A log that cannot be opened is the machine's trouble, not the command's. */
@@ -397,6 +464,7 @@ int main(void)
 		T(test_process_group),
 		T(test_signals_default),
 		T(test_spawn_failures),
+		T(test_path_search),
 		T(test_log_failure),
 		cmocka_unit_test(test_job_fault_table),
 	};

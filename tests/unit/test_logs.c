@@ -149,8 +149,8 @@ static void test_spawn_given_log(void **state)
 	assert_int_equal(pread(fd, buf, sizeof buf - 1, 0), 6);
 	assert_string_equal(buf, "given\n");
 	/*
-	 * A failure leaves it open, the caller's.  Not under valgrind, which runs posix_spawn
-	 * as a fork: the exec error never comes back (test_exec.c, under_valgrind).
+	 * A failure leaves it open, the caller's.  Not under valgrind, which runs the spawn's
+	 * clone as a fork: the exec error never comes back (test_exec.c, under_valgrind).
 	 */
 	spec.argv = bad;
 	if (!under_valgrind()) {
