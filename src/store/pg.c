@@ -729,7 +729,6 @@ static void ignore_notice(void *arg, const char *message)
 {
 }
 
-/* A new connection to the URL, with our session settings; NULL with err set. */
 /*
  * Start a connection to the URL: blocking (PQconnectdbParams) or not (PQconnectStartParams,
  * for connect_poll); NULL with err set if it failed at once.
@@ -780,18 +779,6 @@ static int session_setup(struct pg_store *s, PGconn *c, struct error *err)
 	}
 	PQclear(r);
 	return rc;
-}
-
-/* A new connection to the URL, with our session settings; NULL with err set. */
-static PGconn *pg_connect(struct pg_store *s, struct error *err)
-{
-	PGconn *c = connect_start(s, false, err);
-
-	if (c && session_setup(s, c, err)) {
-		PQfinish(c);
-		c = NULL;
-	}
-	return c;
 }
 
 static int run_simple(struct pg_store *s, const char *sql, const char *what, struct error *err);
@@ -1288,13 +1275,22 @@ static int migrate(struct pg_store *s, struct error *err)
 	long long version = 0, v;
 	int rc;
 
-	/* The common case in one round trip: the schema is there, at our version. */
+	/*
+	 * The common case in one round trip: the search path set, and the schema there at our
+	 * version.  Two statements in one string are one transaction: when the second fails,
+	 * the first is undone, and the search path is set again alone.
+	 */
 	where(s->conn, at, sizeof at);
-	if (query_ll(s, "SELECT version FROM queuectl_schema", &version, state, err) == 0) {
+	sql = xasprintf("%s; SELECT version FROM queuectl_schema", s->set_path);
+	rc = query_ll(s, sql, &version, state, err);
+	free(sql);
+	if (rc == 0) {
 		s->found_version = (int)version;
 		if (version == SCHEMA_VERSION)
 			return 0;
 	} else if (strcmp(state, "42P01")) { /* anything but "no such table" */
+		return err->code;
+	} else if (run_simple(s, s->set_path, "open", err)) {
 		return err->code;
 	}
 	if (version > SCHEMA_VERSION)
@@ -1425,10 +1421,13 @@ static int pg_open(const char *target, struct store **out, struct error *err)
 	s->set_path = xasprintf("SET search_path TO %s", s->schema);
 	s->listen = xasprintf("LISTEN \"queuectl:%s\"", s->name);
 	s->notify = xasprintf("NOTIFY \"queuectl:%s\"", s->name);
-	if (!(s->conn = pg_connect(s, err))) {
+	/* Our session as session_setup makes it, but the search path is set by migrate's
+	 * first statement, in the same round trip. */
+	if (!(s->conn = connect_start(s, false, err))) {
 		rc = err->code;
 		goto fail;
 	}
+	PQsetNoticeProcessor(s->conn, ignore_notice, NULL);
 	if ((rc = migrate(s, err)))
 		goto fail;
 	*out = &s->base;
