@@ -15,21 +15,22 @@ static inline int is_url(const char *db)
 	return strstr(db, "://") != NULL;
 }
 
-/* Connect to the store URL names; dies if it cannot. */
-static inline PGconn *pg_store(const char *url)
+/*
+ * Connect to the database of a store's URL, with the schema's name put in schema (size
+ * bytes); dies if it cannot.
+ */
+static inline PGconn *pg_connect_url(const char *url, char *schema, size_t size)
 {
 	char *conninfo = strdup(url), *q = strchr(conninfo, '?'), *p, *end;
-	char schema[256] = "queuectl", sql[400];
 	PGconn *c;
-	PGresult *r;
 
+	snprintf(schema, size, "queuectl");
 	/* schema=NAME, the first parameter (after '?') or a later one (after '&'). */
 	for (p = q; p; p = strchr(p + 1, '&')) {
 		if (strncmp(p + 1, "schema=", 7))
 			continue;
 		end = strchr(p + 1, '&');
-		snprintf(schema, sizeof schema, "%.*s", (int)((end ? end : p + strlen(p)) - p - 8),
-			 p + 8);
+		snprintf(schema, size, "%.*s", (int)((end ? end : p + strlen(p)) - p - 8), p + 8);
 		if (end)
 			memmove(p + 1, end + 1, strlen(end + 1) + 1);
 		else
@@ -42,6 +43,16 @@ static inline PGconn *pg_store(const char *url)
 	free(conninfo);
 	if (PQstatus(c) != CONNECTION_OK)
 		die("cannot connect: %s", PQerrorMessage(c));
+	return c;
+}
+
+/* Connect to the store URL names, its schema the search path; dies if it cannot. */
+static inline PGconn *pg_store(const char *url)
+{
+	char schema[256], sql[400];
+	PGconn *c = pg_connect_url(url, schema, sizeof schema);
+	PGresult *r;
+
 	snprintf(sql, sizeof sql, "SET search_path TO \"%s\"", schema);
 	r = PQexec(c, sql);
 	if (PQresultStatus(r) != PGRES_COMMAND_OK)

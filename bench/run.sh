@@ -1080,7 +1080,8 @@ measure_pg() {
 		::: "$Q" --db "$small" list --state pending --limit 20 \
 		::: "$Q" --db "$big" list --state pending --limit 20 \
 		::: "$Q" --db "$small" info "$ids" ::: "$Q" --db "$big" info "$ibig" \
-		::: "$Q" --db "$small" enqueue true ::: "$Q" --db "$big" enqueue true) || return 1
+		::: "$Q" --db "$small" enqueue true ::: "$Q" --db "$big" enqueue true \
+		::: "$B/pgconnect" "$small" ::: "$B/pgconnect" "$big") || return 1
 	local dbsize
 	dbsize=$(pg_sql -At -c "SELECT pg_database_size('queuectl') / 1048576")
 
@@ -1153,7 +1154,10 @@ dead, 1.8% failed waiting for a retry, 0.2% processing; one history row per atte
 by the server (\`INSERT ... SELECT\` from \`generate_series\`, then \`VACUUM ANALYZE\`, as
 autovacuum leaves a store at rest): $SCALE_SMALL and $PG_BIG jobs (the database $dbsize MiB,
 built in ${built%.*} s). Median wall time of $SCALE_CALLS calls of each command, sizes in turn,
-each call a new process and connection.
+each call a new process and connection.  Last row, the floor under them all: \`bench/pgconnect\`,
+a C program linked with libpq that connects, sets the search path and reads one row of the
+jobs table in one round trip, and exits; a command cannot cost less than the process, libpq
+with the libraries it loads, and the server's new backend.
 
 | command | $SCALE_SMALL jobs | $PG_BIG jobs | unit | ratio | target | met |
 |---|---:|---:|---|---:|---|---|
@@ -1162,6 +1166,7 @@ $(row '`list --limit 20`' 3 4)
 $(row '`list --state pending --limit 20`' 5 6)
 $(row '`info ID`' 7 8)
 $(row '`enqueue true`' 9 10)
+| floor: \`bench/pgconnect\` (connect, one round trip, exit) | $(ms 11) | $(ms 12) | ms | $(fmt "$(calc "$(ms 12) / $(ms 11)")" 2) | | |
 
 \`\`\`sh
 tests/pg/cluster.sh start      # U: postgresql://qpass@127.0.0.1:PORT/queuectl, PGPASSWORD set
@@ -1175,7 +1180,8 @@ queuectl --db 'U?schema=S' worker start &
 bench/pickup idle queuectl 'U?schema=S' bench/stamp STAMPDIR $PICKUP_N
 psql ... < (INSERT ... SELECT ... FROM generate_series(0, N - 1); VACUUM ANALYZE)   # pg_mixed in run.sh
 bench/calltime $SCALE_CALLS queuectl --db 'SOCKET_URL&schema=SMALL' status ::: ... --db 'SOCKET_URL&schema=BIG' status \\
-	::: ... list --limit 20 ::: ... list --state pending --limit 20 ::: ... info ID ::: ... enqueue true
+	::: ... list --limit 20 ::: ... list --state pending --limit 20 ::: ... info ID ::: ... enqueue true \\
+	::: bench/pgconnect 'SOCKET_URL&schema=SMALL' ::: bench/pgconnect 'SOCKET_URL&schema=BIG'
 \`\`\`
 EOF
 }
