@@ -57,7 +57,7 @@ start() {
 	# programs.  No installed system has one, but a chroot made by mktemp -d does (a fresh
 	# system for tests, as CI's): it gets the mode an installed system's root has.
 	if [ "$(id -u)" -eq 0 ] && [ "$(stat -c %a /)" = 700 ] &&
-		! runuser -u postgres -- test -x "$bindir/initdb"; then
+		! runuser -u postgres -- test -x "$bindir/initdb" 2>/dev/null; then
 		echo "cluster.sh: / has mode 700, so that the postgres user could not run initdb: chmod 755 /" >&2
 		chmod 755 /
 	fi
