@@ -10,6 +10,7 @@
 
 #include "store.h"
 #include "store/backend.h"
+#include "util.h"
 
 /*
  * The backends by URL scheme, in the one place that chooses: a target that starts with
@@ -99,7 +100,27 @@ int store_insert(struct store *st, const struct job *job, struct error *err)
 
 int store_resolve(struct store *st, const char *prefix, char **id, struct error *err)
 {
-	return st->ops->resolve(st, prefix, id, err);
+	/* Ids are ASCII letters, digits and punctuation: DEL sorts after all of them. */
+	char *hi = xasprintf("%s\x7f", prefix), *found[2] = { NULL, NULL };
+	int n = 0, rc;
+
+	rc = st->ops->resolve(st, prefix, hi, found, &n, err);
+	free(hi);
+	if (rc)
+		return rc;
+	/* An exact match wins over longer ids that it is a prefix of; it sorts first. */
+	if (n == 2 && strcmp(found[0], prefix)) {
+		rc = error_set(err, QE_INPUT, "job id prefix '%s' is ambiguous: '%s', '%s', ...",
+			       prefix, found[0], found[1]);
+		free(found[0]);
+		free(found[1]);
+		return rc;
+	}
+	free(found[1]);
+	if (n == 0)
+		return error_set(err, QE_NOTFOUND, "no job '%s'", prefix);
+	*id = found[0];
+	return 0;
 }
 
 int store_get(struct store *st, const char *id, struct job *job, struct error *err)

@@ -27,7 +27,12 @@ struct store_ops {
 	void (*rollback)(struct store *st);
 
 	int (*insert)(struct store *st, const struct job *job, struct error *err);
-	int (*resolve)(struct store *st, const char *prefix, char **id, struct error *err);
+	/*
+	 * The first two ids in [lo, hi), in order, that are lo itself or a generated id (32
+	 * lowercase hex digits), malloc'd into found; *n says how many (0 to 2).
+	 */
+	int (*resolve)(struct store *st, const char *lo, const char *hi, char *found[2], int *n,
+		       struct error *err);
 	int (*get)(struct store *st, const char *id, struct job *job, struct error *err);
 	int (*list)(struct store *st, const struct job_filter *f, job_visit_fn *fn, void *ctx,
 		    struct error *err);

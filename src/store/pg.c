@@ -1537,34 +1537,19 @@ static int pg_insert(struct store *st, const struct job *job, struct error *err)
 	return err->code;
 }
 
-static int pg_resolve(struct store *st, const char *prefix, char **id, struct error *err)
+static int pg_resolve(struct store *st, const char *lo, const char *hi, char *found[2], int *n,
+		      struct error *err)
 {
 	struct params p = { .n = 0 };
-	char *found[2] = { NULL, NULL }, *end = xasprintf("%s\x7f", prefix);
 	PGresult *r;
-	int n = 0, rc;
 
-	p_text(&p, prefix);
-	p_text(&p, end);
-	r = exec_stmt(ps(st), S_RESOLVE, &p, "find job", NULL, err);
-	free(end);
-	if (!r)
+	p_text(&p, lo);
+	p_text(&p, hi);
+	if (!(r = exec_stmt(ps(st), S_RESOLVE, &p, "find job", NULL, err)))
 		return err->code;
 	for (int i = 0; i < PQntuples(r) && i < 2; i++)
-		found[n++] = xstrdup(PQgetvalue(r, i, 0));
+		found[(*n)++] = xstrdup(PQgetvalue(r, i, 0));
 	PQclear(r);
-	/* An exact match wins over longer ids that it is a prefix of; it sorts first. */
-	if (n == 2 && strcmp(found[0], prefix)) {
-		rc = error_set(err, QE_INPUT, "job id prefix '%s' is ambiguous: '%s', '%s', ...",
-			       prefix, found[0], found[1]);
-		free(found[0]);
-		free(found[1]);
-		return rc;
-	}
-	free(found[1]);
-	if (n == 0)
-		return error_set(err, QE_NOTFOUND, "no job '%s'", prefix);
-	*id = found[0];
 	return 0;
 }
 

@@ -1136,44 +1136,29 @@ static int sqlite_insert(struct store *st, const struct job *job, struct error *
 	return db_error(s, rc, "enqueue", err);
 }
 
-static int sqlite_resolve(struct store *st, const char *prefix, char **id, struct error *err)
+static int sqlite_resolve(struct store *st, const char *lo, const char *hi, char *found[2],
+			  int *n, struct error *err)
 {
 	struct sqlite_store *s = ss(st);
 	sqlite3_stmt *q = stmt(s, S_RESOLVE, err);
-	char *found[2] = { NULL, NULL }, *end;
-	int n = 0, rc;
+	int rc;
 
 	if (!q)
 		return err->code;
-	/* Ids are ASCII letters, digits and punctuation: DEL sorts after all of them. */
-	end = xasprintf("%s\x7f", prefix);
-	bind_text(q, 1, prefix);
-	bind_text(q, 2, end);
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+	bind_text(q, 1, lo);
+	bind_text(q, 2, hi);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW && *n < 2) {
 		const char *v = (const char *)sqlite3_column_text(q, 0);
 
 		if (v)
-			found[n++] = xstrdup(v);
+			found[(*n)++] = xstrdup(v);
 	}
-	free(end);
 	sqlite3_reset(q);
-	if (rc != SQLITE_DONE) {
-		free(found[0]);
-		free(found[1]);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		for (; *n > 0; (*n)--)
+			free(found[*n - 1]);
 		return db_error(s, rc, "find job", err);
 	}
-	/* An exact match wins over longer ids that it is a prefix of; it sorts first. */
-	if (n == 2 && strcmp(found[0], prefix)) {
-		rc = error_set(err, QE_INPUT, "job id prefix '%s' is ambiguous: '%s', '%s', ...",
-			       prefix, found[0], found[1]);
-		free(found[0]);
-		free(found[1]);
-		return rc;
-	}
-	free(found[1]);
-	if (n == 0)
-		return error_set(err, QE_NOTFOUND, "no job '%s'", prefix);
-	*id = found[0];
 	return 0;
 }
 
