@@ -1187,6 +1187,11 @@ EOF
 }
 
 # --- the run ------------------------------------------------------------------------------
+# The source of the binary measured: read at the start, not when the run ends.
+commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
+if ! git -C "$repo" --no-optional-locks diff --quiet HEAD -- src 2>/dev/null; then
+	commit="$commit (with uncommitted changes in src/)"
+fi
 start=$(now)
 load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 say "$mode run of $("$Q" --version) in $T"
@@ -1210,10 +1215,6 @@ done
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 total=$(since "$start")
 
-commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)
-if ! git -C "$repo" --no-optional-locks diff --quiet HEAD -- src 2>/dev/null; then
-	commit="$commit (with uncommitted changes in src/)"
-fi
 fsinfo=$(df -T "$T" | awk 'NR == 2 { print $2 " on " $1 }')
 dev=$(df "$T" | awk 'NR == 2 { print $1 }'); dev=${dev#/dev/}
 rota=$(cat "/sys/class/block/${dev}/queue/rotational" 2>/dev/null ||
