@@ -23,9 +23,10 @@ build) ;;
 # ps (procps): the worker tests look at process groups and states.  curl: the tests of
 # 'queuectl web'; prometheus: its promtool checks /metrics.  postgresql: the server that
 # tests/pg/cluster.sh starts for the PostgreSQL runs of the tests (psql comes with it).
-# iproute2: ip, for the veth pairs of tests/pg/t3300-hosts.sh.
+# iproute2: ip, for the veth pairs of tests/pg/t3300-hosts.sh.  pgbouncer: the pooler that
+# tests/pg/t3600-pgbouncer.sh runs the commands through.
 test) pkgs="$pkgs libcmocka-dev sqlite3 jq valgrind procps zsh fish mandoc curl
-	prometheus chromium postgresql iproute2"
+	prometheus chromium postgresql iproute2 pgbouncer"
 	# node and npm: Debian's, unless a node with its own npm is installed already (the
 	# packages of another source conflict with Debian's npm).
 	command -v npm >/dev/null 2>&1 || pkgs="$pkgs nodejs npm" ;;

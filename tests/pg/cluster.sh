@@ -11,6 +11,9 @@
 #   tests/pg/cluster.sh restart DIR         restart its server (fast: sessions are cut off)
 #   tests/pg/cluster.sh halt DIR            stop its server, keeping its data
 #   tests/pg/cluster.sh resume DIR          start a halted server again
+#   tests/pg/cluster.sh pool DIR            start PgBouncer in front of it, pooling sessions,
+#                                           and print its URL (as QUEUECTL_TEST_PG's);
+#                                           stop stops it too
 #
 # The variables:
 #   QUEUECTL_TEST_PG      a URL of the database "queuectl" over the unix socket, as the
@@ -114,11 +117,47 @@ psql_() {
 	psql -X -q -v ON_ERROR_STOP=1 -h "$dir" -p "$(cat "$dir/port")" -U postgres -d "$db" "$@"
 }
 
+# PgBouncer in front of the cluster in $1, on a unix socket in $1/pool: pool_mode session and
+# DISCARD ALL between clients, so that a client's session is a server's for as long as it
+# lasts (queuectl's search path, LISTEN, advisory locks).  PgBouncer refuses to run as root.
+pool() {
+	dir=$1
+	mkdir -p "$dir/pool"
+	cat >"$dir/pool/pgbouncer.ini" <<-EOF
+		[databases]
+		queuectl = host=$dir port=$(cat "$dir/port") dbname=queuectl user=postgres
+		[pgbouncer]
+		listen_addr =
+		unix_socket_dir = $dir/pool
+		listen_port = 6432
+		auth_type = trust
+		auth_file = $dir/pool/users.txt
+		pool_mode = session
+		server_reset_query = DISCARD ALL
+		logfile = $dir/pool/pgbouncer.log
+		pidfile = $dir/pool/pgbouncer.pid
+	EOF
+	echo '"postgres" ""' >"$dir/pool/users.txt"
+	[ "$(id -u)" -ne 0 ] || chown -R postgres: "$dir/pool"
+	as_owner pgbouncer -d -q "$dir/pool/pgbouncer.ini" || return 1
+	tries=0
+	until [ -S "$dir/pool/.s.PGSQL.6432" ] && [ -s "$dir/pool/pgbouncer.pid" ]; do
+		tries=$((tries + 1))
+		if [ $tries -ge 100 ]; then
+			echo "cluster.sh: PgBouncer did not start" >&2
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "postgresql:///queuectl?host=$dir/pool&port=6432&user=postgres"
+}
+
 stop() {
 	case $1 in
 	*/queuectl-pg.*) ;;
 	*) echo "cluster.sh: '$1' is not a cluster of this script" >&2; return 1 ;;
 	esac
+	[ ! -s "$1/pool/pgbouncer.pid" ] || kill "$(cat "$1/pool/pgbouncer.pid")" 2>/dev/null || true
 	[ ! -f "$1/data/postmaster.pid" ] || pg_ctl_ "$1" -m immediate stop || true
 	rm -rf "$1"
 }
@@ -144,8 +183,9 @@ stop) stop "$2" ;;
 restart) pg_ctl_ "$2" -m fast -o "-p $(cat "$2/port")" restart ;;
 halt) pg_ctl_ "$2" -m fast stop ;;
 resume) pg_ctl_ "$2" -o "-p $(cat "$2/port")" start ;;
+pool) pool "$2" ;;
 *)
-	echo "usage: cluster.sh run CMD... | start | stop DIR | restart DIR | halt DIR | resume DIR" >&2
+	echo "usage: cluster.sh run CMD... | start | stop DIR | restart DIR | halt DIR | resume DIR | pool DIR" >&2
 	exit 2
 	;;
 esac
