@@ -955,44 +955,11 @@ pg_new() {
 }
 pg_drop() { pg_sql -c "SET client_min_messages = warning; DROP SCHEMA $1 CASCADE"; }
 
-# pgbouncer_start: PgBouncer in front of the cluster, pooling sessions (pool_mode session,
-# DISCARD ALL between clients: a client's session is a server's session for as long as it
-# lasts, so that queuectl's search path, LISTEN and advisory locks behave as without it), on
-# a unix socket in a directory of its own; the URL base of the superuser through it in
-# $pg_pool.  As the cluster's owner when run as root, which PgBouncer refuses to run as.
-# Killed by stop_strays; $pg_pool_dir is removed by the caller.
+# pgbouncer_start: PgBouncer in front of the cluster, pooling sessions, as the tests start
+# it (tests/pg/cluster.sh pool); the URL base of the superuser through it in $pg_pool.  The
+# cluster's stop stops it.
 pgbouncer_start() {
-	local port
-	pg_pool_dir=$(mktemp -d "${TMPDIR:-/tmp}/queuectl-pgbouncer.XXXXXX") || return 1
-	port=$(cat "$QUEUECTL_TEST_PG_DIR/port")
-	cat >"$pg_pool_dir/pgbouncer.ini" <<-EOF
-		[databases]
-		queuectl = host=$QUEUECTL_TEST_PG_DIR port=$port dbname=queuectl user=postgres
-		[pgbouncer]
-		listen_addr =
-		unix_socket_dir = $pg_pool_dir
-		listen_port = 6432
-		auth_type = trust
-		auth_file = $pg_pool_dir/users.txt
-		pool_mode = session
-		server_reset_query = DISCARD ALL
-		logfile = $pg_pool_dir/pgbouncer.log
-		pidfile = $pg_pool_dir/pgbouncer.pid
-	EOF
-	echo '"postgres" ""' >"$pg_pool_dir/users.txt"
-	if [ "$(id -u)" -eq 0 ]; then
-		chown -R postgres "$pg_pool_dir"
-		runuser -u postgres -- pgbouncer -d -q "$pg_pool_dir/pgbouncer.ini" || return 1
-	else
-		pgbouncer -d -q "$pg_pool_dir/pgbouncer.ini" || return 1
-	fi
-	for _ in $(seq 100); do
-		[ -S "$pg_pool_dir/.s.PGSQL.6432" ] && [ -s "$pg_pool_dir/pgbouncer.pid" ] && break
-		sleep 0.1
-	done
-	[ -S "$pg_pool_dir/.s.PGSQL.6432" ] || { say "pgbouncer did not start"; return 1; }
-	cat "$pg_pool_dir/pgbouncer.pid" >>"$pids"
-	pg_pool="postgresql:///queuectl?host=$pg_pool_dir&port=6432&user=postgres"
+	pg_pool=$("$repo/tests/pg/cluster.sh" pool "$QUEUECTL_TEST_PG_DIR")
 }
 
 # drain_pg NAME N command|argv WHAT SLOTS WORKERS: as drain_queuectl, on a new schema.
@@ -1130,8 +1097,6 @@ measure_pg() {
 		::: "$Q" --db "$psmall" info "$ids" ::: "$Q" --db "$pbig" info "$ibig" \
 		::: "$Q" --db "$psmall" enqueue true ::: "$Q" --db "$pbig" enqueue true \
 		::: "$B/pgconnect" "$psmall" ::: "$B/pgconnect" "$pbig") || return 1
-	kill "$(cat "$pg_pool_dir/pgbouncer.pid")" 2>/dev/null
-	rm -rf "$pg_pool_dir"
 	local dbsize
 	dbsize=$(pg_sql -At -c "SELECT pg_database_size('queuectl') / 1048576")
 
@@ -1246,7 +1211,7 @@ psql ... < (INSERT ... SELECT ... FROM generate_series(0, N - 1); VACUUM ANALYZE
 bench/calltime $SCALE_CALLS queuectl --db 'SOCKET_URL&schema=SMALL' status ::: ... --db 'SOCKET_URL&schema=BIG' status \\
 	::: ... list --limit 20 ::: ... list --state pending --limit 20 ::: ... info ID ::: ... enqueue true \\
 	::: bench/pgconnect 'SOCKET_URL&schema=SMALL' ::: bench/pgconnect 'SOCKET_URL&schema=BIG' \\
-	::: ... the same with 'POOL_URL&schema=...'   # PgBouncer: pgbouncer_start in run.sh
+	::: ... the same with 'POOL_URL&schema=...'   # POOL_URL: tests/pg/cluster.sh pool DIR
 \`\`\`
 EOF
 }
