@@ -1421,8 +1421,10 @@ static int pg_open(const char *target, struct store **out, struct error *err)
 	s->set_path = xasprintf("SET search_path TO %s", s->schema);
 	s->listen = xasprintf("LISTEN \"queuectl:%s\"", s->name);
 	s->notify = xasprintf("NOTIFY \"queuectl:%s\"", s->name);
-	/* Our session as session_setup makes it, but the search path is set by migrate's
-	 * first statement, in the same round trip. */
+	/*
+	 * Our session as session_setup makes it, but the search path is set by migrate's
+	 * first statement, in the same round trip.
+	 */
 	if (!(s->conn = connect_start(s, false, err))) {
 		rc = err->code;
 		goto fail;
