@@ -87,7 +87,8 @@ static int open_high(const char *path, int flags, mode_t mode)
 static struct {
 	bool ready;
 	int in, slot;
-	char *stack;	/* SPAWN_STACK bytes, a guard page below them */
+	char *stack;	   /* the mapping: a guard page, then SPAWN_STACK bytes */
+	size_t stack_size; /* the whole mapping's; the stack's top is at its end */
 } spawn;
 
 /*
@@ -98,28 +99,29 @@ static struct {
 
 static int spawn_setup(struct error *err)
 {
-	long page = sysconf(_SC_PAGESIZE);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), size = SPAWN_STACK + page;
 	char *map;
 
 	if (spawn.ready)
 		return 0;
-	map = mmap(NULL, SPAWN_STACK + (size_t)page, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK,
+		   -1, 0);
 	if (map == MAP_FAILED)
 		return error_set(err, QE_FAIL, "cannot start jobs: no memory for a stack: %s",
 				 strerror(errno));
 	/* A stack that overflows faults on the guard page instead of writing over memory. */
-	mprotect(map, (size_t)page, PROT_NONE);
+	mprotect(map, page, PROT_NONE);
 	if ((spawn.in = open_high("/dev/null", O_RDONLY, 0)) < 0 ||
 	    (spawn.slot = fcntl(spawn.in, F_DUPFD_CLOEXEC, 3)) < 0) {
 		int e = errno;
 
 		if (spawn.in >= 0)
 			close(spawn.in);
-		munmap(map, SPAWN_STACK + (size_t)page);
+		munmap(map, size);
 		return error_set(err, QE_FAIL, "cannot open '/dev/null': %s", strerror(e));
 	}
-	spawn.stack = map + page;
+	spawn.stack = map;
+	spawn.stack_size = size;
 	spawn.ready = true;
 	return 0;
 }
@@ -129,7 +131,7 @@ __attribute__((destructor)) static void spawn_free(void)
 {
 	if (!spawn.ready)
 		return;
-	munmap(spawn.stack - sysconf(_SC_PAGESIZE), SPAWN_STACK + (size_t)sysconf(_SC_PAGESIZE));
+	munmap(spawn.stack, spawn.stack_size);
 	close(spawn.in);
 	close(spawn.slot);
 	spawn.ready = false;
@@ -247,7 +249,8 @@ static pid_t spawn_start(const char *const *argv, char **envp)
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pid = clone(spawn_child, spawn.stack + SPAWN_STACK, CLONE_VM | CLONE_VFORK | SIGCHLD, &c);
+	pid = clone(spawn_child, spawn.stack + spawn.stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD,
+		    &c);
 	e = pid < 0 ? errno : c.error;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (pid > 0 && e) {
