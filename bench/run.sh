@@ -955,12 +955,6 @@ pg_new() {
 }
 pg_drop() { pg_sql -c "SET client_min_messages = warning; DROP SCHEMA $1 CASCADE"; }
 
-# pgbouncer_start: PgBouncer in front of the cluster, pooling sessions, as the tests start
-# it (tests/pg/cluster.sh pool); the URL base of the superuser through it in $pg_pool.  The
-# cluster's stop stops it.
-pgbouncer_start() {
-	pg_pool=$("$repo/tests/pg/cluster.sh" pool "$QUEUECTL_TEST_PG_DIR")
-}
 
 # drain_pg NAME N command|argv WHAT SLOTS WORKERS: as drain_queuectl, on a new schema.
 drain_pg() {
@@ -1072,7 +1066,9 @@ measure_pg() {
 	# 4. Commands at $SCALE_SMALL and $PG_BIG jobs.
 	local small big ids ibig t built psmall pbig
 	say "pg: building stores of $SCALE_SMALL and $PG_BIG jobs"
-	pgbouncer_start || return 1
+	# PgBouncer in front of the cluster, pooling sessions, as the tests start it; the
+	# cluster's stop stops it.
+	pg_pool=$("$repo/tests/pg/cluster.sh" pool "$QUEUECTL_TEST_PG_DIR") || return 1
 	pg_new "$pg_unix" || return 1
 	small=$pg_url psmall="$pg_pool&schema=$pg_schema"
 	ids=$(pg_mixed "$pg_schema" "$SCALE_SMALL") || return 1
