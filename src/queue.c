@@ -880,10 +880,21 @@ int queue_worker_stop_requested(struct queue *q, const char *worker_id, struct e
 	return store_worker_stop_requested(q->store, worker_id, err);
 }
 
+/* The order the claim picks in: highest priority first, then oldest. */
+static int claim_order(const void *a, const void *b)
+{
+	const struct job *x = a, *y = b;
+
+	if (x->priority != y->priority)
+		return x->priority > y->priority ? -1 : 1;
+	return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
 int queue_claim(struct queue *q, const char *worker_id, const char *const *queues, int nqueues,
 		struct job *jobs, int max, struct error *err)
 {
 	const struct config *cfg;
+	int n;
 	struct claim_req req = {
 		.worker_id = worker_id,
 		.queues = queues,
@@ -893,7 +904,9 @@ int queue_claim(struct queue *q, const char *worker_id, const char *const *queue
 	if (queue_config(q, &cfg, err) || store_now(q->store, &req.now, err))
 		return err->code;
 	req.lease_until = req.now + cfg->lease * 1000;
-	return store_claim(q->store, &req, jobs, max, err);
+	if ((n = store_claim(q->store, &req, jobs, max, err)) > 1)
+		qsort(jobs, (size_t)n, sizeof *jobs, claim_order);
+	return n;
 }
 
 int queue_started(struct queue *q, const struct job *job, int pid, long long pid_start,

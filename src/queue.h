@@ -215,7 +215,8 @@ int queue_worker_stop_requested(struct queue *q, const char *worker_id, struct e
 
 /*
  * Claim up to max due jobs for the worker in one statement (see store_claim), with a lease
- * of the lease setting; returns how many of jobs[] it filled (job_release frees each).
+ * of the lease setting; returns how many of jobs[] it filled (job_release frees each), in
+ * the order the claim picks them: highest priority first, then oldest.
  */
 int queue_claim(struct queue *q, const char *worker_id, const char *const *queues, int nqueues,
 		struct job *jobs, int max, struct error *err);

@@ -580,6 +580,41 @@ static int check_attempt_machine(void *ctx, const struct attempt *a)
 	return 0;
 }
 
+/* One claim of several jobs returns them in the order it picks them: priority, then age. */
+static void test_claim_order(void **state)
+{
+	static const struct {
+		const char *id;
+		long long priority;
+	} in[] = { { "low", 0 }, { "high-old", 10 }, { "mid", 5 }, { "neg", -3 },
+		   { "high-new", 10 }, { "low-new", 0 } };
+	static const char *const want[] = { "high-old", "high-new", "mid", "low", "low-new" };
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct job jobs[8];
+	int n;
+
+	for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
+		struct job_spec spec;
+		struct job job;
+
+		job_spec_init(&spec);
+		spec.id = xstrdup(in[i].id);
+		spec.command = xstrdup("true");
+		spec.priority = in[i].priority;
+		if (queue_enqueue(&f->q, &spec, &job, &err))
+			fail_msg("enqueue: %s", err.msg);
+		job_spec_release(&spec);
+		job_release(&job);
+	}
+	n = queue_claim(&f->q, "w1", NULL, 0, jobs, 5, &err);
+	assert_int_equal(n, 5);
+	for (int i = 0; i < n; i++) {
+		assert_string_equal(jobs[i].id, want[i]);
+		job_release(&jobs[i]);
+	}
+}
+
 static void test_failure_retries_then_dead(void **state)
 {
 	struct fixture *f = *state;
@@ -1678,6 +1713,7 @@ int main(void)
 		T(test_enqueue_batch),
 		T(test_enqueue_batch_all_or_nothing),
 		T(test_claim_and_complete),
+		T(test_claim_order),
 		T(test_failure_retries_then_dead),
 		T(test_no_retries_dead_at_once),
 		T(test_backoff_follows_config),
