@@ -992,6 +992,11 @@ int queue_release(struct queue *q, const struct job *job, struct error *err)
 	return store_release(q->store, job->worker_id, job->id, err);
 }
 
+int queue_unclaim(struct queue *q, const struct job *job, struct error *err)
+{
+	return store_unclaim(q->store, job, err);
+}
+
 int queue_next_due(struct queue *q, const char *const *queues, int nqueues, int64_t *in_ms,
 		   struct error *err)
 {

@@ -270,6 +270,11 @@ int64_t queue_retry_delay_ms(struct queue *q, const struct job *job);
  */
 int queue_release(struct queue *q, const struct job *job, struct error *err);
 /*
+ * Give back the claim of a job that never started (store_unclaim); 1, or 0 if the job is
+ * not that claim's any more.  It wakes no one either.
+ */
+int queue_unclaim(struct queue *q, const struct job *job, struct error *err);
+/*
  * How long until the next job that a worker of these queues (NULL: any) could claim is due,
  * on the store's clock (0 if one is due now): 1 and *in_ms, or 0 if there is none.
  */

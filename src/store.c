@@ -219,6 +219,15 @@ int store_release(struct store *st, const char *worker_id, const char *job_id,
 	return st->ops->release(st, worker_id, job_id, now, err);
 }
 
+int store_unclaim(struct store *st, const struct job *job, struct error *err)
+{
+	int64_t now;
+
+	if (store_now(st, &now, err))
+		return err->code;
+	return st->ops->unclaim(st, job, now, err);
+}
+
 int store_recover_leases(struct store *st, int64_t now, const char *except, struct error *err)
 {
 	return st->ops->recover_leases(st, now, except, err);

@@ -151,6 +151,13 @@ int store_renew(struct store *st, const char *worker_id, int64_t lease_until,
 int store_release(struct store *st, const char *worker_id, const char *job_id,
 		  struct error *err);
 /*
+ * Give back the claim of a job that never started (a claim ahead): pending again, its run
+ * number not spent.  The wait its claim counted stays counted: the metrics' counters never
+ * go back.  Fenced on its worker and run: returns 1, or 0 if the job is not that claim's
+ * any more.
+ */
+int store_unclaim(struct store *st, const struct job *job, struct error *err);
+/*
  * Return to pending every processing job whose lease ended before now (recover), without
  * counting an attempt, but for those held by worker except (NULL: none excepted); returns
  * how many.

@@ -55,6 +55,7 @@ struct store_ops {
 		     struct error *err);
 	int (*release)(struct store *st, const char *worker_id, const char *job_id, int64_t now,
 		       struct error *err);
+	int (*unclaim)(struct store *st, const struct job *job, int64_t now, struct error *err);
 	int (*recover_leases)(struct store *st, int64_t now, const char *except, struct error *err);
 	int (*prune_workers)(struct store *st, int64_t now, struct error *err);
 	int (*next_due)(struct store *st, const struct claim_req *req, int64_t *when,

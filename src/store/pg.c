@@ -344,6 +344,7 @@ enum stmt_id {
 	S_STARTED,
 	S_RENEW,
 	S_RELEASE,
+	S_GIVE_BACK,
 	S_RECOVER,
 	S_WORKER_PRUNE,
 	S_NEXT_DUE,
@@ -417,6 +418,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_RELEASE] = "UPDATE jobs SET state = " RELEASE_TO ", worker_id = NULL, lease_until = NULL, "
 		      "updated_at = $3 "
 		      "WHERE worker_id = $1 AND state = " HELD " AND ($2::text IS NULL OR id = $2)",
+	[S_GIVE_BACK] = "UPDATE jobs SET state = " RELEASE_TO ", worker_id = NULL, "
+			"lease_until = NULL, runs = runs - 1, updated_at = $4 "
+			"WHERE id = $1 AND worker_id = $2 AND runs = $3 AND state = " HELD,
 	[S_RECOVER] = "UPDATE jobs SET state = " RELEASE_TO ", worker_id = NULL, "
 		      "lease_until = NULL, updated_at = $1 "
 		      "WHERE state = " HELD " AND lease_until < $1 AND worker_id IS DISTINCT FROM $2",
@@ -1823,6 +1827,17 @@ static int pg_release(struct store *st, const char *worker_id, const char *job_i
 	return exec_count(ps(st), S_RELEASE, &p, "release jobs", err);
 }
 
+static int pg_unclaim(struct store *st, const struct job *job, int64_t now, struct error *err)
+{
+	struct params p = { .n = 0 };
+
+	p_text(&p, job->id);
+	p_text(&p, job->worker_id);
+	p_ll(&p, job->runs);
+	p_ll(&p, now);
+	return exec_count(ps(st), S_GIVE_BACK, &p, "give back a claim", err);
+}
+
 static int pg_recover_leases(struct store *st, int64_t now, const char *except,
 			     struct error *err)
 {
@@ -2264,6 +2279,7 @@ const struct store_ops pg_store_ops = {
 	.started = pg_started,
 	.renew = pg_renew,
 	.release = pg_release,
+	.unclaim = pg_unclaim,
 	.recover_leases = pg_recover_leases,
 	.prune_workers = pg_prune_workers,
 	.next_due = pg_next_due,

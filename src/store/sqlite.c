@@ -365,6 +365,7 @@ enum stmt_id {
 	S_STARTED,
 	S_RENEW,
 	S_RELEASE,
+	S_UNCLAIM,
 	S_RECOVER,
 	S_WORKER_PRUNE,
 	S_NEXT_DUE,
@@ -428,6 +429,9 @@ static const char *const stmt_sql[S_COUNT] = {
 	[S_RELEASE] = "UPDATE jobs SET state = " RELEASE_TO ", worker_id = NULL, lease_until = NULL, "
 		      "updated_at = ?3 "
 		      "WHERE worker_id = ?1 AND state = " HELD " AND (?2 IS NULL OR id = ?2)",
+	[S_UNCLAIM] = "UPDATE jobs SET state = " RELEASE_TO ", worker_id = NULL, lease_until = NULL, "
+		      "runs = runs - 1, updated_at = ?4 "
+		      "WHERE id = ?1 AND worker_id = ?2 AND runs = ?3 AND state = " HELD,
 	/*
 	 * INDEXED BY again: the planner took jobs_state, fetching every processing row to test
 	 * its lease (1,100 page reads at startup with 2,000 jobs processing); jobs_lease holds
@@ -1425,6 +1429,21 @@ static int sqlite_release(struct store *st, const char *worker_id, const char *j
 	return exec_stmt(s, q, "release jobs", err);
 }
 
+static int sqlite_unclaim(struct store *st, const struct job *job, int64_t now,
+			  struct error *err)
+{
+	struct sqlite_store *s = ss(st);
+	sqlite3_stmt *q = stmt(s, S_UNCLAIM, err);
+
+	if (!q)
+		return err->code;
+	bind_text(q, 1, job->id);
+	bind_text(q, 2, job->worker_id);
+	sqlite3_bind_int(q, 3, job->runs);
+	sqlite3_bind_int64(q, 4, now);
+	return exec_stmt(s, q, "give back a claim", err);
+}
+
 static int sqlite_recover_leases(struct store *st, int64_t now, const char *except,
 				 struct error *err)
 {
@@ -1837,6 +1856,7 @@ const struct store_ops sqlite_store_ops = {
 	.started = sqlite_started,
 	.renew = sqlite_renew,
 	.release = sqlite_release,
+	.unclaim = sqlite_unclaim,
 	.recover_leases = sqlite_recover_leases,
 	.prune_workers = sqlite_prune_workers,
 	.next_due = sqlite_next_due,

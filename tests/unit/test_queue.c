@@ -897,6 +897,41 @@ static void make_dead(struct queue *q, const char *id, const char *name, int64_t
 	assert_int_equal(run_once(q, id, false, at), JOB_DEAD);
 }
 
+/* A claim given back unstarted leaves the job as before it, and only that claim can. */
+static void test_unclaim(void **state)
+{
+	struct fixture *f = *state;
+	struct error err = { 0 };
+	struct job first, again, stored;
+
+	enqueue_id(&f->q, "j1", 3);
+	claim_one(&f->q, "w1", "j1", &first);
+	assert_int_equal(first.runs, 1);
+	(void)woken(&f->q);
+	the_time = T0 + 700;
+	assert_int_equal(queue_unclaim(&f->q, &first, &err), 1);
+	assert_false(woken(&f->q));
+	get_job(&f->q, "j1", &stored);
+	assert_int_equal(stored.state, JOB_PENDING);
+	assert_int_equal(stored.runs, 0);
+	assert_int_equal(stored.attempts, 0);
+	assert_int_equal(stored.updated_at, T0 + 700);
+	assert_null(stored.worker_id);
+	job_release(&stored);
+	assert_counts(&f->q, 1, 0, 0, 0, 0);
+	/* Given back once only; and a later claim of the same job is not that claim. */
+	assert_int_equal(queue_unclaim(&f->q, &first, &err), 0);
+	claim_one(&f->q, "w1", "j1", &again);
+	assert_int_equal(again.runs, 1);
+	first.runs = 0;
+	assert_int_equal(queue_unclaim(&f->q, &first, &err), 0);
+	get_job(&f->q, "j1", &stored);
+	assert_int_equal(stored.state, JOB_PROCESSING);
+	job_release(&stored);
+	job_release(&first);
+	job_release(&again);
+}
+
 static void test_dlq_retry(void **state)
 {
 	struct fixture *f = *state;
@@ -1722,6 +1757,7 @@ int main(void)
 		T(test_recover_spares_own_jobs),
 		T(test_finish_after_losing_the_job),
 		T(test_release),
+		T(test_unclaim),
 		T(test_dlq_retry),
 		T(test_dlq_retry_many),
 		T(test_dlq_retry_all),
