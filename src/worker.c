@@ -57,16 +57,37 @@
 #define OUTPUT_CHECK_MS 1000
 
 /*
- * A started job's pid reaches the store with the next round, and at the latest this long
- * after its start: most jobs end sooner, and their pid is never written (see run_round).
+ * A started job's pid reaches the store once the job has run this long, with a round due
+ * then: a job that ends sooner never has it written (see run_round).
  */
-#define PID_WRITE_MS 1000
+#define PID_WRITE_MS 100
 
 /* The longest gap between ticks, whatever the lease: a changed setting arrives this soon. */
 #define TICK_MAX_MS 10000
 
+/*
+ * Claiming ahead.  While its jobs are short, a worker claims jobs beyond those it can start:
+ * as many as its slots should free within half of AHEAD_MS, by the mean time its jobs have
+ * taken (ahead_now), and no more than twice its slots or AHEAD_MAX.  When a job ends, the
+ * next one starts at once, its claim committed already, and the round that records the
+ * result and claims again runs while it does.  A job claimed ahead and not started within
+ * AHEAD_MS goes back to pending, and the worker claims ahead no more until its jobs are
+ * short again: a long job keeps another from the other workers no longer than that.
+ */
+#define AHEAD_MS 100
+#define AHEAD_MAX 16
+
+/*
+ * While jobs claimed ahead keep the slots busy, a result waits this long for others to
+ * share its round (one transaction, fewer pages written per job).
+ */
+#define BATCH_MS 10
+
 struct slot {
 	bool used;
+	bool ready;	  /* claimed ahead, not started yet (AHEAD_MS) */
+	int64_t ready_at; /* monotonic ms of that claim */
+	long ready_seq;	  /* claims ahead start in the order they were made */
 	pid_t pid;	  /* 0 once reaped, or when it never started */
 	struct job job;	  /* as claimed */
 	char *log_path;
@@ -76,6 +97,7 @@ struct slot {
 	int start_tries;     /* failed starts not by the job's fault */
 	int64_t start_at;    /* monotonic ms of the next try to start; 0 = none pending */
 	int64_t started_at;  /* wall clock, ms */
+	int64_t started_mono;
 	int64_t deadline;    /* monotonic ms of the job's timeout; 0 = none */
 	int64_t kill_at;     /* monotonic ms to send SIGKILL; 0 = not yet signalled */
 	bool timed_out;
@@ -99,8 +121,19 @@ struct worker {
 	const struct worker_opts *opts;
 	struct worker_info info;
 	struct loop *loop;
+	/*
+	 * nslots entries: up to opts->slots jobs running (or waiting to start again), the
+	 * results of ended ones until they are written, and up to ahead jobs claimed ahead.
+	 */
 	struct slot *slots;
-	/* Per slot: where its spare log is (logs_spare_path), and the spare open, or -1. */
+	int nslots, ahead;
+	double mean_ms;	 /* how long jobs take, a moving mean; 0 = none has ended yet */
+	int nready;	 /* jobs claimed ahead, not started */
+	long claims;	 /* numbers the claims ahead (ready_seq) */
+	/*
+	 * The spare logs, one per slot at most, whichever entry's job takes or gives one:
+	 * where each is (logs_spare_path), and it open, or -1 where there is none.
+	 */
 	char **spare_path;
 	int *spare_fd;
 	int busy;	  /* slots in use */
@@ -173,7 +206,7 @@ static void check_kill_at(struct worker *w)
 {
 	if (time_mono_ms() < w->kill_at)
 		return;
-	for (int i = 0; i < w->opts->slots; i++) {
+	for (int i = 0; i < w->nslots; i++) {
 		struct slot *s = &w->slots[i];
 
 		if (s->used && s->pid && !s->forsaken) {
@@ -417,6 +450,49 @@ static void recover(struct worker *w)
 
 /* --- Slots and jobs --- */
 
+/* Jobs running, or waiting to start again after a failed start: what opts->slots bounds. */
+static int running(const struct worker *w)
+{
+	int n = 0;
+
+	for (int i = 0; i < w->nslots; i++) {
+		const struct slot *s = &w->slots[i];
+
+		n += s->used && !s->ready && (s->pid || s->start_at);
+	}
+	return n;
+}
+
+/* A round is due by at (it may come sooner). */
+static void write_by(struct worker *w, int64_t at)
+{
+	if (!w->next_write || at < w->next_write)
+		w->next_write = at;
+}
+
+/* A round by at, that claims too unless the worker stops. */
+static void round_by(struct worker *w, int64_t at)
+{
+	write_by(w, at);
+	if (!w->stopping && (w->next_claim < 0 || at < w->next_claim))
+		w->next_claim = at;
+}
+
+/*
+ * No more claims from here (how: 1 to let the running jobs finish, 2 to stop them): jobs
+ * waiting to start again go back (retry_run), and so do those claimed ahead, with a round
+ * now.
+ */
+static void begin_stop(struct worker *w, int how)
+{
+	int64_t now = time_mono_ms();
+
+	w->stopping = how;
+	w->next_retry = now;
+	if (w->nready)
+		write_by(w, now);
+}
+
 /*
  * Begin a graceful stop, as a first SIGTERM does but without counting as one: no new job
  * is claimed, the running ones finish, then the worker exits.
@@ -425,11 +501,10 @@ static void drain(struct worker *w, const char *why)
 {
 	if (w->stopping)
 		return;
-	w->stopping = 1;
-	w->next_retry = time_mono_ms(); /* for jobs waiting to start */
-	if (w->busy)
-		say("%s: finishing %d running job%s, then exiting", why, w->busy,
-		    w->busy == 1 ? "" : "s");
+	begin_stop(w, 1);
+	if (running(w))
+		say("%s: finishing %d running job%s, then exiting", why, running(w),
+		    running(w) == 1 ? "" : "s");
 	else
 		say("%s: exiting", why);
 }
@@ -447,23 +522,26 @@ static void count_start(struct worker *w)
 	}
 }
 
-/* A round is due by at (it may come sooner). */
-static void write_by(struct worker *w, int64_t at)
+/* The first place in the spares that holds one (have), or that is free; -1 if none. */
+static int spare_find(const struct worker *w, bool have)
 {
-	if (!w->next_write || at < w->next_write)
-		w->next_write = at;
+	for (int i = 0; i < w->opts->slots; i++)
+		if ((w->spare_fd[i] >= 0) == have)
+			return i;
+	return -1;
 }
 
 /*
- * Put the slot's spare in place as the attempt's log, made first if the slot has none: a
- * rename, where creating the log would allocate an inode.  If it cannot be, exec_spawn opens
- * the log itself.
+ * Put a spare in place as the attempt's log, made first if there is none: a rename, where
+ * creating the log would allocate an inode.  If it cannot be, exec_spawn opens the log
+ * itself.
  */
 static void place_spare(struct worker *w, struct slot *s)
 {
-	int i = (int)(s - w->slots);
+	int i = spare_find(w, true);
 
-	if (w->spare_fd[i] < 0 && (w->spare_fd[i] = logs_spare_make(w->spare_path[i])) < 0)
+	if (i < 0 && ((i = spare_find(w, false)) < 0 ||
+		      (w->spare_fd[i] = logs_spare_make(w->spare_path[i])) < 0))
 		return;
 	if (logs_spare_place(w->spare_path[i], s->log_path) == 0) {
 		s->log_fd = w->spare_fd[i];
@@ -476,18 +554,18 @@ static void place_spare(struct worker *w, struct slot *s)
 }
 
 /*
- * The log of an attempt that wrote nothing is not kept: it becomes the slot's spare again,
- * or, if the slot has one already, goes.  Returns whether log_fd is now the spare's.
+ * The log of an attempt that wrote nothing is not kept: it becomes a spare again, or, if
+ * there are as many as slots already, goes.  Returns whether log_fd is now a spare's.
  */
 static bool take_back(struct worker *w, struct slot *s)
 {
-	int i = (int)(s - w->slots);
+	int i = spare_find(w, false);
 
-	if (w->spare_fd[i] < 0 && logs_spare_return(s->log_path, w->spare_path[i]) == 0) {
+	if (i >= 0 && logs_spare_return(s->log_path, w->spare_path[i]) == 0) {
 		w->spare_fd[i] = s->log_fd;
 		return true;
 	}
-	if (w->spare_fd[i] >= 0)
+	if (i < 0)
 		unlink(s->log_path);
 	return false;
 }
@@ -525,12 +603,13 @@ static int start_job(struct worker *w, struct slot *s, bool *job_fault, struct e
 	free(env[0]);
 	free(env[1]);
 	s->started_at = time_now_ms();
+	s->started_mono = time_mono_ms();
 	if (rc)
 		return rc;
 	if (watchdog_job(w->wd, s->pid) < 0)
 		say("cannot reach the watchdog: %s", strerror(errno));
 	s->deadline = s->job.timeout ? time_mono_ms() + s->job.timeout * 1000 : 0;
-	/* Its pid goes to the store with the next round, within PID_WRITE_MS (run_round). */
+	/* Its pid goes to the store PID_WRITE_MS from now, should it run that long (run_round). */
 	s->pid_recorded = false;
 	write_by(w, time_mono_ms() + PID_WRITE_MS);
 	return 0;
@@ -588,6 +667,8 @@ static void slot_clear(struct worker *w, struct slot *s)
 		close(s->log_fd);
 	free(s->log_path);
 	free(s->spawn_error);
+	if (s->ready)
+		w->nready--;
 	memset(s, 0, sizeof *s);
 	s->log_fd = -1;
 	w->busy--;
@@ -683,6 +764,20 @@ static void say_result(struct worker *w, struct slot *s)
 	char why[256], d[TIME_BUFSZ];
 	struct error err;
 
+	if (s->ready) {
+		/* A claim ahead given back: nothing ran.  Other workers may take it now. */
+		if (s->written > 0 && w->stopping)
+			say("job %s: claimed ahead, returned to pending as the worker stops", s->job.id);
+		else if (s->written > 0 && time_mono_ms() >= w->kill_at)
+			say("job %s: claimed ahead, returned to pending: this worker's lease may have "
+			    "run out", s->job.id);
+		else if (s->written > 0)
+			say("job %s: claimed ahead, returned to pending: no slot came free within %d ms",
+			    s->job.id, AHEAD_MS);
+		if (s->written > 0)
+			queue_notify(w->q);
+		return;
+	}
 	if (s->forsaken) {
 		say("job %s: run not recorded (killed past this worker's lease)%s", s->job.id,
 		    s->written > 0 ? "; returned to pending" : "");
@@ -725,16 +820,17 @@ static void finish_slot(struct worker *w, struct slot *s)
 		retry_at(w, s->reaped_mono + STOP_WINDOW_MS);
 		return;
 	}
-	/* The same round claims for the slot it frees. */
-	write_by(w, time_mono_ms());
-	if (!w->stopping)
-		w->next_claim = 0;
+	/*
+	 * The same round claims for the slot it frees: at once, unless a job claimed ahead
+	 * takes the slot (start_ready), when results that come within BATCH_MS share a round.
+	 */
+	round_by(w, time_mono_ms() + (w->nready ? BATCH_MS : 0));
 }
 
 /* What a round would write of slot s: its pid, or its result. */
-static bool pid_due(const struct slot *s)
+static bool pid_due(const struct slot *s, int64_t now)
 {
-	return s->used && s->pid && !s->pid_recorded;
+	return s->used && s->pid && !s->pid_recorded && now >= s->started_mono + PID_WRITE_MS;
 }
 
 static bool result_due(struct worker *w, struct slot *s)
@@ -742,67 +838,150 @@ static bool result_due(struct worker *w, struct slot *s)
 	return s->used && !s->pid && s->ended && !s->start_at && !hold_for_stop(w, s);
 }
 
-/*
- * One round, one transaction (queue_round_begin): the pids of running jobs started since
- * the last round, the results that came in, and, when claim is set, the claims of as many
- * due jobs as that leaves slots free, in one statement.  Then, once it has committed, the
- * claimed jobs are started.  Their pids go with the next round, which comes within
- * PID_WRITE_MS: the pid serves only to stop the job's leftovers should this worker and its
- * watchdog both die, and the watchdog knows it from the start (watchdog_job).  Returns how
- * many jobs it claimed, or -1 if nothing was written.
- */
-static int run_round(struct worker *w, bool claim, int *nfree)
+/* A job ended after ms: the mean moves a quarter of the way towards it. */
+static void took(struct worker *w, int64_t ms)
 {
+	double d = ms > 0 ? (double)ms : 0.5;
+
+	w->mean_ms = w->mean_ms > 0 ? w->mean_ms + (d - w->mean_ms) / 4 : d;
+}
+
+/* How many jobs to claim ahead now: those the slots should free within AHEAD_MS / 2. */
+static int ahead_now(const struct worker *w)
+{
+	double n = w->mean_ms > 0 ? w->opts->slots * (AHEAD_MS / 2.0) / w->mean_ms : 0;
+
+	return n < w->ahead ? (int)n : w->ahead;
+}
+
+/* A job claimed ahead waited too long: none more until jobs take a short time again. */
+static void give_up_ahead(struct worker *w)
+{
+	double none = (double)w->opts->slots * AHEAD_MS;
+
+	if (w->mean_ms < none)
+		w->mean_ms = none;
+}
+
+/*
+ * A job claimed ahead goes back to pending once the worker stops, once its kill-at has
+ * passed (its lease may have run out: another worker may hold it by now), or once it has
+ * waited AHEAD_MS for a slot.
+ */
+static bool give_back_due(const struct worker *w, const struct slot *s, int64_t now)
+{
+	return s->ready && (w->stopping || now >= w->kill_at || now >= s->ready_at + AHEAD_MS);
+}
+
+/*
+ * Start jobs claimed ahead while slots are free, the oldest claim first.  None once the
+ * worker stops, or past its kill-at: the next round gives them back.
+ */
+static void start_ready(struct worker *w)
+{
+	int room = w->opts->slots - running(w);
+
+	if (w->nready && time_mono_ms() >= w->kill_at) {
+		write_by(w, time_mono_ms());
+		return;
+	}
+	while (room-- > 0 && w->nready > 0 && !w->stopping && !w->lost.code) {
+		struct slot *s = NULL;
+
+		for (int i = 0; i < w->nslots; i++)
+			if (w->slots[i].ready && (!s || w->slots[i].ready_seq < s->ready_seq))
+				s = &w->slots[i];
+		s->ready = false;
+		w->nready--;
+		try_start(w, s);
+	}
+}
+
+/*
+ * One round, one transaction (queue_round_begin): the pids of the jobs that have run
+ * PID_WRITE_MS, the results that came in, the jobs claimed ahead that go back, and, when
+ * claim is set, the claims of as many due jobs as there are free slots, and as many again
+ * ahead while the jobs are short, in one statement.  Then, once it has committed, as many
+ * claimed jobs as there are free slots start.  A pid serves only to stop the job's
+ * leftovers should this worker and its watchdog both die, and the watchdog knows it from
+ * the start (watchdog_job): a job that ends within PID_WRITE_MS never has it written.
+ * *want is how many jobs the claim asked for; returns how many it got, or -1 if nothing
+ * was written.
+ */
+static int run_round(struct worker *w, bool claim, int *want)
+{
+	int64_t now = time_mono_ms();
 	struct error err;
-	int n = 0, want;
+	int n = 0, run = 0, keep = 0, empty = 0;
 	bool due = claim;
 
-	*nfree = 0;
-	for (int i = 0; i < w->opts->slots && !due; i++)
-		due = pid_due(&w->slots[i]) || result_due(w, &w->slots[i]);
+	*want = 0;
+	for (int i = 0; i < w->nslots && !due; i++)
+		due = pid_due(&w->slots[i], now) || result_due(w, &w->slots[i]) ||
+		      give_back_due(w, &w->slots[i], now);
 	if (!due)
 		return 0; /* no transaction for nothing */
 	if (queue_round_begin(w->q, &err))
 		goto fail;
-	for (int i = 0; i < w->opts->slots; i++) {
+	for (int i = 0; i < w->nslots; i++) {
 		struct slot *s = &w->slots[i];
 
 		if (!s->used) {
-			++*nfree;
-		} else if (pid_due(s)) {
+			empty++;
+		} else if (give_back_due(w, s, now)) {
+			if ((s->written = queue_unclaim(w->q, &s->job, &err)) < 0)
+				goto fail_round;
+			s->result_writing = true;
+			empty++;
+		} else if (s->ready) {
+			keep++;
+		} else if (pid_due(s, now)) {
 			if (queue_started(w->q, &s->job, (int)s->pid, host_process_start(s->pid),
 					  &err) < 0)
 				goto fail_round;
 			s->pid_writing = true;
+			run++;
 		} else if (result_due(w, s)) {
 			if (write_result(w, s, &err) < 0)
 				goto fail_round;
 			s->result_writing = true;
-			++*nfree;
+			empty++;
+		} else if (s->pid || s->start_at) {
+			run++;
 		}
 	}
-	/* No more than --max-jobs lets start: a job claimed is a job started. */
-	want = *nfree;
-	if (w->opts->max_jobs > 0 && want > w->opts->max_jobs - w->started)
-		want = (int)(w->opts->max_jobs - w->started);
-	if (claim && want > 0 &&
+	/*
+	 * Free slots, and as many again ahead while the jobs are short, less the claims held
+	 * ahead already; no more than there are free entries, nor than --max-jobs lets start
+	 * (a job claimed is a job started).
+	 */
+	*want = w->opts->slots - run + (w->stopping ? 0 : ahead_now(w)) - keep;
+	if (*want > empty)
+		*want = empty;
+	if (w->opts->max_jobs > 0 && *want > w->opts->max_jobs - w->started - keep)
+		*want = (int)(w->opts->max_jobs - w->started - keep);
+	if (claim && *want > 0 &&
 	    (n = queue_claim(w->q, w->info.id, w->opts->queues, w->opts->nqueues, w->claimed,
-			     want, &err)) < 0)
+			     *want, &err)) < 0)
 		goto fail_round;
 	if (queue_round_commit(w->q, &err)) {
 		while (n > 0)
 			job_release(&w->claimed[--n]);
 		goto fail;
 	}
-	/* Every pid due is written; the jobs started below set the next deadline. */
+	/* Everything due is written: what is not due yet sets the next deadline. */
 	w->next_write = 0;
-	for (int i = 0; i < w->opts->slots; i++) {
+	for (int i = 0; i < w->nslots; i++) {
 		struct slot *s = &w->slots[i];
 
 		if (s->pid_writing)
 			s->pid_recorded = true;
+		else if (s->used && s->pid && !s->pid_recorded)
+			write_by(w, s->started_mono + PID_WRITE_MS);
 		s->pid_writing = false;
 		if (s->result_writing) {
+			if (s->ready && now >= s->ready_at + AHEAD_MS)
+				give_up_ahead(w); /* a slot stayed busy too long */
 			say_result(w, s);
 			slot_clear(w, s);
 		}
@@ -825,20 +1004,32 @@ static int run_round(struct worker *w, bool claim, int *nfree)
 		}
 		return 0;
 	}
+	/* In claim order, each waiting for a free slot (start_ready), from now: the round may
+	 * have waited for the write lock. */
+	now = time_mono_ms();
 	for (int i = 0, k = 0; i < n; i++) {
+		struct slot *s;
+
 		while (w->slots[k].used)
 			k++;
-		w->slots[k].job = w->claimed[i];
-		w->slots[k].used = true;
+		s = &w->slots[k];
+		s->job = w->claimed[i];
+		s->used = s->ready = true;
+		s->ready_at = now;
+		s->ready_seq = w->claims++;
 		w->busy++;
-		try_start(w, &w->slots[k]);
+		w->nready++;
 	}
+	start_ready(w);
+	for (int i = 0; i < w->nslots; i++)
+		if (w->slots[i].ready)
+			write_by(w, w->slots[i].ready_at + AHEAD_MS);
 	return n;
 fail_round:
 	n = 0;
 	queue_round_commit(w->q, &err); /* fails, and rolls the round back */
 fail:
-	for (int i = 0; i < w->opts->slots; i++)
+	for (int i = 0; i < w->nslots; i++)
 		w->slots[i].pid_writing = w->slots[i].result_writing = false;
 	say("cannot write to the store (will retry): %s", err.msg);
 	w->next_write = time_mono_ms() + RETRY_MS;
@@ -858,8 +1049,8 @@ static int64_t round_when(void *arg)
 /*
  * Write what is due and fill the free slots.  Claims wait while the worker stops, and past
  * its kill-at (a job started then would be killed at once: they wait for a renewal).  When
- * a claim found fewer jobs than free slots, the worker sleeps until the next delayed job is
- * due or it is woken, and an --until-idle worker with nothing running stops.
+ * a claim found fewer jobs than it asked for, the worker sleeps until the next delayed job
+ * is due or it is woken, and an --until-idle worker with nothing running stops.
  */
 static void round_run(struct loop *loop, void *arg)
 {
@@ -867,7 +1058,7 @@ static void round_run(struct loop *loop, void *arg)
 	int64_t now = time_mono_ms(), when;
 	bool claim = !w->stopping && w->next_claim >= 0 && w->next_claim <= now;
 	struct error err;
-	int n, nfree, rc;
+	int n, want, rc;
 
 	if (claim && now >= w->kill_at) {
 		w->next_claim = -1;
@@ -875,7 +1066,7 @@ static void round_run(struct loop *loop, void *arg)
 	}
 	if (w->next_write <= now)
 		w->next_write = 0;
-	if ((n = run_round(w, claim, &nfree)) < 0) {
+	if ((n = run_round(w, claim, &want)) < 0) {
 		if (claim)
 			w->next_claim = w->next_write;
 		return;
@@ -884,7 +1075,7 @@ static void round_run(struct loop *loop, void *arg)
 		return;
 	/* Slots full: a slot that frees claims again (slot_clear). */
 	w->next_claim = -1;
-	if (n == nfree)
+	if (n == want)
 		return;
 	/* Nothing more due now: sleep until the next delayed job is, or until woken. */
 	if (w->opts->until_idle && w->busy == 0) {
@@ -901,7 +1092,7 @@ static void round_run(struct loop *loop, void *arg)
 
 static struct slot *slot_of(struct worker *w, pid_t pid)
 {
-	for (int i = 0; i < w->opts->slots; i++)
+	for (int i = 0; i < w->nslots; i++)
 		if (w->slots[i].used && w->slots[i].pid == pid)
 			return &w->slots[i];
 	return NULL;
@@ -912,6 +1103,7 @@ static void reap(struct worker *w)
 	siginfo_t si;
 	int status;
 	pid_t pid;
+	bool reaped = false;
 
 	check_kill_at(w);
 	for (;;) {
@@ -943,12 +1135,21 @@ static void reap(struct worker *w)
 		s->status = status;
 		s->finished_at = time_now_ms();
 		s->reaped_mono = time_mono_ms();
+		took(w, s->reaped_mono - s->started_mono);
 		s->output_cut += logs_cap(s->log_fd, s->log_path, w->max_output, true);
 		if (s->output_cut)
 			say("job %s: %lld bytes of output past max-output left out", s->job.id,
 			    (long long)s->output_cut);
 		finish_slot(w, s);
+		reaped = true;
 	}
+	/*
+	 * The next jobs, claimed ahead, start before the results are written; once none is
+	 * left, the round that claims more is due at once.
+	 */
+	start_ready(w);
+	if (reaped && !w->nready)
+		round_by(w, time_mono_ms());
 }
 
 /* SIGTERM to every running job's group now, SIGKILL after the grace period. */
@@ -956,7 +1157,7 @@ static void stop_jobs(struct worker *w)
 {
 	int64_t now = time_mono_ms();
 
-	for (int i = 0; i < w->opts->slots; i++) {
+	for (int i = 0; i < w->nslots; i++) {
 		struct slot *s = &w->slots[i];
 
 		if (!s->used || !s->pid || s->kill_at)
@@ -973,15 +1174,14 @@ static void stop_jobs(struct worker *w)
 static void on_stop_signal(struct worker *w, const struct signalfd_siginfo *si)
 {
 	w->signals++;
-	w->next_retry = time_mono_ms(); /* for jobs waiting to start */
 	if (w->signals == 1) {
-		w->stopping = 1;
+		begin_stop(w, 1);
 		say("received SIG%s: finishing %d running job%s, then exiting (again to stop them)",
-		    sigabbrev_np((int)si->ssi_signo), w->busy, w->busy == 1 ? "" : "s");
+		    sigabbrev_np((int)si->ssi_signo), running(w), running(w) == 1 ? "" : "s");
 	} else if (w->signals == 2) {
-		w->stopping = 2;
+		begin_stop(w, 2);
 		say("received SIG%s again: stopping %d running job%s",
-		    sigabbrev_np((int)si->ssi_signo), w->busy, w->busy == 1 ? "" : "s");
+		    sigabbrev_np((int)si->ssi_signo), running(w), running(w) == 1 ? "" : "s");
 		stop_jobs(w);
 	}
 }
@@ -1038,11 +1238,10 @@ static void stop_run(struct loop *loop, void *arg)
 	if (queue_worker_stop_requested(w->q, w->info.id, &err) <= 0)
 		return;
 	w->signals = 1;
-	w->stopping = 1;
-	w->next_retry = time_mono_ms(); /* for jobs waiting to start */
+	begin_stop(w, 1);
 	say("asked to stop by 'worker stop': finishing %d running job%s, then exiting (a signal "
 	    "stops them)",
-	    w->busy, w->busy == 1 ? "" : "s");
+	    running(w), running(w) == 1 ? "" : "s");
 }
 
 /* Stopping, and nothing left running or unrecorded: leave the loop. */
@@ -1084,11 +1283,16 @@ static void check_store(struct worker *w)
 {
 	if (w->lost.code || queue_verify(w->q, &w->lost) == 0)
 		return;
-	say("%s: stopping %d running job%s, left for recovery, and exiting", w->lost.msg, w->busy,
-	    w->busy == 1 ? "" : "s");
-	for (int i = 0; i < w->opts->slots; i++)
-		if (w->slots[i].used && w->slots[i].pid)
-			w->slots[i].forsaken = true;
+	say("%s: stopping %d running job%s, left for recovery, and exiting", w->lost.msg,
+	    running(w), running(w) == 1 ? "" : "s");
+	for (int i = 0; i < w->nslots; i++) {
+		struct slot *s = &w->slots[i];
+
+		if (s->used && s->pid)
+			s->forsaken = true;
+		else if (s->ready)
+			slot_clear(w, s); /* recovery's too */
+	}
 	w->stopping = 2;
 	stop_jobs(w);
 }
@@ -1126,7 +1330,7 @@ static void output_run(struct loop *loop, void *arg)
 {
 	struct worker *w = arg;
 
-	for (int i = 0; i < w->opts->slots; i++) {
+	for (int i = 0; i < w->nslots; i++) {
 		struct slot *s = &w->slots[i];
 
 		if (s->used && s->pid)
@@ -1154,10 +1358,10 @@ static void retry_run(struct loop *loop, void *arg)
 	struct error err;
 
 	w->next_retry = 0;
-	for (int i = 0; i < w->opts->slots; i++) {
+	for (int i = 0; i < w->nslots; i++) {
 		struct slot *s = &w->slots[i];
 
-		if (!s->used || s->pid)
+		if (!s->used || s->pid || s->ready)
 			continue;
 		/* Past our kill-at, the job may be another worker's now: not ours to start. */
 		if (s->start_at && (w->stopping || now >= w->kill_at)) {
@@ -1180,7 +1384,7 @@ static int64_t jobs_when(void *arg)
 	struct worker *w = arg;
 	int64_t next = LOOP_NEVER;
 
-	for (int i = 0; i < w->opts->slots; i++) {
+	for (int i = 0; i < w->nslots; i++) {
 		const struct slot *s = &w->slots[i];
 		int64_t d;
 
@@ -1199,7 +1403,7 @@ static void jobs_run(struct loop *loop, void *arg)
 	struct worker *w = arg;
 	int64_t now = time_mono_ms();
 
-	for (int i = 0; i < w->opts->slots; i++) {
+	for (int i = 0; i < w->nslots; i++) {
 		struct slot *s = &w->slots[i];
 
 		if (!s->used || !s->pid)
@@ -1263,6 +1467,8 @@ static int setup(struct worker *w, struct error *err)
 	w->info.id = xasprintf("%s-%d-%.6s", host_name(), (int)getpid(), rnd);
 	/* A killed worker's spares go now; ours are named by our pid and id, one per slot. */
 	logs_sweep(queue_logs(w->q));
+	w->ahead = 2 * w->opts->slots < AHEAD_MAX ? 2 * w->opts->slots : AHEAD_MAX;
+	w->nslots = w->opts->slots + w->ahead;
 	w->spare_path = xcalloc((size_t)w->opts->slots, sizeof *w->spare_path);
 	w->spare_fd = xcalloc((size_t)w->opts->slots, sizeof *w->spare_fd);
 	for (int i = 0; i < w->opts->slots; i++) {
@@ -1286,10 +1492,10 @@ static int setup(struct worker *w, struct error *err)
 		return err->code;
 	/* No job is held yet, and every claim's lease ends later than this. */
 	set_kill_at(w, before + w->lease_ms - watchdog_margin_ms(w->lease_ms));
-	w->slots = xcalloc((size_t)w->opts->slots, sizeof *w->slots);
-	for (int i = 0; i < w->opts->slots; i++)
+	w->slots = xcalloc((size_t)w->nslots, sizeof *w->slots);
+	for (int i = 0; i < w->nslots; i++)
 		w->slots[i].log_fd = -1;
-	w->claimed = xcalloc((size_t)w->opts->slots, sizeof *w->claimed);
+	w->claimed = xcalloc((size_t)w->nslots, sizeof *w->claimed);
 
 	/* Tasks due together run in this order (see loop_add_task): exit first. */
 	w->loop = loop_new();
@@ -1341,7 +1547,7 @@ int worker_run(struct queue *q, const struct worker_opts *opts, struct error *er
 out:
 	if (w.info.id && !w.lost.code)
 		unregister_worker(&w);
-	for (int i = 0; w.slots && i < opts->slots; i++)
+	for (int i = 0; w.slots && i < w.nslots; i++)
 		if (w.slots[i].used)
 			slot_clear(&w, &w.slots[i]);
 	for (int i = 0; w.spare_path && i < opts->slots; i++) {

@@ -56,8 +56,12 @@ assert_eq "$n" "$(grep -c ': started job ' "$TMP/worker.log")" "'started job' li
 # busy timeout and was retried is allowed (the results above are what counts), but shown.
 shared=$(sed -n 's/.*worker\[\([0-9]*\)\]: started job.*/\1/p' "$TMP/worker.log" | sort -u | wc -l)
 assert_eq 4 "$shared" "workers that ran jobs"
-assert_eq "" "$(grep -E 'no longer ours|to pending|left by its dead worker' "$TMP/worker.log" | head -n 3)" \
+# (A job a worker claimed ahead and gave back unstarted, its slots busy, is neither.)
+assert_eq "" "$(grep -E 'no longer ours|to pending|left by its dead worker' "$TMP/worker.log" |
+	grep -v ': claimed ahead, returned to pending' | head -n 3)" \
 	"worker log lines about lost leases or recovered jobs"
+given=$(grep -c ': claimed ahead, returned to pending' "$TMP/worker.log")
+[ "$given" = 0 ] || echo "# $given jobs claimed ahead were given back unstarted"
 retried=$(grep -c 'will retry' "$TMP/worker.log")
 [ "$retried" = 0 ] || echo "# $retried writes retried after the busy timeout, first: $(grep -m1 'will retry' "$TMP/worker.log")"
 

@@ -19,9 +19,11 @@ sample() { # sample NAME{LABELS}: its value, or 'none'
 	awk -v k="$1" '$1 == k { print $2; found = 1 } END { if (!found) print "none" }' "$TMP/metrics"
 }
 
-# --- Jobs on two queues, run by a worker: completed, retried then dead, one left due.
-check_ok q enqueue --id ok1 --queue mail 'echo one'
+# --- Jobs on two queues, run by a worker: completed, retried then dead, one left due.  The
+# long one first: a short one before it would have the worker claim 'bad' ahead and give it
+# back while 'sleep 0.3' runs, a claim more (t1270).
 check_ok q enqueue --id ok2 --queue mail 'sleep 0.3'
+check_ok q enqueue --id ok1 --queue mail 'echo one'
 check_ok q enqueue --id bad --max-retries 1 --backoff-base 1 'exit 4'
 check_ok q enqueue --id old --queue late --run-at "$(date -u -d '-2 hours' +%Y-%m-%dT%H:%M:%SZ)" true
 start_worker --queue mail,default
