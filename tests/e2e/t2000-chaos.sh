@@ -127,8 +127,11 @@ over=$(awk 'NR == FNR { caught[$1] = $2; next } $2 > caught[$1] + 0 { print }' \
 	"$TMP/caught" "$TMP/extra" | head -n 5 | tr '\n' ' ')
 assert_eq "" "$over" "ids run more often than kills caught them processing (id, extra runs)"
 dups=$(awk '{ s += $2 } END { print s + 0 }' "$TMP/extra")
+# A kill of a 2-slot worker runs again its 2 running jobs, and the jobs that had ended but
+# whose results it had not written yet: with claims ahead the next jobs start first, so up
+# to 2 more.
 checks=$((checks + 1))
-[ "$dups" -le $((kills * 2)) ] || fail "$dups extra runs for $kills kills of 2-slot workers"
+[ "$dups" -le $((kills * 4)) ] || fail "$dups extra runs for $kills kills of 2-slot workers"
 # The store's own run counter agrees: a job claimed again after a kill must have been
 # processing at that kill.
 sql "SELECT id, runs - 1 FROM jobs WHERE runs > 1" | tr '|' ' ' >"$TMP/reclaimed"
